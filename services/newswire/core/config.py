@@ -1,0 +1,206 @@
+"""Settings: resolved once by the CLI, frozen, passed down.
+
+Sources, highest priority first: keyword arguments (the CLI's flags), the
+environment (``NEWSWIRE_*``; nested keys with ``__``, e.g.
+``NEWSWIRE_POLLER__TIMEOUT=5``), the TOML file (``newswire.toml`` in the
+working directory, or ``--config`` / ``NEWSWIRE_CONFIG``), then the defaults,
+which are the embedded backends under ``./data/``. Nothing below the CLI reads
+``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from newswire.core.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "FeedConfig",
+    "KafkaSettings",
+    "PollerSettings",
+    "ExtractorSettings",
+    "ProjectorSettings",
+    "ServiceSettings",
+    "Settings",
+    "load_settings",
+]
+
+DEFAULT_CONFIG_FILE = "newswire.toml"
+DEFAULT_LOG_URL = "sqlite:///data/log.db"
+DEFAULT_DB_URL = "sqlite:///data/newswire.db"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FeedConfig(Section):
+    """One feed to poll."""
+
+    url: str = Field(description="http(s) URL of an RSS/Atom feed, or a file path / file:// URL of a local one")
+    outlet: str = Field(description="short outlet name, e.g. 'aljazeera'")
+    interval: float = Field(default=300.0, gt=0, description="seconds between polls")
+    language: str | None = None
+    local: bool = Field(default=False, description="trust loopback/private addresses for this feed and its pages")
+
+
+class KafkaSettings(Section):
+    """Connection settings beyond the bootstrap list. Secrets are never logged."""
+
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = Field(default=None, description="read the SASL password from this file")
+    ssl_cafile: Path | None = None
+    client_id: str = "newswire"
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 1_000
+    request_timeout_ms: int = 30_000
+
+    def password(self) -> str | None:
+        if self.sasl_password is not None:
+            return self.sasl_password.get_secret_value()
+        if self.sasl_password_file is not None:
+            try:
+                return self.sasl_password_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read the SASL password file: {exc.strerror}",
+                                  where="kafka.sasl_password_file") from None
+        return None
+
+
+class ServiceSettings(Section):
+    """What every long-running service has: a metrics/health port and a batch size."""
+
+    metrics_port: int | None = Field(default=None, description="serve /healthz and /metrics here; none to disable")
+    batch_size: int = Field(default=500, gt=0)
+    poll_timeout: float = Field(default=0.5, gt=0, description="seconds a poll of the log waits for records")
+
+
+class PollerSettings(ServiceSettings):
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    include_sample_feed: bool = Field(default=True, description="also poll the bundled offline sample feed")
+    user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire; conflict-monitoring feed reader)"
+    timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
+    max_body_bytes: int = Field(default=5_000_000, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    host_delay: float = Field(default=1.0, ge=0, description="minimum seconds between requests to one host")
+    host_concurrency: int = Field(default=2, gt=0)
+    respect_robots: bool = True
+    backoff_base: float = Field(default=30.0, gt=0, description="first retry delay after a failure, doubled each time")
+    backoff_max: float = Field(default=3600.0, gt=0)
+    metrics_port: int | None = 9101
+
+
+class ExtractorSettings(ServiceSettings):
+    group_id: str = "newswire-extractor"
+    metrics_port: int | None = 9102
+
+
+class ProjectorSettings(ServiceSettings):
+    group_id: str = "newswire-projector"
+    db_url: str | None = Field(default=None, description="overrides db_url for the projector's tables")
+    metrics_port: int | None = 9103
+
+
+class Settings(BaseSettings):
+    """Every setting newswire reads. Build with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_", env_nested_delimiter="__", frozen=True, extra="forbid",
+    )
+
+    log_url: str = Field(default=DEFAULT_LOG_URL, description="sqlite:///PATH or kafka://host:port[,host:port]")
+    db_url: str = Field(default=DEFAULT_DB_URL, description="SQLAlchemy URL of the tables and service state")
+    partitions: int = Field(default=3, gt=0, description="partitions per topic when newswire creates topics")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: console on a terminal, JSON lines otherwise")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    poller: PollerSettings = Field(default_factory=PollerSettings)
+    extractor: ExtractorSettings = Field(default_factory=ExtractorSettings)
+    projector: ProjectorSettings = Field(default_factory=ProjectorSettings)
+
+    @field_validator("log_url")
+    @classmethod
+    def _check_log_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value.startswith("kafka://")):
+            raise ValueError("must be sqlite:///PATH or kafka://host:port[,host:port]")
+        if value.startswith("kafka://") and not value.removeprefix("kafka://").strip(","):
+            raise ValueError("kafka:// needs at least one host:port")
+        return value
+
+    def projector_db_url(self) -> str:
+        return self.projector.db_url or self.db_url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _CONFIG_FILE.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+# The TOML path for the Settings being built; pydantic-settings reads sources
+# from the class, so load_settings passes the path through here.
+_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Resolve the settings once: flags > environment > TOML file > defaults.
+
+    ``config`` is the ``--config`` flag; without it ``NEWSWIRE_CONFIG``, then
+    ``./newswire.toml`` if it exists. Raises :class:`ConfigError` with the file
+    or key at fault.
+    """
+    from_env = os.environ.get("NEWSWIRE_CONFIG")
+    explicit = config or (Path(from_env) if from_env else None)
+    path = explicit or (Path(DEFAULT_CONFIG_FILE) if Path(DEFAULT_CONFIG_FILE).is_file() else None)
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError("no such file", where=f"config {path}",
+                              hint="pass --config PATH or unset NEWSWIRE_CONFIG") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read: {exc.strerror}", where=f"config {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", where=f"config {path}") from None
+    _CONFIG_FILE["path"] = path
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc), where=f"config {path}" if path else "config") from None
+    finally:
+        _CONFIG_FILE["path"] = None
+
+
+def _one_line(exc: ValidationError) -> str:
+    """The first problem, naming the key as a user writes it (TOML path and env var)."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    env_name = "NEWSWIRE_" + "__".join(str(p) for p in err["loc"]).upper()
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{loc} ({env_name}): {err['msg']}{more}"

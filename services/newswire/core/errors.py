@@ -1,0 +1,90 @@
+"""The errors a user can do something about.
+
+::
+
+    NewswireError
+    ├── ConfigError          a setting is missing or wrong (names the key)
+    ├── LogError             the event log cannot be reached or used
+    │   └── LogUnavailable   the broker / log file is unreachable (names the address)
+    ├── FeedError            one feed failed; the poller records it and goes on
+    │   ├── FetchError       HTTP, timeout, size, content type, address refused
+    │   └── FeedParseError   the body is not a usable RSS/Atom feed
+    ├── RecordError          a record on a topic is not what its schema says
+    ├── ExtractionError      the extractor failed on one article
+    └── ProjectionError      an event could not be folded into the tables
+
+Bugs (``TypeError``, ``KeyError`` ...) are not wrapped: they crash loudly.
+The message is built in one place, from attributes, so every error reads the
+same way: ``<where>: <what>[; <hint>]``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NewswireError",
+    "ConfigError",
+    "LogError",
+    "LogUnavailable",
+    "FeedError",
+    "FetchError",
+    "FeedParseError",
+    "RecordError",
+    "ExtractionError",
+    "ProjectionError",
+]
+
+
+class NewswireError(Exception):
+    """Root of every error newswire reports to a user as one line."""
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class ConfigError(NewswireError, ValueError):
+    """A setting is missing or invalid."""
+
+
+class LogError(NewswireError):
+    """The event log failed."""
+
+
+class LogUnavailable(LogError, ConnectionError):
+    """The event log (broker or file) cannot be reached."""
+
+
+class FeedError(NewswireError):
+    """A feed could not be polled."""
+
+
+class FetchError(FeedError):
+    """Fetching a URL failed: HTTP status, timeout, size, content type or refused address."""
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None,
+                 status: int | None = None, retry_after: float | None = None) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(message, where=where, hint=hint)
+
+
+class FeedParseError(FeedError, ValueError):
+    """The body is not a usable RSS/Atom feed."""
+
+
+class RecordError(NewswireError, ValueError):
+    """A record on a topic does not match its schema."""
+
+
+class ExtractionError(NewswireError):
+    """The extractor failed on one article."""
+
+
+class ProjectionError(NewswireError):
+    """An event could not be applied to the tables."""

@@ -1,0 +1,151 @@
+"""The event log's interface: what services see, whatever the backend.
+
+Semantics are Kafka's: topics split into partitions; a record's key picks its
+partition (Kafka's murmur2 partitioner, so both backends agree); offsets in a
+partition are dense and increasing; a consumer group shares the partitions of
+its topics among its members and resumes each partition at its last committed
+offset; a committed offset is the offset of the *next* record to read.
+
+Delivery is at least once: a record polled but not committed is delivered
+again to whoever owns its partition next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "Headers",
+    "TopicPartition",
+    "LogRecord",
+    "Delivery",
+    "DeliveryFuture",
+    "Consumer",
+    "Log",
+]
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TopicPartition:
+    topic: str
+    partition: int
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]"
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+    timestamp: float = field(default=0.0, compare=False)  # seconds since the epoch, set by the log
+
+    @property
+    def tp(self) -> TopicPartition:
+        return TopicPartition(self.topic, self.partition)
+
+    def header(self, name: str) -> bytes | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a produced record landed."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class DeliveryFuture(Protocol):
+    def result(self, timeout: float | None = None) -> Delivery:
+        """Block until the record is durably written; raises ``LogError`` if it was not."""
+        ...
+
+
+@runtime_checkable
+class Consumer(Protocol):
+    """A member of a consumer group (or, with ``group_id=None``, a reader of every partition)."""
+
+    group_id: str | None
+
+    def poll(self, max_records: int = 500, timeout: float = 1.0) -> list[LogRecord]:
+        """Up to ``max_records`` records from the assigned partitions, in offset order per partition.
+
+        Waits up to ``timeout`` seconds when none are ready. Also keeps the
+        member alive in its group and picks up rebalances.
+        """
+        ...
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        """Commit the next offsets to read; ``None`` commits the current positions."""
+        ...
+
+    def committed(self, tp: TopicPartition) -> int | None: ...
+
+    def seek(self, tp: TopicPartition, offset: int) -> None: ...
+
+    def seek_to_beginning(self, tps: Iterable[TopicPartition] | None = None) -> None: ...
+
+    def assignment(self) -> set[TopicPartition]: ...
+
+    def position(self, tp: TopicPartition) -> int: ...
+
+    def end_offsets(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        """The offset one past the last record of each partition (see DESIGN.md on Tansu)."""
+        ...
+
+    def lag(self) -> dict[TopicPartition, int]:
+        """End offset minus committed offset for each assigned partition."""
+        ...
+
+    def close(self) -> None:
+        """Leave the group (its partitions go to the other members) without committing."""
+        ...
+
+
+@runtime_checkable
+class Log(Protocol):
+    """The event log: produce records, open consumers, manage topics."""
+
+    url: str
+
+    def create_topics(self, topics: Mapping[str, int]) -> None:
+        """Create missing topics with the given partition counts; existing ones are left alone."""
+        ...
+
+    def partitions_for(self, topic: str) -> int: ...
+
+    def produce(self, topic: str, key: str | None, value: bytes, headers: Headers = ()) -> DeliveryFuture:
+        """Queue one record; it is durable once :meth:`flush` returns or its future resolves."""
+        ...
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Write every queued record; raises ``LogError`` if any could not be written."""
+        ...
+
+    def consumer(self, group_id: str | None, topics: Sequence[str]) -> Consumer:
+        """Join ``group_id`` subscribed to ``topics``; positions start at the committed offsets, else the beginning."""
+        ...
+
+    def group_lag(self, group_id: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """End offset minus committed offset of a group, without joining it."""
+        ...
+
+    def end_offsets(self, topic: str) -> dict[int, int]: ...
+
+    def ping(self) -> None:
+        """Raise ``LogUnavailable`` unless the log is reachable."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release connections."""
+        ...

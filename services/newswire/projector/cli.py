@@ -1,0 +1,9 @@
+"""Commands of the projector service."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this service's commands to the newswire CLI."""

@@ -1,0 +1,31 @@
+"""Shared fixtures: a clean environment per test, a fresh embedded log, the shared eval data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newswire.core.log import SqliteLog
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No NEWSWIRE_* variable leaks in from the developer's shell; each test runs in its own directory."""
+    for name in list(os.environ):
+        if name.startswith("NEWSWIRE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def sqlite_log(tmp_path: Path) -> Iterator[SqliteLog]:
+    log = SqliteLog(tmp_path / "log.db", session_timeout=3.0)
+    yield log
+    log.close()
