@@ -10,6 +10,8 @@ import pytest
 
 from newswire.core.log import SqliteLog
 
+pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.http", "tests.fixtures.db"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
