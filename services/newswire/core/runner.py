@@ -17,6 +17,7 @@ offset early, see DESIGN.md on Tansu, so the empty poll is required too).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +56,8 @@ class ConsumerRunner:
         self.poll_timeout = poll_timeout
         self._running = False
         self.stats = RunStats()
+        # Called after each checkpointed batch with its records and seconds taken (metrics hook).
+        self.on_batch: Callable[[list[LogRecord], float], None] | None = None
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and return (safe from a signal handler)."""
@@ -73,10 +76,13 @@ class ConsumerRunner:
             limit = self.batch_size if count is None else min(self.batch_size, count - self.stats.records)
             records = self.consumer.poll(max_records=limit, timeout=self.poll_timeout)
             if records:
+                began = time.monotonic()
                 self.handler.process(records)
                 self.handler.checkpoint(records)
                 self.stats.records += len(records)
                 self.stats.batches += 1
+                if self.on_batch is not None:
+                    self.on_batch(records, time.monotonic() - began)
             elif once and self.caught_up():
                 break
             if count is not None and self.stats.records >= count:

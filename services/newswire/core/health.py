@@ -1,0 +1,188 @@
+"""``/healthz``, ``/readyz`` and ``/metrics`` over HTTP, one small server per service.
+
+* ``GET /healthz`` — liveness: 200 while the process serves requests and its
+  run loop has not failed (a Kubernetes liveness probe restarts it otherwise).
+* ``GET /readyz`` (or ``/healthz?ready=1``) — readiness: 200 only when every
+  check passes (the service's log and database answer), else 503 with the
+  failing check named. The body is JSON either way.
+* ``GET /metrics`` — the Prometheus text format (see :mod:`newswire.core.metrics`).
+
+The server runs in a daemon thread (stdlib ``ThreadingHTTPServer``), so it
+never blocks the service's run loop and dies with the process. ``port`` 0 or
+``None`` disables it (TOML has no null, so 0 is how a file says "off").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from newswire.core.errors import ConfigError
+from newswire.core.logging import get_logger
+
+if TYPE_CHECKING:
+    from newswire.core.log.types import Log
+    from newswire.core.metrics import ServiceMetrics
+
+__all__ = ["Check", "HealthServer", "serve_health", "log_check", "db_check", "HEALTH_PATH", "READY_PATH",
+           "METRICS_PATH", "DEFAULT_HOST"]
+
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+# All interfaces: probes and scrapers come from outside the container.
+DEFAULT_HOST = "0.0.0.0"  # noqa: S104
+
+Check = Callable[[], None]
+"""A readiness check: returns when the dependency answers, raises otherwise."""
+
+_log = get_logger("newswire.health")
+
+
+def log_check(log: Log) -> Check:
+    """Ready when the event log answers (``Log.ping``)."""
+    return log.ping
+
+
+def db_check(db_url: str) -> Check:
+    """Ready when the database at ``db_url`` answers ``SELECT 1``.
+
+    One engine per check with ``pool_pre_ping``; connection attempts time out
+    after 3 s so a probe is never stuck behind an unreachable server.
+    """
+    from sqlalchemy import create_engine, text
+
+    if db_url.startswith("sqlite"):
+        engine = create_engine(db_url, connect_args={"timeout": 3})
+    else:
+        engine = create_engine(db_url, pool_pre_ping=True, pool_size=1, max_overflow=0,
+                               connect_args={"connect_timeout": 3})
+
+    def check() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    return check
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        if parts.path == METRICS_PATH:
+            body = self.server.owner.metrics.render() if self.server.owner.metrics is not None else b""
+            self._send(200, body, CONTENT_TYPE_LATEST)
+        elif parts.path == READY_PATH or (parts.path == HEALTH_PATH and query.get("ready", ["0"])[0] not in
+                                          ("0", "", "false")):
+            status, report = self.server.owner.readiness()
+            self._send_json(status, report)
+        elif parts.path == HEALTH_PATH:
+            status, report = self.server.owner.liveness()
+            self._send_json(status, report)
+        else:
+            self._send_json(404, {"error": f"no such path {parts.path}",
+                                  "paths": [HEALTH_PATH, READY_PATH, METRICS_PATH]})
+
+    def _send_json(self, status: int, report: Mapping[str, Any]) -> None:
+        self._send(status, (json.dumps(report) + "\n").encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        """Probes hit every few seconds: do not log each request."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], owner: HealthServer) -> None:
+        self.owner = owner
+        super().__init__(address, _Handler)
+
+
+class HealthServer:
+    """The health and metrics endpoint of one service. Start with :func:`serve_health`."""
+
+    def __init__(self, service: str, port: int, *, metrics: ServiceMetrics | None = None,
+                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST,
+                 where: str | None = None) -> None:
+        self.service = service
+        self.metrics = metrics
+        self.checks = dict(checks or {})
+        self.failed: str | None = None
+        try:
+            self._server = _Server((host, port), self)
+        except OSError as exc:
+            key = where or f"{service}.metrics_port"
+            env = "NEWSWIRE_" + key.upper().replace(".", "__")
+            raise ConfigError(f"cannot serve health and metrics on {host}:{port}: {exc.strerror}", where=key,
+                              hint=f"set {env} to a free port, or 0 to disable") from None
+        self.host = host
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{service}-health",
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> HealthServer:
+        self._thread.start()
+        _log.info("health server listening", service=self.service, url=self.url,
+                  paths=[HEALTH_PATH, READY_PATH, METRICS_PATH])
+        return self
+
+    def mark_failed(self, reason: str) -> None:
+        """Make liveness fail (the run loop died and cannot recover in this process)."""
+        self.failed = reason
+
+    def liveness(self) -> tuple[int, dict[str, Any]]:
+        if self.failed is not None:
+            return 503, {"service": self.service, "status": "failed", "reason": self.failed}
+        return 200, {"service": self.service, "status": "live"}
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        """Run every check; 200 only when all pass. Errors are reported as one line each."""
+        results: dict[str, str] = {}
+        for name, check in self.checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready; report it
+                results[name] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+        ready = self.failed is None and all(v == "ok" for v in results.values())
+        return (200 if ready else 503), {"service": self.service, "status": "ready" if ready else "not ready",
+                                         "checks": results}
+
+    def close(self) -> None:
+        self._server.shutdown() if self._thread.is_alive() else None
+        self._server.server_close()
+
+    def __enter__(self) -> HealthServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def serve_health(service: str, port: int | None, *, metrics: ServiceMetrics | None = None,
+                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST) -> HealthServer | None:
+    """Start the endpoint on ``port``; ``None`` or 0 disables it and returns ``None``."""
+    if not port:
+        return None
+    return HealthServer(service, port, metrics=metrics, checks=checks, host=host).start()

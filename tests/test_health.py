@@ -1,0 +1,192 @@
+"""The health and metrics endpoint: real HTTP on loopback, a real embedded log and SQLite database."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from newswire.core import health, metrics
+from newswire.core.errors import ConfigError
+from newswire.core.health import HealthServer, db_check, log_check, serve_health
+from newswire.core.log import SqliteLog
+from newswire.core.log.types import LogRecord
+from newswire.core.metrics import ServiceMetrics, StatsMapping
+from newswire.core.runner import ConsumerRunner
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback test server
+            return resp.status, resp.headers["Content-Type"], resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+@dataclass
+class FakeStats:
+    """The shape services keep: plain counters and errors by kind."""
+
+    records_in: int = 0
+    records_out: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+
+
+@pytest.fixture
+def server(sqlite_log: SqliteLog, tmp_path: Path):
+    stats = FakeStats(records_in=7, records_out=5, errors={"ExtractionError": 2})
+    m = ServiceMetrics("extractor", stats=lambda: stats,
+                       lag=lambda: sqlite_log.group_lag("g", ["t"]))
+    srv = HealthServer("extractor", 0, metrics=m, host="127.0.0.1",
+                       checks={"log": log_check(sqlite_log), "db": db_check(f"sqlite:///{tmp_path / 'db.sqlite'}")})
+    srv.start()
+    yield srv, stats, m
+    srv.close()
+
+
+def test_healthz_is_live(server) -> None:
+    srv, _, _ = server
+    status, ctype, body = get(srv.url + "/healthz")
+    assert status == 200 and ctype == "application/json"
+    assert json.loads(body) == {"service": "extractor", "status": "live"}
+
+
+@pytest.mark.parametrize("path", ["/readyz", "/healthz?ready=1"])
+def test_ready_when_log_and_db_answer(server, path: str) -> None:
+    srv, _, _ = server
+    status, _, body = get(srv.url + path)
+    assert status == 200
+    assert json.loads(body)["checks"] == {"log": "ok", "db": "ok"}
+
+
+def test_not_ready_when_the_log_is_closed(server, sqlite_log: SqliteLog) -> None:
+    srv, _, _ = server
+    sqlite_log.close()
+    status, _, body = get(srv.url + "/readyz")
+    report = json.loads(body)
+    assert status == 503
+    assert report["checks"]["db"] == "ok" and report["checks"]["log"] != "ok"
+    # Liveness is about the process, not its dependencies: a probe must not restart it for a broker outage.
+    assert get(srv.url + "/healthz")[0] == 200
+
+
+def test_not_ready_when_the_database_is_unreachable(sqlite_log: SqliteLog) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = HealthServer("projector", 0, host="127.0.0.1", checks={
+        "log": log_check(sqlite_log), "db": db_check(f"postgresql+psycopg://postgres@127.0.0.1:{port}/x")}).start()
+    try:
+        status, _, body = get(srv.url + "/readyz")
+        report = json.loads(body)
+        assert status == 503
+        assert report["checks"]["log"] == "ok" and "OperationalError" in report["checks"]["db"]
+    finally:
+        srv.close()
+
+
+def test_liveness_fails_once_marked_failed(server) -> None:
+    srv, _, _ = server
+    srv.mark_failed("run loop crashed: TypeError")
+    status, _, body = get(srv.url + "/healthz")
+    assert status == 503 and json.loads(body)["reason"] == "run loop crashed: TypeError"
+
+
+def test_metrics_expose_stats_lag_and_latency(server, sqlite_log: SqliteLog) -> None:
+    srv, stats, m = server
+    sqlite_log.create_topics({"t": 3})
+    for i in range(4):
+        sqlite_log.produce("t", f"k{i}", b"{}")
+    sqlite_log.flush()
+    consumer = sqlite_log.consumer("g", ["t"])
+
+    class Handler:
+        def process(self, records: list[LogRecord]) -> None:
+            stats.records_in += len(records)
+
+        def checkpoint(self, records: list[LogRecord]) -> None:
+            consumer.commit()
+
+    runner = ConsumerRunner(consumer, Handler(), batch_size=2, poll_timeout=0.05)
+    runner.on_batch = m.observe_batch
+    runner.run(count=2)
+    consumer.close()
+
+    status, ctype, body = get(srv.url + "/metrics")
+    assert status == 200 and ctype.startswith("text/plain")
+    got = samples(body)
+    svc = ("service", "extractor")
+    assert got[("newswire_records_in_total", (svc,))] == 9  # 7 + the 2 just processed
+    assert got[("newswire_records_out_total", (svc, ("topic", "records_out")))] == 5
+    assert got[("newswire_errors_total", (("kind", "ExtractionError"), svc))] == 2
+    assert got[("newswire_stat", (("name", "duplicates"), svc))] == 0
+    lag = {k: v for k, v in got.items() if k[0] == "newswire_consumer_lag"}
+    assert sum(lag.values()) == 2  # 4 produced, 2 committed
+    assert got[("newswire_batch_seconds_count", (svc,))] == 1
+    assert got[("newswire_record_latency_seconds_count", (svc,))] == 2
+
+
+def test_lag_errors_do_not_fail_a_scrape() -> None:
+    def broken() -> dict:
+        raise ConnectionError("broker away")
+
+    m = ServiceMetrics("projector", lag=broken)
+    text = m.render().decode()
+    assert "newswire_consumer_lag" in text and m.lag_errors == 1
+
+
+def test_mapping_names_service_specific_fields() -> None:
+    @dataclass
+    class PollStats:
+        articles: int = 3
+        outcomes: dict[str, int] = field(default_factory=lambda: {"ok": 4, "http_error": 1})
+
+    m = ServiceMetrics("poller", stats=PollStats, mapping=StatsMapping(
+        records_in=("articles",), records_out=(), errors=(), feed_fetches=("outcomes",)))
+    got = {(n, tuple(sorted(labels.items()))): v for n, labels, v in m.samples()}
+    assert got[("newswire_records_in_total", (("service", "poller"),))] == 3
+    assert got[("newswire_feed_fetches_total", (("outcome", "http_error"), ("service", "poller")))] == 1
+    assert got[("newswire_feed_fetches_total", (("outcome", "ok"), ("service", "poller")))] == 4
+
+
+def test_unknown_path_is_404(server) -> None:
+    srv, _, _ = server
+    status, _, body = get(srv.url + "/nope")
+    assert status == 404 and "/metrics" in body
+
+
+@pytest.mark.parametrize("port", [None, 0])
+def test_no_port_disables_the_server(port: int | None) -> None:
+    assert serve_health("poller", port) is None
+
+
+def test_port_in_use_is_a_config_error_naming_the_key() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(ConfigError) as info:
+            HealthServer("extractor", port, host="127.0.0.1")
+    assert str(info.value).startswith("extractor.metrics_port: cannot serve health and metrics on 127.0.0.1:")
+    assert "NEWSWIRE_EXTRACTOR__METRICS_PORT" in str(info.value)
+
+
+def test_public_names() -> None:
+    for module in (health, metrics):
+        for name in module.__all__:
+            assert hasattr(module, name), name
