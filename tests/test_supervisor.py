@@ -1,0 +1,169 @@
+"""The supervisor on real child processes: restart with backoff, crash logs, SIGTERM drain, fatal config errors."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from newswire.core.log import SqliteLog
+from newswire.core.topics import ARTICLES, CONTROL, DLQ, TOPICS
+from newswire.supervisor import panel, process, state
+from newswire.supervisor.panel import render_panel, short_line
+from newswire.supervisor.process import Backoff, ServiceSpec, Supervisor, service_argv
+from newswire.supervisor.state import GroupSpec, StateReader, state_engine
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def py(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+# A child that behaves like a service: prints a JSON line, stops on SIGTERM after "draining", exits 0.
+SERVICE = """
+import json, signal, sys, time
+stop = False
+def on_term(*_):
+    global stop
+    stop = True
+signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({"event": "started", "level": "info"}), flush=True)
+while not stop:
+    time.sleep(0.02)
+print(json.dumps({"event": "drained", "level": "info"}), flush=True)
+"""
+
+
+def test_backoff_doubles_and_caps() -> None:
+    b = Backoff(base=1, factor=2, max=10)
+    assert [b.delay(n) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 10, 10]
+
+
+def test_crashed_service_is_restarted_with_backoff(tmp_path: Path) -> None:
+    # Crashes on its first two runs (counted in a file), then runs like a service.
+    counter = tmp_path / "runs"
+    crashy = f"""
+import pathlib, sys
+p = pathlib.Path({str(counter)!r})
+n = int(p.read_text()) if p.exists() else 0
+p.write_text(str(n + 1))
+if n < 2:
+    print("boom on run", n, flush=True)
+    sys.exit(7)
+""" + SERVICE
+    lines: list[tuple[str, str]] = []
+    sup = Supervisor({ServiceSpec("crashy", "x"): py(crashy), ServiceSpec("steady", "y"): py(SERVICE)},
+                     backoff=Backoff(base=0.2, factor=2.0, max=5.0), output=lambda s, line: lines.append((s, line)))
+    crashy_mp, steady_mp = sup.processes
+    first_pid: list[int | None] = []
+
+    def tick() -> None:
+        if steady_mp.pid and not first_pid:
+            first_pid.append(steady_mp.pid)
+        if crashy_mp.restarts >= 2 and crashy_mp.running and ("crashy", '{"event": "started", "level": "info"}') \
+                in lines:
+            sup.stop()
+
+    began = time.monotonic()
+    code = sup.run(on_tick=tick, interval=0.02)
+    assert code == 0
+    assert counter.read_text() == "3"
+    assert crashy_mp.restarts == 2 and crashy_mp.failures == 2
+    assert time.monotonic() - began >= 0.2 + 0.4  # waited the two backoff delays, doubling
+    assert steady_mp.restarts == 0 and steady_mp.pid == first_pid[0]  # a crash elsewhere does not touch it
+    assert ("crashy", "boom on run 0") in lines and ("crashy", "boom on run 1") in lines
+    # Shutdown sent SIGTERM: both drained and exited 0.
+    assert ("steady", '{"event": "drained", "level": "info"}') in lines
+    assert crashy_mp.last_exit == 0 and steady_mp.last_exit == 0
+
+
+def test_config_error_stops_everything_with_exit_2() -> None:
+    sup = Supervisor({ServiceSpec("bad", "x"): py("import sys; print('error: bad key'); sys.exit(2)"),
+                      ServiceSpec("ok", "y"): py(SERVICE)}, backoff=Backoff(base=0.05))
+    code = sup.run(interval=0.02)
+    assert code == 2
+    assert sup.fatal == ("bad", 2)
+    assert sup.processes[0].restarts == 0
+    assert sup.processes[1].last_exit == 0  # stopped cleanly
+
+
+def test_a_child_ignoring_sigterm_is_killed_after_grace() -> None:
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); " \
+               "time.sleep(60)"
+    sup = Supervisor({ServiceSpec("stubborn", "x"): py(stubborn)}, grace=0.5)
+    sup.tick()
+    wait_for(lambda: "up" in sup.processes[0].lines, what="child up")
+    codes = sup.shutdown()
+    assert codes == {"stubborn": -9}
+
+
+def test_service_argv_runs_the_real_cli() -> None:
+    argv = service_argv(process.SERVICES[1], ["--config", "x.toml"], ["--once"])
+    assert argv == [sys.executable, "-m", "newswire", "--config", "x.toml", "extract", "--once"]
+    assert [s.command for s in process.SERVICES] == ["poll", "extract", "project"]
+
+
+def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
+    log = SqliteLog(tmp_path / "log.db")
+    log.create_topics({t.name: 3 for t in TOPICS})
+    for i in range(5):
+        log.produce(ARTICLES.name, f"a{i}", b"{}")
+    log.produce(CONTROL.name, "geonames:1", b'{"type": "control.changed"}')
+    log.produce(CONTROL.name, "geonames:2", b'{"type": "forces.withdrew"}')
+    log.produce(CONTROL.name, "geonames:3", b'{"type": "control.changed"}')
+    log.produce(DLQ.name, "a1", b"{}")
+    log.flush()
+    consumer = log.consumer("newswire-extractor", [ARTICLES.name])
+    got = 0
+    while got < 2:
+        got += len(consumer.poll(max_records=2 - got, timeout=0.5))
+    consumer.commit()
+    consumer.close()
+    engine = state_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE control (place_id TEXT)")
+        conn.exec_driver_sql("INSERT INTO control VALUES ('geonames:1'), ('geonames:3')")
+    reader = StateReader(log, engine, [GroupSpec("extractor", "newswire-extractor", (ARTICLES.name,))])
+    s = reader.read()
+    assert s.articles == 5 and s.dead_letters == 1
+    assert s.events == {"control.changed": 2, "forces.withdrew": 1}
+    assert s.lag == {"extractor": 3}
+    assert s.tables == {"control": 2}
+    # Incremental: only new records are read on the next refresh.
+    log.produce(CONTROL.name, "geonames:4", b'{"type": "forces.withdrew"}')
+    log.flush()
+    assert reader.read().events == {"control.changed": 2, "forces.withdrew": 2}
+
+    procs = Supervisor({ServiceSpec("extractor", "extract"): py("pass")}).processes
+    console = Console(width=120, record=True)
+    console.print(render_panel(s, procs, recent_lines=[("extractor", '{"level": "info", "event": "batch"}')]))
+    text = console.export_text()
+    for needle in ("extractor", "articles published", "events: control.changed", "dead letters", "control",
+                   "info    batch"):
+        assert needle in text, needle
+    reader.close()
+    log.close()
+
+
+def test_short_line_condenses_json() -> None:
+    assert short_line('{"level": "error", "event": "feed failed", "timestamp": "x", "url": "u"}') == \
+        "error   feed failed url=u"
+    assert short_line("plain text") == "plain text"
+
+
+@pytest.mark.parametrize("module", [process, state, panel])
+def test_public_names(module: object) -> None:
+    for name in module.__all__:  # type: ignore[attr-defined]
+        assert hasattr(module, name), name
