@@ -1,0 +1,495 @@
+"""Pure folding: events become reports, reports become rows. No IO here.
+
+Every fold takes the *set* of reports about one subject (a place, a crossing, a
+cluster of meetings) and returns rows. Nothing depends on arrival order: the
+reports are sorted by a deterministic key first, so two runs that applied the
+same events in any order (a replay, the reverse ingest order, a run killed and
+restarted) produce identical rows.
+
+Rules (DESIGN.md, issue 5):
+
+- **Corroboration.** Reports of the same type, subject and actor side whose
+  dates lie within :data:`WINDOW_DAYS` of each other are one *fact* (single
+  linkage over day-precision dates; a month- or year-precision report joins
+  the largest fact inside its interval). A fact counts its reports (distinct
+  articles) and its independent sources: articles are grouped when they share
+  an outlet or a ``story_id`` (syndicated copies of one wire story), and each
+  group counts once.
+- **Time decides.** A fact's date is the earliest explicit date among its
+  reports; reports without ``occurred_on`` use the date of ``reported_at``
+  and only decide when no report gives an explicit date. The current
+  controller is the latest fact (ties: more sources, then later reported).
+  Historical facts go into the history only.
+- **Contested.** A fact of another side within the window of the current one
+  marks the place ``contested``; both claims are kept.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from newswire.core.errors import ProjectionError
+from newswire.core.models import (
+    Actor,
+    ControlChanged,
+    CrossingStatusChanged,
+    DiplomacyMeeting,
+    Event,
+    ForcesWithdrew,
+    Place,
+    stable_id,
+)
+
+__all__ = [
+    "WINDOW_DAYS",
+    "CONTROL_TYPES",
+    "Report",
+    "Fact",
+    "PlaceFold",
+    "CrossingFold",
+    "MeetingFold",
+    "to_report",
+    "date_interval",
+    "cluster",
+    "count_sources",
+    "fold_place",
+    "fold_crossing",
+    "fold_meetings",
+    "meetings_match",
+]
+
+WINDOW_DAYS = 3
+CONTROL_TYPES = (ControlChanged.model_fields["type"].default, ForcesWithdrew.model_fields["type"].default)
+CONTROL_CHANGED = ControlChanged.model_fields["type"].default
+CROSSING = CrossingStatusChanged.model_fields["type"].default
+MEETING = DiplomacyMeeting.model_fields["type"].default
+# A meeting report matches another when their participant sets overlap at least this much (Jaccard).
+MEETING_OVERLAP = 0.6
+_BROAD_KINDS = {"country", "province", "region", "other"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """One applied event, reduced to what the folds read (a row of ``applied_events``)."""
+
+    event_id: str
+    type: str
+    subject: str
+    subject_name: str | None
+    subject_kind: str | None
+    actor_id: str | None
+    actor_name: str | None
+    side: str | None
+    status: str | None
+    side_code: str | None
+    day_start: date
+    day_end: date
+    date_text: str
+    precision: str
+    inferred: bool
+    historical: bool
+    reported_at: str | None
+    article_id: str
+    outlet: str
+    story_id: str | None
+    confidence: float
+    extent: str | None = None
+    participants: list[list[str]] | None = None  # [[id, name], ...] sorted by id
+    location: dict[str, Any] | None = None  # {"id", "name", "kind", "country"}
+    framework: str | None = None
+
+    @property
+    def day_precise(self) -> bool:
+        return self.precision == "day"
+
+    @property
+    def sort_key(self) -> tuple[date, str]:
+        return (self.day_start, self.event_id)
+
+
+def date_interval(text: str) -> tuple[date, date, str]:
+    """``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY`` → (first day, last day, precision)."""
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 3:
+        d = date(*parts)
+        return d, d, "day"
+    if len(parts) == 2:
+        y, m = parts
+        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), "month"
+    return date(parts[0], 1, 1), date(parts[0], 12, 31), "year"
+
+
+def _side(actor: Actor) -> str:
+    # An actor without a side stands for itself: two unknown-side actors never corroborate each other.
+    return actor.side or actor.id
+
+
+def to_report(event: Event, *, record_date: date | None = None) -> Report:
+    """Reduce one event to a :class:`Report`; raises :class:`ProjectionError` when it has no usable date.
+
+    ``record_date`` is a last resort for events with neither ``occurred_on`` nor
+    ``reported_at`` (the log record's date); without it such events are refused.
+    """
+    where = f"event {event.event_id}"
+    if event.occurred_on is not None:
+        try:
+            start, end, precision = date_interval(event.occurred_on.date)
+        except ValueError:
+            raise ProjectionError(f"invalid occurred_on date {event.occurred_on.date!r}", where=where) from None
+        text, inferred = event.occurred_on.date, False
+    elif event.reported_at is not None or record_date is not None:
+        day = event.reported_at.date() if event.reported_at is not None else record_date
+        assert day is not None
+        start = end = day
+        text, precision, inferred = day.isoformat(), "day", True
+    else:
+        raise ProjectionError("no occurred_on and no reported_at", where=where,
+                              hint="the extractor should set reported_at from the article")
+    common: dict[str, Any] = dict(
+        event_id=event.event_id, type=event.type, day_start=start, day_end=end, date_text=text,
+        precision=precision, inferred=inferred, historical=event.historical,
+        reported_at=event.reported_at.isoformat() if event.reported_at is not None else None,
+        article_id=event.source.article_id, outlet=event.source.outlet, story_id=event.source.story_id,
+        confidence=event.confidence,
+    )
+    data = event.data
+    if isinstance(event, ControlChanged):
+        return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
+                      actor_id=data.controller.id, actor_name=data.controller.name, side=_side(data.controller),
+                      status=None, side_code=None, extent=data.extent.text if data.extent else None, **common)
+    if isinstance(event, ForcesWithdrew):
+        return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
+                      actor_id=data.actor.id, actor_name=data.actor.name, side=_side(data.actor),
+                      status=None, side_code=None, **common)
+    if isinstance(event, CrossingStatusChanged):
+        actor = data.actor
+        side_code = data.side
+        if side_code is None and data.status != "seized" and actor is not None and actor.country:
+            # "Jordan closing its side of the crossing": a state closing or opening acts on its own side.
+            side_code = actor.country
+        return Report(subject=data.crossing.id, subject_name=data.crossing.name, subject_kind=data.crossing.kind,
+                      actor_id=actor.id if actor else None, actor_name=actor.name if actor else None,
+                      side=_side(actor) if actor else None, status=data.status, side_code=side_code, **common)
+    if isinstance(event, DiplomacyMeeting):
+        participants = sorted({(a.id, a.name) for a in data.participants})
+        loc = data.location
+        return Report(subject=data.meeting_id, subject_name=loc.name if loc else None, subject_kind=None,
+                      actor_id=None, actor_name=None, side=None, status=data.status, side_code=None,
+                      participants=[list(p) for p in participants],
+                      location=_place_json(loc) if loc else None, framework=data.framework, **common)
+    raise ProjectionError(f"event type {event.type!r} is not projected", where=where)
+
+
+def _place_json(place: Place) -> dict[str, Any]:
+    return {"id": place.id, "name": place.name, "kind": place.kind, "country": place.country}
+
+
+# --- corroboration ------------------------------------------------------------
+
+
+@dataclass
+class Fact:
+    """Reports of one fact: same type, subject and side, dates within the window."""
+
+    type: str
+    subject: str
+    key: str
+    reports: list[Report]
+    fact_id: str = ""
+    day: date = date.min
+    day_end: date = date.min
+    date_text: str = ""
+    precision: str = "day"
+    historical: bool = False
+    n_sources: int = 0
+    n_reports: int = 0
+    confidence: float = 0.0
+    last_reported_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def finish(self) -> Fact:
+        self.reports.sort(key=lambda r: r.event_id)
+        self.fact_id = stable_id(self.type, self.subject, self.key, self.reports[0].event_id)
+        explicit_days = [r for r in self.reports if r.day_precise and not r.inferred]
+        inferred_days = [r for r in self.reports if r.day_precise and r.inferred]
+        if explicit_days or inferred_days:
+            first = min(explicit_days or inferred_days, key=lambda r: r.day_start)
+        else:  # only month/year precision: the most precise, then the earliest
+            first = min(self.reports, key=lambda r: (r.day_end - r.day_start, r.day_start))
+        self.day, self.day_end, self.date_text, self.precision = (
+            first.day_start, first.day_end, first.date_text, first.precision)
+        self.historical = all(r.historical for r in self.reports)
+        self.n_reports = len({r.article_id for r in self.reports})
+        self.n_sources = count_sources(self.reports)
+        self.confidence = _combined_confidence(self.reports)
+        self.last_reported_at = max((r.reported_at or "" for r in self.reports), default="")
+        return self
+
+    @property
+    def rank(self) -> tuple[date, int, str, str]:
+        """Order of facts in time; at one date, the one with more sources (then reported later) wins."""
+        return (self.day, self.n_sources, self.last_reported_at, self.key)
+
+
+def count_sources(reports: Iterable[Report]) -> int:
+    """Independent sources: articles linked by a shared outlet or ``story_id`` count once."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    articles = set()
+    for r in reports:
+        articles.add(r.article_id)
+        links = [f"o:{r.outlet}"] + ([f"s:{r.story_id}"] if r.story_id else [])
+        for link in links:
+            parent[find("a:" + r.article_id)] = find(link)
+    return len({find("a:" + a) for a in articles})
+
+
+def _combined_confidence(reports: Sequence[Report]) -> float:
+    """Noisy-or over independent sources, each counting its most confident report."""
+    best: dict[str, float] = {}
+    for r in reports:
+        key = r.story_id or r.outlet
+        best[key] = max(best.get(key, 0.0), r.confidence)
+    miss = math.prod(1.0 - c for _, c in sorted(best.items()))
+    return round(1.0 - miss, 6)
+
+
+def cluster(reports: Iterable[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS) -> list[Fact]:
+    """Group reports into facts: same ``key``, day dates chained within ``window`` days."""
+    groups: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        groups[key(r)].append(r)
+    facts: list[Fact] = []
+    for k in sorted(groups):
+        members = sorted(groups[k], key=lambda r: r.sort_key)
+        precise = [r for r in members if r.day_precise]
+        coarse = [r for r in members if not r.day_precise]
+        chains: list[list[Report]] = []
+        for r in precise:
+            if chains and (r.day_start - chains[-1][-1].day_start).days <= window:
+                chains[-1].append(r)
+            else:
+                chains.append([r])
+        loose: dict[str, list[Report]] = defaultdict(list)
+        for r in coarse:
+            inside = [c for c in chains if any(r.day_start <= x.day_start <= r.day_end for x in c)]
+            if inside:  # the largest fact inside the interval, then the earliest
+                max(inside, key=lambda c: (len(c), -c[0].day_start.toordinal())).append(r)
+            else:
+                loose[r.date_text].append(r)
+        first = members[0]
+        for group in chains + [loose[t] for t in sorted(loose)]:
+            facts.append(Fact(first.type, first.subject, k, group).finish())
+    return facts
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    if not counts:
+        return None
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+# --- places -------------------------------------------------------------------
+
+
+@dataclass
+class PlaceFold:
+    control: dict[str, Any] | None
+    history: list[dict[str, Any]]
+    facts: dict[str, str]  # event_id -> fact_id
+
+
+def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> PlaceFold:
+    """The ``control`` row (or none) and ``control_history`` rows of one place."""
+    place_id = reports[0].subject
+    place_name = _most_common(r.subject_name for r in reports) or place_id
+    facts = cluster(reports, key=lambda r: f"{r.type}|{r.side}", window=window)
+    changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=lambda f: f.rank)
+    withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=lambda f: f.rank)
+
+    def who(f: Fact) -> tuple[str, str, str]:
+        actor_id = _most_common(r.actor_id for r in f.reports) or ""
+        name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
+        return actor_id, name, f.reports[0].side or actor_id
+
+    current = [f for f in changes if not f.historical]
+    winner = current[-1] if current else None
+    rivals: list[Fact] = []
+    if winner is not None:
+        w_side = who(winner)[2]
+        rivals = [f for f in current if f is not winner and who(f)[2] != w_side
+                  and abs((f.day - winner.day).days) <= window]
+    contested = {id(f) for f in rivals} | ({id(winner)} if rivals else set())
+
+    history: list[dict[str, Any]] = []
+    for i, f in enumerate(changes):
+        actor_id, name, side = who(f)
+        history.append(dict(
+            place_id=place_id, fact_id=f.fact_id, kind="control", place_name=place_name,
+            controller_id=actor_id, controller_name=name, side=side, valid_from=f.day,
+            valid_to=changes[i + 1].day if i + 1 < len(changes) else None, date_text=f.date_text,
+            precision=f.precision, status="contested" if id(f) in contested else "held",
+            historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports))
+    for f in withdrawals:
+        actor_id, name, side = who(f)
+        history.append(dict(
+            place_id=place_id, fact_id=f.fact_id, kind="withdrawal", place_name=place_name,
+            controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=None,
+            date_text=f.date_text, precision=f.precision, status="withdrew", historical=f.historical,
+            confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports))
+
+    control = None
+    if winner is not None:
+        actor_id, name, side = who(winner)
+        claims = [{"controller": who(f)[1], "side": who(f)[2], "since": f.date_text,
+                   "n_sources": f.n_sources, "fact_id": f.fact_id}
+                  for f in sorted([winner, *rivals], key=lambda f: f.rank, reverse=True)] if rivals else []
+        control = dict(
+            place_id=place_id, place_name=place_name, controller_id=actor_id, controller_name=name, side=side,
+            since=winner.day, since_text=winner.date_text, precision=winner.precision,
+            extent=_most_common(r.extent for r in winner.reports),
+            status="contested" if rivals else "held", confidence=winner.confidence,
+            n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
+            last_reported_at=winner.last_reported_at or None)
+    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports})
+
+
+# --- crossings ----------------------------------------------------------------
+
+
+@dataclass
+class CrossingFold:
+    row: dict[str, Any]
+    facts: dict[str, str]
+
+
+def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> CrossingFold:
+    """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status."""
+    crossing_id = reports[0].subject
+    name = _most_common(r.subject_name for r in reports) or crossing_id
+    facts = cluster(reports, key=lambda r: f"{r.status}|{r.side_code or ''}|{r.side or ''}", window=window)
+    live = [f for f in facts if not f.historical] or facts
+    sided = sorted((f for f in live if f.reports[0].side_code), key=lambda f: f.rank)
+    unsided = sorted((f for f in live if not f.reports[0].side_code), key=lambda f: f.rank)
+    seized = [f for f in unsided if f.reports[0].status == "seized"]
+    sides: dict[str, dict[str, Any]] = {}
+    for f in sided:  # later facts overwrite earlier ones
+        code = f.reports[0].side_code or ""
+        sides[code] = {"status": f.reports[0].status, "since": f.date_text,
+                       "actor": _most_common(r.actor_name for r in f.reports), "n_sources": f.n_sources}
+    latest = unsided[-1] if unsided else sorted(live, key=lambda f: f.rank)[-1]
+    holder = seized[-1] if seized else None
+    n_sources = count_sources([r for f in live for r in f.reports])
+    row = dict(
+        crossing_id=crossing_id, name=name, status=latest.reports[0].status if unsided else None,
+        holder_id=_most_common(r.actor_id for r in holder.reports) if holder else None,
+        holder_name=_most_common(r.actor_name for r in holder.reports) if holder else None,
+        holder_side=holder.reports[0].side if holder else None,
+        since=latest.day, since_text=latest.date_text, sides={k: sides[k] for k in sorted(sides)},
+        confidence=max(f.confidence for f in live), n_sources=n_sources,
+        n_reports=len({r.article_id for f in live for r in f.reports}))
+    return CrossingFold(row, {r.event_id: f.fact_id for f in facts for r in f.reports})
+
+
+# --- meetings -----------------------------------------------------------------
+
+
+@dataclass
+class MeetingFold:
+    rows: list[dict[str, Any]]
+    keys: dict[str, str]  # event_id -> meeting_id of its row
+
+
+def _participant_keys(r: Report) -> set[str]:
+    return {p[0] for p in (r.participants or [])}
+
+
+def _locations_compatible(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    if a is None or b is None:
+        return True
+    if a["id"] == b["id"] or a["name"].casefold() == b["name"].casefold():
+        return True
+    # "in Qatar" and "in Doha": a broad place matches a city inside it.
+    broad, narrow = (a, b) if a.get("kind") in _BROAD_KINDS else (b, a)
+    return (broad.get("kind") in _BROAD_KINDS and broad.get("country") is not None
+            and broad.get("country") == narrow.get("country"))
+
+
+def meetings_match(a: Report, b: Report, *, window: int = WINDOW_DAYS) -> bool:
+    """Same meeting: large participant overlap, compatible places, dates within the window."""
+    pa, pb = _participant_keys(a), _participant_keys(b)
+    if len(pa & pb) < 2 or len(pa & pb) / len(pa | pb) < MEETING_OVERLAP:
+        return False
+    gap = max((b.day_start - a.day_end).days, (a.day_start - b.day_end).days, 0)
+    return gap <= window and _locations_compatible(a.location, b.location)
+
+
+def meeting_components(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> list[list[Report]]:
+    """Connected components of :func:`meetings_match`, each sorted by event id."""
+    ordered = sorted(reports, key=lambda r: r.event_id)
+    parent = list(range(len(ordered)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ordered):
+        for j in range(i + 1, len(ordered)):
+            if find(i) != find(j) and meetings_match(a, ordered[j], window=window):
+                parent[find(j)] = find(i)
+    comps: dict[int, list[Report]] = defaultdict(list)
+    for i, r in enumerate(ordered):
+        comps[find(i)].append(r)
+    return sorted(comps.values(), key=lambda c: c[0].event_id)
+
+
+def fold_meetings(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> MeetingFold:
+    """One ``meetings`` row per component; a held report upgrades a scheduled meeting."""
+    rows, keys = [], {}
+    for comp in meeting_components(reports, window=window):
+        meeting_id = min(r.subject for r in comp)
+        held = [r for r in comp if r.status == "held"]
+        dated = Fact(MEETING, meeting_id, "", list(held or comp)).finish()
+        fact = Fact(MEETING, meeting_id, "", list(comp)).finish()
+        loc = _pick_location([r.location for r in comp if r.location])
+        names: dict[str, str] = {}
+        for r in comp:
+            for pid, pname in r.participants or []:
+                names.setdefault(pid, pname)
+        rows.append(dict(
+            meeting_id=meeting_id, date=dated.day, date_text=dated.date_text, precision=dated.precision,
+            location_id=loc["id"] if loc else None, location_name=loc["name"] if loc else None,
+            participants=[names[p] for p in sorted(names, key=lambda p: names[p])],
+            participant_ids=sorted(names), status="held" if held else "scheduled",
+            framework=_most_common(r.framework for r in comp), confidence=fact.confidence,
+            n_sources=fact.n_sources, n_reports=fact.n_reports))
+        keys.update({r.event_id: meeting_id for r in comp})
+    return MeetingFold(rows, keys)
+
+
+def _pick_location(locations: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The most specific place named (a city over its country), then the most often named."""
+    if not locations:
+        return None
+    counts = Counter(loc["id"] for loc in locations)
+    by_id = {loc["id"]: loc for loc in sorted(locations, key=lambda loc: loc["id"])}
+    return min(by_id.values(), key=lambda loc: (loc.get("kind") in _BROAD_KINDS, -counts[loc["id"]], loc["id"]))
+
+
+def widen(day: date, window: int = WINDOW_DAYS) -> tuple[date, date]:
+    return day - timedelta(days=window), day + timedelta(days=window)

@@ -1,0 +1,242 @@
+"""The projector service: ``conflict.*.v1`` in, current-state tables out.
+
+It runs :class:`~newswire.core.runner.ConsumerRunner`'s loop with itself as
+the batch handler. The tables' own offsets (``projector_offsets``, written in
+the same transaction as the rows) are the source of truth: on start the
+consumer seeks to them, and every batch is checked against them again, so a
+re-delivered record is skipped and a consumer ahead of the tables (after a
+``replay`` swapped in tables that end earlier) is sought back. The log's
+committed offsets are written after each batch only so that lag can be
+watched from the outside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from newswire.core.config import Settings
+from newswire.core.dlq import send_dead_letter
+from newswire.core.errors import LogError, ProjectionError, RecordError
+from newswire.core.log import Log, open_log
+from newswire.core.log.types import Consumer, LogRecord, TopicPartition
+from newswire.core.logging import get_logger
+from newswire.core.models import parse_event
+from newswire.core.runner import ConsumerRunner
+from newswire.core.topics import EVENT_TOPICS
+from newswire.projector.fold import to_report
+from newswire.projector.store import (
+    Applied,
+    apply_batch,
+    create_engine,
+    ensure_schema,
+    prepare_rebuild,
+    stored_offsets,
+    swap_in,
+)
+from newswire.projector.tables import Tables, make_tables
+
+__all__ = ["ProjectorStats", "Projector", "make_projector", "replay", "open_tables"]
+
+log_ = get_logger("newswire.projector")
+REPLAY_BATCH_SIZE = 2000
+
+
+@dataclass
+class ProjectorStats:
+    """Counters for the operations engineer's metrics."""
+
+    records_in: int = 0
+    events_applied: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    batches: int = 0
+    rewinds: int = 0
+    dead_letters: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+class Projector:
+    """Folds event records into ``tables``; the batch handler of its own run loop.
+
+    ``dead_letters=False`` (replays) counts bad records without sending them
+    to the dead-letter topic again.
+    """
+
+    def __init__(self, log: Log, engine: Engine, consumer: Consumer, *, tables: Tables | None = None,
+                 batch_size: int = 500, poll_timeout: float = 0.5, dead_letters: bool = True,
+                 owns_log: bool = False) -> None:
+        self.log = log
+        self.engine = engine
+        self.consumer = consumer
+        self.tables = tables or make_tables()
+        self.dead_letters = dead_letters
+        self.stats = ProjectorStats()
+        self._owns_log = owns_log
+        self._rewound: set[TopicPartition] = set()
+        self._accepted: dict[TopicPartition, int] = {}
+        self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout)
+        self.seek_to_stored()
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer.group_id or "newswire-projector-replay"
+
+    def seek_to_stored(self) -> None:
+        """Position the consumer at the offsets stored with the rows (0 where none)."""
+        with self.engine.connect() as conn:
+            stored = stored_offsets(conn, self.tables)
+        for tp in self.consumer.assignment():
+            self.consumer.seek(tp, stored.get(tp, 0))
+
+    # -- the run loop ------------------------------------------------------------
+
+    def run(self, once: bool = False, timeout: float | None = None, count: int | None = None) -> ProjectorStats:
+        """Project until stopped, caught up (``once``), ``timeout`` seconds or ``count`` records."""
+        log_.info("projector.start", tables=self.engine.url.render_as_string(hide_password=True),
+                  group=self.consumer.group_id, once=once)
+        self.runner.run(once=once, timeout=timeout, count=count)
+        log_.info("projector.stop", **{k: v for k, v in self.stats.__dict__.items() if k != "errors"})
+        return self.stats
+
+    def stop(self) -> None:
+        """Finish the batch in hand, commit it, return from :meth:`run` (safe from a signal handler)."""
+        self.runner.stop()
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.engine.dispose()
+        if self._owns_log:
+            self.log.close()
+
+    # -- BatchHandler --------------------------------------------------------------
+
+    def process(self, records: list[LogRecord]) -> None:
+        """Parse, dead-letter what cannot be applied, apply the rest in one transaction."""
+        self.stats.records_in += len(records)
+        items: list[Applied] = []
+        positions: dict[TopicPartition, tuple[int, int]] = {}
+        rejected = self.stats.dead_letters
+        for record in records:
+            first, _ = positions.get(record.tp, (record.offset, record.offset))
+            positions[record.tp] = (min(first, record.offset), max(_, record.offset))
+            try:
+                event = parse_event(record.value)
+                report = to_report(event, record_date=datetime.fromtimestamp(record.timestamp, UTC).date()
+                                   if record.timestamp else None)
+            except ValidationError as exc:
+                self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
+                continue
+            except ProjectionError as exc:
+                self._reject(record, exc)
+                continue
+            items.append(Applied(event, report, record.tp, record.offset))
+        if self.dead_letters and self.stats.dead_letters > rejected:
+            # Dead letters are durable before the offsets that skip their records commit.
+            self.log.flush()
+        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound)
+        self.stats.events_applied += outcome.applied
+        self.stats.duplicates += outcome.duplicates
+        self.stats.skipped += outcome.skipped
+        self.stats.batches += 1
+        self._rewound -= set(outcome.offsets)
+        self._accepted = outcome.offsets
+        for tp, offset in outcome.rewind.items():
+            log_.info("projector.rewind", partition=str(tp), offset=offset)
+            self.stats.rewinds += 1
+            self._rewound.add(tp)
+            self.consumer.seek(tp, offset)
+
+    def checkpoint(self, records: list[LogRecord]) -> None:
+        """The rows and offsets are committed already; mirror the offsets into the log for lag metrics."""
+        if self.consumer.group_id is None or not self._accepted:
+            return
+        try:
+            self.consumer.commit(self._accepted)
+        except LogError as exc:  # advisory only: the tables hold the real offsets
+            log_.warning("projector.commit_failed", error=str(exc))
+
+    def _reject(self, record: LogRecord, exc: Exception) -> None:
+        self.stats.error(type(exc).__name__)
+        self.stats.dead_letters += 1
+        log_.warning("projector.dead_letter", partition=str(record.tp), offset=record.offset, error=str(exc))
+        if self.dead_letters:
+            send_dead_letter(self.log, self.group_id, record, exc)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "record"
+    return f"not an event: {loc}: {err['msg']}"
+
+
+def open_tables(settings: Settings, log: Log | None = None) -> tuple[Engine, Tables]:
+    """The engine of the projector's database, its tables created or rebuilt to the current schema."""
+    engine = create_engine(settings.projector_db_url())
+    tables = make_tables()
+    if ensure_schema(engine, tables) == "stale":
+        log_.info("projector.schema_changed", action="rebuild by replay")
+        owned = log is None
+        log = log or open_log(settings)
+        try:
+            replay(engine, log)
+        finally:
+            if owned:
+                log.close()
+    return engine, tables
+
+
+def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine | None = None) -> Projector:
+    """Build the projector: open the log (unless injected), the tables, and join the consumer group."""
+    owns_log = log is None
+    log = log or open_log(settings)
+    if engine is None:
+        engine, tables = open_tables(settings, log)
+    else:
+        tables = make_tables()
+        if ensure_schema(engine, tables) == "stale":
+            replay(engine, log)
+    cfg = settings.projector
+    consumer = log.consumer(cfg.group_id, EVENT_TOPICS)
+    return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,
+                     poll_timeout=cfg.poll_timeout, owns_log=owns_log)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    events: int
+    records: int
+    offsets: dict[TopicPartition, int]
+
+
+def replay(engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+           batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
+    """Rebuild every table from offset zero into fresh tables, then swap them in atomically.
+
+    1. create empty ``rebuild_*`` tables (dropping left-overs of an interrupted replay);
+    2. read every partition from offset 0 to its end, outside any consumer group;
+    3. in one transaction, drop the live tables and rename the rebuilt ones.
+    The live tables stay readable (and a running projector keeps writing them)
+    until step 3; that projector then finds the rebuild's offsets and seeks back to them.
+    """
+    rebuild = prepare_rebuild(engine)
+    consumer = log.consumer(None, topics)
+    consumer.seek_to_beginning()
+    folder = Projector(log, engine, consumer, tables=rebuild, batch_size=batch_size, poll_timeout=0.1,
+                       dead_letters=False)
+    try:
+        stats = folder.runner.run(once=True)
+        with engine.connect() as conn:
+            offsets = stored_offsets(conn, rebuild)
+        swap_in(engine, rebuild, make_tables())
+    finally:
+        consumer.close()
+    log_.info("projector.replayed", events=folder.stats.events_applied, records=stats.records)
+    return ReplayResult(folder.stats.events_applied, stats.records, offsets)

@@ -1,0 +1,443 @@
+"""The projector's storage: engines, one transaction per batch, schema version, the replay swap.
+
+One batch is one transaction (:func:`apply_batch`):
+
+1. read the stored next offset of each partition in the batch (row-locked on
+   PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock);
+   records below it were applied before and are skipped; a batch starting
+   *after* it (the tables were swapped by a replay that ended earlier) is
+   not applied and the consumer is told to seek back;
+2. insert the batch's new events into ``applied_events`` (an ``event_id``
+   already there is a re-delivery and changes nothing);
+3. refold every subject the new events touch (:mod:`.fold`) and rewrite its
+   rows; insert or re-point ``evidence``;
+4. write the next offsets, then commit: rows and offsets land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from newswire.core.errors import ConfigError, ProjectionError
+from newswire.core.log.types import TopicPartition
+from newswire.core.models import Event
+from newswire.projector.fold import (
+    CONTROL_TYPES,
+    CROSSING,
+    MEETING,
+    WINDOW_DAYS,
+    Report,
+    fold_crossing,
+    fold_meetings,
+    fold_place,
+    meeting_components,
+    widen,
+)
+from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, REBUILD_PREFIX, Tables, make_tables
+
+__all__ = [
+    "Applied",
+    "BatchOutcome",
+    "create_engine",
+    "normalise_url",
+    "apply_batch",
+    "ensure_schema",
+    "schema_version",
+    "stored_offsets",
+    "prepare_rebuild",
+    "swap_in",
+    "dump_tables",
+    "load_reports",
+]
+
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL URLs use psycopg 3, the driver newswire ships with."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for the tables. SQLite: WAL and ``BEGIN IMMEDIATE`` (see DESIGN.md pitfalls)."""
+    url = normalise_url(url)
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(f"invalid database URL {url!r}", where="db_url",
+                          hint="set NEWSWIRE_PROJECTOR__DB_URL or NEWSWIRE_DB_URL to sqlite:///PATH "
+                               "or postgresql://user@host/db") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            # Autocommit at the driver level so that SQLAlchemy's "begin" below is the only BEGIN.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a killed process (what the crash test does); only a
+            # power loss can drop the last transactions, which a replay restores.
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # Take the write lock up front: a concurrent writer waits instead of failing mid-way.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+# --- schema -------------------------------------------------------------------
+
+
+def schema_version(conn: Connection, tables: Tables) -> int | None:
+    """The stored schema version, or ``None`` when the tables do not exist yet."""
+    if not sa.inspect(conn).has_table(tables.meta.name):
+        return None
+    row = conn.execute(sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version")).first()
+    return None if row is None else int(row[0])
+
+
+def ensure_schema(engine: Engine, tables: Tables) -> str:
+    """Create missing tables. Returns ``"ok"``, ``"created"`` or ``"stale"`` (rebuild by replay needed)."""
+    with engine.begin() as conn:
+        version = schema_version(conn, tables)
+        if version == PROJECTION_SCHEMA_VERSION:
+            return "ok"
+        if version is not None or sa.inspect(conn).has_table(tables.control.name):
+            return "stale"
+        tables.metadata.create_all(conn)
+        conn.execute(sa.insert(tables.meta), [{"key": "schema_version", "value": str(PROJECTION_SCHEMA_VERSION)}])
+        return "created"
+
+
+def prepare_rebuild(engine: Engine) -> Tables:
+    """Fresh, empty rebuild tables (left-overs of an interrupted replay are dropped)."""
+    rebuild = make_tables(REBUILD_PREFIX)
+    with engine.begin() as conn:
+        rebuild.metadata.drop_all(conn)
+        rebuild.metadata.create_all(conn)
+        conn.execute(sa.insert(rebuild.meta),
+                     [{"key": "schema_version", "value": str(PROJECTION_SCHEMA_VERSION)}])
+    return rebuild
+
+
+def swap_in(engine: Engine, rebuild: Tables, live: Tables) -> None:
+    """Replace the live tables by the rebuilt ones in one transaction of drops and renames.
+
+    Index names are global (SQLite) or per schema (PostgreSQL) and do not follow
+    a renamed table, so the rebuild's indexes are dropped and re-created under
+    the live names inside the same transaction.
+    """
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql" and sa.inspect(conn).has_table(live.offsets.name):
+            # Wait for a running projector's batch, then keep it out until the swap commits.
+            conn.exec_driver_sql(f"LOCK TABLE {preparer.quote(live.offsets.name)} IN ACCESS EXCLUSIVE MODE")
+        for table in reversed(live.all()):
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(table.name)}")
+        for new, old in zip(rebuild.all(), live.all(), strict=True):
+            for index in new.indexes:
+                conn.exec_driver_sql(f"DROP INDEX {preparer.quote(str(index.name))}")
+            conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(new.name)} RENAME TO {preparer.quote(old.name)}")
+            for index in old.indexes:
+                index.create(conn)
+
+
+# --- offsets ------------------------------------------------------------------
+
+
+def stored_offsets(conn: Connection, tables: Tables, *, lock: bool = False,
+                   tps: Iterable[TopicPartition] | None = None) -> dict[TopicPartition, int]:
+    """The next offset to apply per partition, as committed with the rows."""
+    query = sa.select(tables.offsets.c.topic, tables.offsets.c.partition, tables.offsets.c.next_offset)
+    if tps is not None:
+        wanted = sorted(set(tps))
+        query = query.where(sa.tuple_(tables.offsets.c.topic, tables.offsets.c.partition).in_(
+            [(tp.topic, tp.partition) for tp in wanted]))
+    if lock:
+        query = query.with_for_update()
+    return {TopicPartition(t, p): int(o) for t, p, o in conn.execute(query)}
+
+
+def _write_offsets(conn: Connection, tables: Tables, offsets: Mapping[TopicPartition, int]) -> None:
+    if not offsets:
+        return
+    o = tables.offsets
+    existing = stored_offsets(conn, tables, tps=offsets)
+    updates = [{"t": tp.topic, "p": tp.partition, "n": n} for tp, n in offsets.items() if tp in existing]
+    inserts = [{"topic": tp.topic, "partition": tp.partition, "next_offset": n}
+               for tp, n in offsets.items() if tp not in existing]
+    if updates:
+        conn.execute(o.update().where(o.c.topic == sa.bindparam("t"), o.c.partition == sa.bindparam("p"))
+                     .values(next_offset=sa.bindparam("n")), updates)
+    if inserts:
+        conn.execute(sa.insert(o), inserts)
+
+
+# --- one batch ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One parsed event of a batch and where it came from."""
+
+    event: Event
+    report: Report
+    tp: TopicPartition
+    offset: int
+
+
+@dataclass
+class BatchOutcome:
+    applied: int = 0
+    duplicates: int = 0
+    skipped: int = 0  # records below the stored offset: applied by an earlier transaction
+    rewind: dict[TopicPartition, int] = field(default_factory=dict)  # seek here: the tables are behind
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
+                positions: Mapping[TopicPartition, tuple[int, int]],
+                gaps_ok: Iterable[TopicPartition] = ()) -> BatchOutcome:
+    """Apply one batch in one transaction; see the module docstring for the steps.
+
+    ``positions`` maps each partition of the polled batch to (first, last)
+    offset polled, including records that failed to parse (those are
+    consumed too: they went to the dead-letter topic). ``gaps_ok`` names
+    partitions already sought back once whose log starts later than the
+    stored offset (records removed by retention): their batch is accepted.
+    """
+    outcome = BatchOutcome()
+    try:
+        with engine.begin() as conn:
+            stored = stored_offsets(conn, tables, lock=True, tps=positions)
+            accept: set[TopicPartition] = set()
+            for tp, (first, last) in positions.items():
+                start = stored.get(tp, 0)
+                if first > start and tp not in gaps_ok:
+                    outcome.rewind[tp] = start
+                elif last >= start:
+                    accept.add(tp)
+                    outcome.offsets[tp] = last + 1
+            fresh: dict[str, Applied] = {}
+            for item in items:
+                if item.tp not in accept or item.offset < stored.get(item.tp, 0):
+                    outcome.skipped += 1
+                elif item.event.event_id in fresh:
+                    outcome.duplicates += 1
+                else:
+                    fresh[item.event.event_id] = item
+            known = _existing_ids(conn, tables, list(fresh))
+            outcome.duplicates += len(known)
+            new = [a for eid, a in fresh.items() if eid not in known]
+            if new:
+                _insert_applied(conn, tables, new)
+                _refresh(conn, tables, new)
+            _write_offsets(conn, tables, outcome.offsets)
+            outcome.applied = len(new)
+    except sa.exc.OperationalError as exc:
+        raise ProjectionError(f"database error: {exc.orig or exc}".splitlines()[0],
+                              where=str(engine.url.render_as_string(hide_password=True)),
+                              hint="the batch was not applied and will be retried") from None
+    return outcome
+
+
+def _existing_ids(conn: Connection, tables: Tables, ids: list[str]) -> set[str]:
+    col = tables.applied_events.c.event_id
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(conn.execute(sa.select(col).where(col.in_(chunk))).scalars())
+    return found
+
+
+def _insert_applied(conn: Connection, tables: Tables, new: Sequence[Applied]) -> None:
+    rows = []
+    for a in new:
+        r = a.report
+        rows.append(dict(
+            event_id=r.event_id, type=r.type, subject=r.subject, subject_name=r.subject_name,
+            subject_kind=r.subject_kind, actor_id=r.actor_id, actor_name=r.actor_name, side=r.side,
+            status=r.status, side_code=r.side_code, day_start=r.day_start, day_end=r.day_end,
+            date_text=r.date_text, precision=r.precision, inferred=r.inferred, historical=r.historical,
+            reported_at=r.reported_at, article_id=r.article_id, outlet=r.outlet, story_id=r.story_id,
+            confidence=r.confidence, extent=r.extent, participants=r.participants, location=r.location,
+            framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset))
+    conn.execute(sa.insert(tables.applied_events), rows)
+
+
+_REPORT_FIELDS = [f for f in Report.__dataclass_fields__]
+
+
+def load_reports(conn: Connection, tables: Tables, where: Any) -> list[Report]:
+    ae = tables.applied_events
+    rows = conn.execute(sa.select(*[ae.c[f] for f in _REPORT_FIELDS]).where(where)).all()
+    return [Report(*row) for row in rows]
+
+
+def _reports_of(conn: Connection, tables: Tables, types: Sequence[str], subjects: Sequence[str]) -> list[Report]:
+    ae = tables.applied_events
+    out: list[Report] = []
+    for chunk in _chunks(sorted(subjects)):
+        out += load_reports(conn, tables, sa.and_(ae.c.type.in_(types), ae.c.subject.in_(chunk)))
+    return out
+
+
+def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied]) -> None:
+    """Refold every subject the new events touch; rewrite its rows and point evidence at them."""
+    by_type: dict[str, set[str]] = {"control": set(), "crossing": set()}
+    meeting_days: list[date] = []
+    for a in new:
+        if a.report.type in CONTROL_TYPES:
+            by_type["control"].add(a.report.subject)
+        elif a.report.type == CROSSING:
+            by_type["crossing"].add(a.report.subject)
+        elif a.report.type == MEETING:
+            meeting_days += [a.report.day_start, a.report.day_end]
+    keys: dict[str, tuple[str, str, str | None]] = {}  # event_id -> (row_table, row_key, fact_id)
+
+    if by_type["control"]:
+        subjects = sorted(by_type["control"])
+        grouped = _group(_reports_of(conn, tables, CONTROL_TYPES, subjects))
+        controls, history = [], []
+        for subject in subjects:
+            fold = fold_place(grouped[subject])
+            if fold.control is not None:
+                controls.append(fold.control)
+            history += fold.history
+            keys.update({e: ("control", subject, f) for e, f in fold.facts.items()})
+        _replace(conn, tables.control, tables.control.c.place_id, subjects, controls)
+        _replace(conn, tables.control_history, tables.control_history.c.place_id, subjects, history)
+
+    if by_type["crossing"]:
+        subjects = sorted(by_type["crossing"])
+        grouped = _group(_reports_of(conn, tables, (CROSSING,), subjects))
+        rows = []
+        for subject in subjects:
+            cfold = fold_crossing(grouped[subject])
+            rows.append(cfold.row)
+            keys.update({e: ("crossings", subject, f) for e, f in cfold.facts.items()})
+        _replace(conn, tables.crossings, tables.crossings.c.crossing_id, subjects, rows)
+
+    if meeting_days:
+        new_ids = {a.report.event_id for a in new if a.report.type == MEETING}
+        reports = _meeting_neighbourhood(conn, tables, new_ids, min(meeting_days), max(meeting_days))
+        mfold = fold_meetings(reports)
+        old = _current_keys(conn, tables, [r.event_id for r in reports])
+        stale = sorted({k for k in old.values()} | {row["meeting_id"] for row in mfold.rows})
+        _replace(conn, tables.meetings, tables.meetings.c.meeting_id, stale, mfold.rows)
+        keys.update({e: ("meetings", k, None) for e, k in mfold.keys.items()})
+
+    _point_evidence(conn, tables, new, keys)
+
+
+def _group(reports: Iterable[Report]) -> dict[str, list[Report]]:
+    grouped: dict[str, list[Report]] = {}
+    for r in reports:
+        grouped.setdefault(r.subject, []).append(r)
+    return grouped
+
+
+def _replace(conn: Connection, table: sa.Table, key: sa.Column[Any], keys: Sequence[str],
+             rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(list(keys)):
+        conn.execute(table.delete().where(key.in_(chunk)))
+    if rows:
+        conn.execute(sa.insert(table), list(rows))
+
+
+def _meeting_neighbourhood(conn: Connection, tables: Tables, new_ids: set[str], lo: date, hi: date) -> list[Report]:
+    """The meeting reports whose components contain a new report, widening the date range until closed.
+
+    Components only grow as reports arrive, so the rows to rewrite are exactly
+    those of the components that contain a new report.
+    """
+    ae = tables.applied_events
+    lo, hi = widen(lo)[0], widen(hi)[1]
+    while True:
+        loaded = load_reports(conn, tables, sa.and_(ae.c.type == MEETING, ae.c.day_end >= lo,
+                                                    ae.c.day_start <= hi))
+        touched = [c for c in meeting_components(loaded) if any(r.event_id in new_ids for r in c)]
+        members = [r for c in touched for r in c]
+        need_lo = min(widen(r.day_start, WINDOW_DAYS)[0] for r in members)
+        need_hi = max(widen(r.day_end, WINDOW_DAYS)[1] for r in members)
+        if need_lo >= lo and need_hi <= hi:
+            return members
+        lo, hi = min(lo, need_lo), max(hi, need_hi)
+
+
+def _current_keys(conn: Connection, tables: Tables, ids: Sequence[str]) -> dict[str, str]:
+    ev = tables.evidence
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        out.update((e, k) for e, k in conn.execute(sa.select(ev.c.event_id, ev.c.row_key).where(ev.c.event_id.in_(chunk))))
+    return out
+
+
+def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
+                    keys: Mapping[str, tuple[str, str, str | None]]) -> None:
+    """Insert the new events' evidence; re-point older rows whose fact or meeting row changed."""
+    ev = tables.evidence
+    new_ids = {a.event.event_id for a in new}
+    rows = []
+    for a in new:
+        e, (row_table, row_key, fact_id) = a.event, keys[a.event.event_id]
+        rows.append(dict(
+            event_id=e.event_id, row_table=row_table, row_key=row_key, fact_id=fact_id,
+            article_id=e.source.article_id, outlet=e.source.outlet, story_id=e.source.story_id,
+            url=e.source.url, title=e.source.title, sentence=e.evidence.sentence, start=e.evidence.start,
+            end=e.evidence.end, attribution=e.attribution, modality=str(e.modality),
+            reported_at=e.reported_at.isoformat() if e.reported_at else None))
+    conn.execute(sa.insert(ev), rows)
+    older = sorted(k for k in keys if k not in new_ids)
+    changed = []
+    for chunk in _chunks(older):
+        for event_id, row_key, fact_id in conn.execute(
+                sa.select(ev.c.event_id, ev.c.row_key, ev.c.fact_id).where(ev.c.event_id.in_(chunk))):
+            _, want_key, want_fact = keys[event_id]
+            if (row_key, fact_id) != (want_key, want_fact):
+                changed.append({"e": event_id, "k": want_key, "f": want_fact})
+    if changed:
+        conn.execute(ev.update().where(ev.c.event_id == sa.bindparam("e"))
+                     .values(row_key=sa.bindparam("k"), fact_id=sa.bindparam("f")), changed)
+
+
+# --- dumps --------------------------------------------------------------------
+
+
+def dump_tables(engine: Engine, tables: Tables | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every projector table, sorted: equal dumps mean equal tables."""
+    tables = tables or make_tables()
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for table in tables.derived():
+            rows = conn.execute(sa.select(table)).all()
+            out[table.name] = sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 9)
+    return value

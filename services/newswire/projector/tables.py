@@ -1,0 +1,195 @@
+"""The projector's tables (SQLAlchemy Core), built under a name prefix so a replay can build a fresh set.
+
+::
+
+    applied_events     one row per event ever applied (event_id unique): the folding inputs
+    evidence           one row per applied event: which row it backs, the article and sentence
+    control            one row per place: the current controller
+    control_history    one row per corroborated fact about a place, with its validity interval
+    crossings          one row per crossing: holder, overall status, status of each side
+    meetings           one row per meeting (reports matched by participants, place and date)
+    projector_offsets  the next offset of every topic partition, written with the rows
+    projector_meta     schema_version; a different version in code triggers a rebuild by replay
+
+No table has an autoincrement column or a wall-clock timestamp: a replay from
+offset zero reproduces every table byte for byte, which the crash test checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+__all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables"]
+
+# Bump when a table or a folding rule changes: the projector then rebuilds by replay.
+PROJECTION_SCHEMA_VERSION = 1
+REBUILD_PREFIX = "rebuild_"
+
+
+@dataclass(frozen=True)
+class Tables:
+    prefix: str
+    metadata: sa.MetaData
+    applied_events: sa.Table
+    evidence: sa.Table
+    control: sa.Table
+    control_history: sa.Table
+    crossings: sa.Table
+    meetings: sa.Table
+    offsets: sa.Table
+    meta: sa.Table
+
+    def all(self) -> list[sa.Table]:
+        return list(self.metadata.sorted_tables)
+
+    def derived(self) -> list[sa.Table]:
+        """The tables a user reads, in a stable order (dumps, comparisons)."""
+        return [self.control, self.control_history, self.crossings, self.meetings, self.evidence,
+                self.applied_events, self.offsets, self.meta]
+
+
+def make_tables(prefix: str = "") -> Tables:
+    """The projector's tables named ``<prefix><name>``; index names carry the prefix too."""
+    md = sa.MetaData()
+    p = prefix
+
+    def t(name: str, *cols: sa.Column[object] | sa.Index) -> sa.Table:
+        return sa.Table(p + name, md, *cols)
+
+    applied = t(
+        "applied_events",
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("subject_name", sa.String(300)),
+        sa.Column("subject_kind", sa.String(20)),
+        sa.Column("actor_id", sa.String(200)),
+        sa.Column("actor_name", sa.String(300)),
+        sa.Column("side", sa.String(200)),
+        sa.Column("status", sa.String(20)),
+        sa.Column("side_code", sa.String(20)),
+        sa.Column("day_start", sa.Date, nullable=False),
+        sa.Column("day_end", sa.Date, nullable=False),
+        sa.Column("date_text", sa.String(10), nullable=False),
+        sa.Column("precision", sa.String(5), nullable=False),
+        sa.Column("inferred", sa.Boolean, nullable=False),
+        sa.Column("historical", sa.Boolean, nullable=False),
+        sa.Column("reported_at", sa.String(40)),
+        sa.Column("article_id", sa.String(200), nullable=False),
+        sa.Column("outlet", sa.String(200), nullable=False),
+        sa.Column("story_id", sa.String(200)),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("extent", sa.Text),
+        sa.Column("participants", sa.JSON),
+        sa.Column("location", sa.JSON),
+        sa.Column("framework", sa.String(200)),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Index(f"ix_{p}applied_subject", "type", "subject"),
+        sa.Index(f"ix_{p}applied_day", "type", "day_start"),
+    )
+    evidence = t(
+        "evidence",
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("row_table", sa.String(20), nullable=False),
+        sa.Column("row_key", sa.String(200), nullable=False),
+        sa.Column("fact_id", sa.String(64)),
+        sa.Column("article_id", sa.String(200), nullable=False),
+        sa.Column("outlet", sa.String(200), nullable=False),
+        sa.Column("story_id", sa.String(200)),
+        sa.Column("url", sa.Text),
+        sa.Column("title", sa.Text),
+        sa.Column("sentence", sa.Text, nullable=False),
+        sa.Column("start", sa.Integer, nullable=False),
+        sa.Column("end", sa.Integer, nullable=False),
+        sa.Column("attribution", sa.Text),
+        sa.Column("modality", sa.String(20), nullable=False),
+        sa.Column("reported_at", sa.String(40)),
+        sa.Index(f"ix_{p}evidence_row", "row_table", "row_key"),
+    )
+    control = t(
+        "control",
+        sa.Column("place_id", sa.String(200), primary_key=True),
+        sa.Column("place_name", sa.String(300), nullable=False),
+        sa.Column("controller_id", sa.String(200), nullable=False),
+        sa.Column("controller_name", sa.String(300), nullable=False),
+        sa.Column("side", sa.String(200), nullable=False),
+        sa.Column("since", sa.Date, nullable=False),
+        sa.Column("since_text", sa.String(10), nullable=False),
+        sa.Column("precision", sa.String(5), nullable=False),
+        sa.Column("extent", sa.Text),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("n_sources", sa.Integer, nullable=False),
+        sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Column("fact_id", sa.String(64), nullable=False),
+        sa.Column("claims", sa.JSON, nullable=False),
+        sa.Column("last_reported_at", sa.String(40)),
+    )
+    history = t(
+        "control_history",
+        sa.Column("place_id", sa.String(200), primary_key=True),
+        sa.Column("fact_id", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("place_name", sa.String(300), nullable=False),
+        sa.Column("controller_id", sa.String(200), nullable=False),
+        sa.Column("controller_name", sa.String(300), nullable=False),
+        sa.Column("side", sa.String(200), nullable=False),
+        sa.Column("valid_from", sa.Date, nullable=False),
+        sa.Column("valid_to", sa.Date),
+        sa.Column("date_text", sa.String(10), nullable=False),
+        sa.Column("precision", sa.String(5), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("historical", sa.Boolean, nullable=False),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("n_sources", sa.Integer, nullable=False),
+        sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Index(f"ix_{p}history_from", "valid_from"),
+    )
+    crossings = t(
+        "crossings",
+        sa.Column("crossing_id", sa.String(200), primary_key=True),
+        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("status", sa.String(10)),
+        sa.Column("holder_id", sa.String(200)),
+        sa.Column("holder_name", sa.String(300)),
+        sa.Column("holder_side", sa.String(200)),
+        sa.Column("since", sa.Date, nullable=False),
+        sa.Column("since_text", sa.String(10), nullable=False),
+        sa.Column("sides", sa.JSON, nullable=False),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("n_sources", sa.Integer, nullable=False),
+        sa.Column("n_reports", sa.Integer, nullable=False),
+    )
+    meetings = t(
+        "meetings",
+        sa.Column("meeting_id", sa.String(200), primary_key=True),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("date_text", sa.String(10), nullable=False),
+        sa.Column("precision", sa.String(5), nullable=False),
+        sa.Column("location_id", sa.String(200)),
+        sa.Column("location_name", sa.String(300)),
+        sa.Column("participants", sa.JSON, nullable=False),
+        sa.Column("participant_ids", sa.JSON, nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("framework", sa.String(200)),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("n_sources", sa.Integer, nullable=False),
+        sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Index(f"ix_{p}meetings_date", "date"),
+    )
+    offsets = t(
+        "projector_offsets",
+        sa.Column("topic", sa.String(200), primary_key=True),
+        sa.Column("partition", sa.Integer, primary_key=True),
+        sa.Column("next_offset", sa.BigInteger, nullable=False),
+    )
+    meta = t(
+        "projector_meta",
+        sa.Column("key", sa.String(50), primary_key=True),
+        sa.Column("value", sa.String(200), nullable=False),
+    )
+    return Tables(p, md, applied, evidence, control, history, crossings, meetings, offsets, meta)
