@@ -17,7 +17,7 @@ from newswire.core.errors import ConfigError
 from newswire.core.health import HealthServer, db_check, log_check, serve_health
 from newswire.core.log import SqliteLog
 from newswire.core.log.types import LogRecord
-from newswire.core.metrics import ServiceMetrics, StatsMapping
+from newswire.core.metrics import ServiceMetrics, StatsMapping, as_topic, pick
 from newswire.core.runner import ConsumerRunner
 
 
@@ -132,7 +132,7 @@ def test_metrics_expose_stats_lag_and_latency(server, sqlite_log: SqliteLog) -> 
     got = samples(body)
     svc = ("service", "extractor")
     assert got[("newswire_records_in_total", (svc,))] == 9  # 7 + the 2 just processed
-    assert got[("newswire_records_out_total", (svc, ("topic", "records_out")))] == 5
+    assert got[("newswire_records_out_total", (svc, ("topic", "all")))] == 5
     assert got[("newswire_errors_total", (("kind", "ExtractionError"), svc))] == 2
     assert got[("newswire_stat", (("name", "duplicates"), svc))] == 0
     lag = {k: v for k, v in got.items() if k[0] == "newswire_consumer_lag"}
@@ -157,11 +157,14 @@ def test_mapping_names_service_specific_fields() -> None:
         outcomes: dict[str, int] = field(default_factory=lambda: {"ok": 4, "http_error": 1})
 
     m = ServiceMetrics("poller", stats=PollStats, mapping=StatsMapping(
-        records_in=("articles",), records_out=(), errors=(), feed_fetches=("outcomes",)))
+        records_in=pick("articles"), records_out=as_topic("articles", "newswire.articles.v1"), errors=None,
+        feed_fetches=pick("outcomes")))
     got = {(n, tuple(sorted(labels.items()))): v for n, labels, v in m.samples()}
     assert got[("newswire_records_in_total", (("service", "poller"),))] == 3
     assert got[("newswire_feed_fetches_total", (("outcome", "http_error"), ("service", "poller")))] == 1
     assert got[("newswire_feed_fetches_total", (("outcome", "ok"), ("service", "poller")))] == 4
+    assert got[("newswire_records_out_total", (("service", "poller"), ("topic", "newswire.articles.v1")))] == 3
+    assert not [k for k in got if k[0] == "newswire_errors_total"]
 
 
 def test_unknown_path_is_404(server) -> None:

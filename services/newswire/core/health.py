@@ -27,10 +27,12 @@ from newswire.core.errors import ConfigError
 from newswire.core.logging import get_logger
 
 if TYPE_CHECKING:
-    from newswire.core.log.types import Log
-    from newswire.core.metrics import ServiceMetrics
+    from collections.abc import Sequence
 
-__all__ = ["Check", "HealthServer", "serve_health", "log_check", "db_check", "HEALTH_PATH", "READY_PATH",
+    from newswire.core.log.types import Log
+    from newswire.core.metrics import LagSource, ServiceMetrics, StatsMapping
+
+__all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "HEALTH_PATH", "READY_PATH",
            "METRICS_PATH", "DEFAULT_HOST"]
 
 HEALTH_PATH = "/healthz"
@@ -186,3 +188,35 @@ def serve_health(service: str, port: int | None, *, metrics: ServiceMetrics | No
     if not port:
         return None
     return HealthServer(service, port, metrics=metrics, checks=checks, host=host).start()
+
+
+def serve_service(name: str, port: int | None, service: object, *, log: Log, db_url: str | None = None,
+                  group_id: str | None = None, topics: Sequence[str] = (), lag: LagSource | None = None,
+                  mapping: StatsMapping | None = None) -> HealthServer | None:
+    """Health and metrics for a service object of the standard shape, in one call from its CLI command.
+
+    Metrics read ``service.stats`` at scrape time; consumer lag is ``lag`` or the
+    group's lag on the log; if the service has a ``runner`` (a
+    :class:`~newswire.core.runner.ConsumerRunner`), its batches feed the latency
+    histograms. Ready when the log answers and, with ``db_url``, the database.
+    ``port`` None or 0: nothing is served and None is returned.
+    """
+    if not port:
+        return None
+    from newswire.core.metrics import MAPPINGS, ServiceMetrics
+
+    if lag is None and group_id is not None:
+        group, subscribed = group_id, list(topics)
+
+        def lag() -> Mapping[Any, int]:
+            return log.group_lag(group, subscribed)
+
+    metrics = ServiceMetrics(name, stats=lambda: getattr(service, "stats", None), lag=lag,
+                             mapping=mapping or MAPPINGS.get(name))
+    runner = getattr(service, "runner", None)
+    if runner is not None and hasattr(runner, "on_batch"):
+        runner.on_batch = metrics.observe_batch
+    checks: dict[str, Check] = {"log": log_check(log)}
+    if db_url is not None:
+        checks["db"] = db_check(db_url)
+    return serve_health(name, port, metrics=metrics, checks=checks)

@@ -21,7 +21,7 @@ Families (every one labelled ``service``)::
     newswire_consumer_lag{topic,partition}    records not yet committed by the service's group
     newswire_batch_seconds                    histogram: one batch, poll excluded, checkpoint included
     newswire_record_latency_seconds           histogram: log append -> processed and committed
-    newswire_stat{name}                       any other numeric counter of the stats object
+    newswire_stat{name}                       every numeric counter of the stats object, by field name
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from newswire.core.log.types import LogRecord, TopicPartition
+from newswire.core.topics import ARTICLES
 
-__all__ = ["ServiceMetrics", "StatsMapping", "stats_values", "LATENCY_BUCKETS"]
+__all__ = ["ServiceMetrics", "StatsMapping", "Extract", "pick", "as_topic", "stats_values", "LATENCY_BUCKETS", "MAPPINGS",
+           "LagSource"]
 
 # Batches take milliseconds (projector) to tens of seconds (extractor on a cold start).
 LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -45,20 +47,50 @@ LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 LagSource = Callable[[], Mapping[TopicPartition, int]]
 
 
+StatsValue = float | Mapping[str, float] | None
+Extract = Callable[[Mapping[str, Any]], StatsValue]
+"""Reads one canonical family from a service's stats (as a dict): a number, or a number per label value."""
+
+
+def pick(name: str) -> Extract:
+    """The stats field ``name`` as is (a number, or a mapping such as errors by kind)."""
+    return lambda values: values.get(name)
+
+
+def as_topic(name: str, topic: str) -> Extract:
+    """The number ``name`` as the count of one topic (``records_out{topic=...}``)."""
+    return lambda values: None if values.get(name) is None else {topic: values[name]}
+
+
 @dataclasses.dataclass(frozen=True)
 class StatsMapping:
-    """Which fields of a service's stats object feed the canonical families.
+    """How a service's stats object feeds the canonical families (None: the service has none).
 
-    Each entry names an attribute of the stats object. A number feeds the
-    family as is; a mapping (``{"ExtractionError": 2}``) becomes one sample
-    per key under the family's label. Fields not named here are exported as
-    ``newswire_stat{name=...}`` so nothing a service counts is hidden.
+    Every numeric field is also exported as ``newswire_stat{name=...}``, so
+    nothing a service counts is hidden.
     """
 
-    records_in: tuple[str, ...] = ("records_in",)
-    records_out: tuple[str, ...] = ("records_out",)
-    errors: tuple[str, ...] = ("errors",)
-    feed_fetches: tuple[str, ...] = ()
+    records_in: Extract | None = pick("records_in")
+    records_out: Extract | None = pick("records_out")
+    errors: Extract | None = pick("errors")
+    feed_fetches: Extract | None = None
+
+
+def _feed_outcomes(values: Mapping[str, Any]) -> dict[str, float]:
+    """The poller's feed fetches by outcome: ok, not_modified, or the failure's kind (timeout, http_error ...)."""
+    polled, failed, not_modified = (float(values.get(k) or 0) for k in ("feeds_polled", "feeds_failed",
+                                                                       "not_modified"))
+    outcomes = {"ok": polled - failed - not_modified, "not_modified": not_modified}
+    for kind, n in dict(values.get("errors") or {}).items():
+        outcomes[str(kind)] = outcomes.get(str(kind), 0.0) + float(n)
+    return outcomes
+
+
+# The services' stats fields (PollerStats, ExtractorStats, ProjectorStats) by family.
+MAPPINGS: dict[str, StatsMapping] = {
+    "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
+                           errors=pick("errors"), feed_fetches=_feed_outcomes),
+}
 
 
 def stats_values(stats: object) -> dict[str, Any]:
@@ -93,25 +125,16 @@ class _StatsCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         o = self.owner
         values = stats_values(o.stats_source()) if o.stats_source is not None else {}
-        used: set[str] = set()
-
-        def family(name: str, doc: str, fields: Sequence[str], label: str | None) -> CounterMetricFamily:
-            labels = ["service"] + ([label] if label else [])
-            fam = CounterMetricFamily(name, doc, labels=labels)
-            for field in fields:
-                if field not in values:
-                    continue
-                used.add(field)
-                value = values[field]
-                if isinstance(value, Mapping):
-                    for key, count in sorted(value.items(), key=lambda kv: str(kv[0])):
-                        n = _number(count)
-                        if n is not None:
-                            fam.add_metric([o.service, str(key)] if label else [o.service], n)
-                else:
-                    n = _number(value)
+        def family(name: str, doc: str, extract: Extract | None, label: str | None) -> CounterMetricFamily:
+            fam = CounterMetricFamily(name, doc, labels=["service"] + ([label] if label else []))
+            value = extract(values) if extract is not None else None
+            if isinstance(value, Mapping):
+                for key, count in sorted(value.items(), key=lambda kv: str(kv[0])):
+                    n = _number(count)
                     if n is not None:
-                        fam.add_metric([o.service, field] if label else [o.service], n)
+                        fam.add_metric([o.service, str(key)] if label else [o.service], n)
+            elif (n := _number(value)) is not None:
+                fam.add_metric([o.service, "all"] if label else [o.service], n)
             return fam
 
         m = o.mapping
@@ -125,7 +148,7 @@ class _StatsCollector(Collector):
                                   labels=["service", "name"])
         for name, value in sorted(values.items()):
             n = _number(value)
-            if name not in used and n is not None:
+            if n is not None:
                 other.add_metric([o.service, name], n)
         yield other
 
