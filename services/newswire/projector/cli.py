@@ -1,9 +1,158 @@
-"""Commands of the projector service."""
+"""Commands of the projector service: ``newswire project``, ``newswire state``, ``newswire replay``."""
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
 import typer
+
+from newswire.cli import EXIT_CONFIG, err_console, fail, settings_of, user_errors
+
+__all__ = ["register"]
+
+
+class ViewName(StrEnum):
+    control = "control"
+    crossings = "crossings"
+    meetings = "meetings"
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of {value!r}: not a date; use YYYY-MM-DD", EXIT_CONFIG) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this service's commands to the newswire CLI."""
+    """Add ``project``, ``state`` and ``replay`` to the newswire CLI."""
+
+    @app.command()
+    @user_errors
+    def project(
+        ctx: typer.Context,
+        once: Annotated[bool, typer.Option("--once", help="Stop when caught up with the log.")] = False,
+        timeout: Annotated[float | None, typer.Option("--timeout", help="Stop after this many seconds.")] = None,
+    ) -> None:
+        """Fold conflict.*.v1 events into the control, crossings and meetings tables.
+
+        Runs until SIGTERM or Ctrl-C (the batch in hand is committed first), or with --once until caught up.
+        """
+        from newswire.core.health import serve_service
+        from newswire.core.topics import EVENT_TOPICS
+        from newswire.projector.service import make_projector
+        from newswire.projector.store import normalise_url
+
+        settings = settings_of(ctx)
+        projector = make_projector(settings)
+        server = None
+        try:
+            if not once:
+                server = serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
+                                       db_url=normalise_url(settings.projector_db_url()),
+                                       group_id=settings.projector.group_id, topics=EVENT_TOPICS)
+
+            def on_signal(signum: int, frame: object) -> None:
+                projector.stop()
+
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+            stats = projector.run(once=once, timeout=timeout)
+        finally:
+            if server is not None:
+                server.close()
+            projector.close()
+        err_console.print(
+            f"projected {stats.records_in} record(s): {stats.events_applied} applied, {stats.duplicates} "
+            f"duplicate(s), {stats.skipped} already applied, {stats.dead_letters} dead-lettered", highlight=False)
+
+    @app.command()
+    @user_errors
+    def state(
+        ctx: typer.Context,
+        view: Annotated[ViewName, typer.Argument(help="Which table: control, crossings or meetings.")],
+        as_of: Annotated[str | None, typer.Option("--as-of", help="The state on this date (YYYY-MM-DD).")] = None,
+        place: Annotated[str | None, typer.Option(
+            "--place", help="Only rows whose place (or meeting location/participant) contains NAME.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with evidence) instead of a table.")]
+        = False,
+    ) -> None:
+        """Print the current state: who holds which place, crossings, meetings."""
+        from newswire.projector.query import state_rows
+        from newswire.projector.service import open_tables
+
+        day = _parse_date(as_of)
+        settings = settings_of(ctx)
+        engine, _ = open_tables(settings)
+        try:
+            rows = state_rows(engine, view.value, as_of=day, place=place)  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+        if as_json or not sys.stdout.isatty():
+            sys.stdout.write(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=None) + "\n")
+        else:
+            _print_table(view, rows, day)
+
+    @app.command()
+    @user_errors
+    def replay(ctx: typer.Context) -> None:
+        """Rebuild the tables from offset zero into fresh tables and swap them in atomically."""
+        from newswire.core.log import open_log
+        from newswire.projector.service import open_tables
+        from newswire.projector.service import replay as run_replay
+
+        settings = settings_of(ctx)
+        log = open_log(settings)
+        try:
+            engine, _ = open_tables(settings, log)
+            try:
+                result = run_replay(engine, log)
+            finally:
+                engine.dispose()
+        finally:
+            log.close()
+        err_console.print(f"replayed {result.records} record(s) from offset 0: {result.events} event(s) applied; "
+                          "tables swapped in", highlight=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _print_table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"{view.value}" + (f" as of {as_of.isoformat()}" if as_of else "")
+    table = Table(title=title, title_justify="left")
+    sources = lambda r: ", ".join(sorted({e["outlet"] for e in r["evidence"]}))  # noqa: E731
+    if view is ViewName.control:
+        for col in ("place", "controller", "side", "since", "status", "sources", "reports", "outlets"):
+            table.add_column(col)
+        for r in rows:
+            status = f"[yellow]{r['status']}[/]" if r["status"] == "contested" else r["status"]
+            table.add_row(r["place_name"], r["controller_name"], r["side"], r["since_text"], status,
+                          str(r["n_sources"]), str(r["n_reports"]), sources(r))
+    elif view is ViewName.crossings:
+        for col in ("crossing", "status", "held by", "sides", "since", "sources", "outlets"):
+            table.add_column(col)
+        for r in rows:
+            sides = "; ".join(f"{k}: {v['status']}" for k, v in r["sides"].items())
+            table.add_row(r["name"], r["status"] or "", r["holder_name"] or "", sides, r["since_text"],
+                          str(r["n_sources"]), sources(r))
+    else:
+        for col in ("date", "location", "participants", "status", "framework", "sources", "outlets"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["date_text"], r["location_name"] or "", ", ".join(r["participants"]), r["status"],
+                          r["framework"] or "", str(r["n_sources"]), sources(r))
+    Console().print(table)
