@@ -90,6 +90,9 @@ def _feed_outcomes(values: Mapping[str, Any]) -> dict[str, float]:
 MAPPINGS: dict[str, StatsMapping] = {
     "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
                            errors=pick("errors"), feed_fetches=_feed_outcomes),
+    # The projector writes rows, not records: its output is the events folded into the tables.
+    "projector": StatsMapping(records_in=pick("records_in"), records_out=as_topic("events_applied", "tables"),
+                              errors=pick("errors")),
 }
 
 
