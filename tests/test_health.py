@@ -193,3 +193,18 @@ def test_public_names() -> None:
     for module in (health, metrics):
         for name in module.__all__:
             assert hasattr(module, name), name
+
+
+def test_mapping_by_field_names() -> None:
+    @dataclass
+    class Stats:
+        entries: int = 5
+        published: int = 3
+        errors: dict[str, int] = field(default_factory=lambda: {"timeout": 2})
+
+    m = ServiceMetrics("poller", stats=Stats, mapping=StatsMapping(
+        records_in=("entries",), records_out=("published",), errors="errors"))
+    got = {(n, tuple(sorted(labels.items()))): v for n, labels, v in m.samples()}
+    assert got[("newswire_records_in_total", (("service", "poller"),))] == 5
+    assert got[("newswire_records_out_total", (("service", "poller"), ("topic", "published")))] == 3
+    assert got[("newswire_errors_total", (("kind", "timeout"), ("service", "poller")))] == 2

@@ -38,7 +38,7 @@ from prometheus_client.registry import Collector
 from newswire.core.log.types import LogRecord, TopicPartition
 from newswire.core.topics import ARTICLES
 
-__all__ = ["ServiceMetrics", "StatsMapping", "Extract", "pick", "as_topic", "stats_values", "LATENCY_BUCKETS", "MAPPINGS",
+__all__ = ["ServiceMetrics", "StatsMapping", "Extract", "pick", "as_topic", "fields", "stats_values", "LATENCY_BUCKETS", "MAPPINGS",
            "LagSource"]
 
 # Batches take milliseconds (projector) to tens of seconds (extractor on a cold start).
@@ -62,18 +62,50 @@ def as_topic(name: str, topic: str) -> Extract:
     return lambda values: None if values.get(name) is None else {topic: values[name]}
 
 
+def fields(*names: str) -> Extract:
+    """Several stats fields as one family: a number counts under its field name, a mapping per key."""
+
+    def extract(values: Mapping[str, Any]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name in names:
+            value = values.get(name)
+            items = value.items() if isinstance(value, Mapping) else [(name, value)]
+            for key, count in items:
+                if (n := _number(count)) is not None:
+                    out[str(key)] = out.get(str(key), 0.0) + n
+        return out
+
+    return extract
+
+
+FieldSpec = Extract | str | Sequence[str] | None
+
+
 @dataclasses.dataclass(frozen=True)
 class StatsMapping:
     """How a service's stats object feeds the canonical families (None: the service has none).
 
-    Every numeric field is also exported as ``newswire_stat{name=...}``, so
-    nothing a service counts is hidden.
+    Each family takes an :data:`Extract` function, or field names (``("entries",)``)
+    read with :func:`fields`. Every numeric field is also exported as
+    ``newswire_stat{name=...}``, so nothing a service counts is hidden.
     """
 
-    records_in: Extract | None = pick("records_in")
-    records_out: Extract | None = pick("records_out")
-    errors: Extract | None = pick("errors")
-    feed_fetches: Extract | None = None
+    records_in: FieldSpec = "records_in"
+    records_out: FieldSpec = "records_out"
+    errors: FieldSpec = "errors"
+    feed_fetches: FieldSpec = None
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            spec = getattr(self, f.name)
+            if isinstance(spec, str):
+                object.__setattr__(self, f.name, pick(spec))
+            elif isinstance(spec, Sequence):
+                object.__setattr__(self, f.name, fields(*spec))
+
+    def extractor(self, family: str) -> Extract | None:
+        spec = getattr(self, family)
+        return spec if callable(spec) else None
 
 
 def _feed_outcomes(values: Mapping[str, Any]) -> dict[str, float]:
@@ -128,9 +160,12 @@ class _StatsCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         o = self.owner
         values = stats_values(o.stats_source()) if o.stats_source is not None else {}
-        def family(name: str, doc: str, extract: Extract | None, label: str | None) -> CounterMetricFamily:
+        def family(name: str, doc: str, kind: str, label: str | None) -> CounterMetricFamily:
             fam = CounterMetricFamily(name, doc, labels=["service"] + ([label] if label else []))
+            extract = o.mapping.extractor(kind)
             value = extract(values) if extract is not None else None
+            if isinstance(value, Mapping) and not label:  # one number wanted: the total
+                value = sum(n for c in value.values() if (n := _number(c)) is not None)
             if isinstance(value, Mapping):
                 for key, count in sorted(value.items(), key=lambda kv: str(kv[0])):
                     n = _number(count)
@@ -140,12 +175,11 @@ class _StatsCollector(Collector):
                 fam.add_metric([o.service, "all"] if label else [o.service], n)
             return fam
 
-        m = o.mapping
-        yield family("newswire_records_in", "Records read by the service.", m.records_in, None)
+        yield family("newswire_records_in", "Records read by the service.", "records_in", None)
         yield family("newswire_records_out", "Records produced or rows written by the service.",
-                     m.records_out, "topic")
-        yield family("newswire_errors", "Failures by kind.", m.errors, "kind")
-        yield family("newswire_feed_fetches", "Feed fetch outcomes (poller).", m.feed_fetches, "outcome")
+                     "records_out", "topic")
+        yield family("newswire_errors", "Failures by kind.", "errors", "kind")
+        yield family("newswire_feed_fetches", "Feed fetch outcomes (poller).", "feed_fetches", "outcome")
 
         other = GaugeMetricFamily("newswire_stat", "Other counters of the service's stats object.",
                                   labels=["service", "name"])
