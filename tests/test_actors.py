@@ -1,0 +1,97 @@
+"""The actor lexicon on the shipped data; texts are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.extractor import actors as actors_module
+from newswire.extractor.actors import ActorLexicon, ActorMention
+
+
+@pytest.fixture(scope="module")
+def lex() -> ActorLexicon:
+    return ActorLexicon.default()
+
+
+def ids(mentions: list[ActorMention]) -> list[tuple[str, str]]:
+    return [(m.text, m.actor.id) for m in mentions]
+
+
+def test_exports() -> None:
+    for name in actors_module.__all__:
+        assert hasattr(actors_module, name)
+
+
+def test_the_army_depends_on_the_country(lex: ActorLexicon) -> None:
+    text = "The army said it had repelled an attack."
+    syria = lex.find(text, country="SY")
+    sudan = lex.find(text, country="SD")
+    assert ids(syria) == [("The army", "sy.government")]
+    assert ids(sudan) == [("The army", "sd.saf")]
+    assert syria[0].actor.side == "government"
+
+
+def test_generic_names_without_context_fall_back_to_a_side(lex: ActorLexicon) -> None:
+    found = lex.find("Rebels and government forces traded fire.")
+    assert [(m.actor.id, m.actor.side) for m in found] == [("rebels", "opposition"),
+                                                           ("government-forces", "government")]
+
+
+def test_specific_names_mean_one_actor_anywhere(lex: ActorLexicon) -> None:
+    found = lex.find("HTS and Hayat Tahrir al-Sham, the SDF, the YPG and the Islamic State group.", country="SD")
+    assert [m.actor.id for m in found] == ["sy.hts", "sy.hts", "sy.sdf", "sy.ypg", "islamic-state"]
+
+
+def test_fakes_style_possessive_without_apostrophe(lex: ActorLexicon) -> None:
+    found = lex.find("Assads forces and Assad's forces pushed on", country="SY")
+    assert [m.actor.id for m in found] == ["sy.government", "sy.government"]
+    assert found[0].actor.mention == "Assads forces"
+
+
+def test_acronyms_only_in_upper_case(lex: ActorLexicon) -> None:
+    found = lex.find("IS fighters said it is what it is.", country="SY")
+    assert ids(found) == [("IS fighters", "islamic-state")]
+
+
+def test_longest_match_wins(lex: ActorLexicon) -> None:
+    found = lex.find("the Kurdish-led Syrian Democratic Forces advanced", country="SY")
+    assert ids(found) == [("Kurdish-led Syrian Democratic Forces", "sy.sdf")]
+
+
+@pytest.mark.parametrize(("text", "country", "actor_id", "side"), [
+    ("Russian troops shelled the town", "UA", "ru.forces", "Russia"),
+    ("Ukrainian forces held the line", "UA", "ua.forces", "Ukraine"),
+    ("the Rapid Support Forces took the base", "SD", "sd.rsf", "RSF"),
+    ("Houthi rebels fired a missile", "YE", "ye.houthis", "Houthis"),
+    ("Turkish troops crossed the border", "SY", "tr.forces", "Turkey"),
+    ("Israeli forces entered the camp", "PS", "il.forces", "Israel"),
+    ("Jordanian authorities closed the crossing", "SY", "state:JO", "Jordan"),
+    ("Egyptian troops deployed", None, "forces:EG", "Egypt"),
+])
+def test_other_conflicts(lex: ActorLexicon, text: str, country: str | None, actor_id: str, side: str) -> None:
+    found = lex.find(text, country=country)
+    assert found[0].actor.id == actor_id and found[0].actor.side == side
+
+
+def test_every_actor_carries_its_aliases_for_name_matching(lex: ActorLexicon) -> None:
+    gov = lex.get("sy.government")
+    assert {"Syrian army", "regime forces", "the army", "government forces"} <= set(gov.aliases)
+    assert "Daish" in lex.get("islamic-state").aliases
+
+
+def test_state_from_name_demonym_or_code(lex: ActorLexicon) -> None:
+    for word in ("Jordan", "Jordanian", "JO"):
+        assert lex.state(word).id == "state:JO"  # type: ignore[union-attr]
+    assert lex.state("Turkiye").id == lex.state("Turkey").id == "state:TR"  # type: ignore[union-attr]
+    assert lex.state("Narnia") is None
+
+
+def test_get_unknown_actor_names_it(lex: ActorLexicon) -> None:
+    with pytest.raises(KeyError, match="nope"):
+        lex.get("nope")
+
+
+@pytest.mark.parametrize("text", ["", "\x00", "’s", "THE ARMY" * 1000, "🙂 rebels 🙂"])
+def test_find_never_raises(lex: ActorLexicon, text: str) -> None:
+    for m in lex.find(text, country="SY"):
+        assert text[m.start:m.end] == m.text
