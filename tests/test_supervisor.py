@@ -15,7 +15,7 @@ from newswire.core.topics import ARTICLES, CONTROL, DLQ, TOPICS
 from newswire.supervisor import panel, process, state
 from newswire.supervisor.panel import render_panel, short_line
 from newswire.supervisor.process import Backoff, ServiceSpec, Supervisor, service_argv
-from newswire.supervisor.state import GroupSpec, StateReader, state_engine
+from newswire.supervisor.state import FeedHealth, GroupSpec, StateReader, poller_feed_health, state_engine
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
@@ -135,12 +135,18 @@ def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE control (place_id TEXT)")
         conn.exec_driver_sql("INSERT INTO control VALUES ('geonames:1'), ('geonames:3')")
-    reader = StateReader(log, engine, [GroupSpec("extractor", "newswire-extractor", (ARTICLES.name,))])
+        conn.exec_driver_sql("CREATE TABLE poller_feeds (url TEXT, failures INTEGER, last_success TEXT,"
+                             " last_error_at TEXT)")
+        conn.exec_driver_sql("INSERT INTO poller_feeds VALUES ('http://a', 0, '2026-01-01', NULL),"
+                             " ('http://b', 2, NULL, '2026-01-01'), ('http://c', 0, NULL, NULL)")
+    reader = StateReader(log, engine, [GroupSpec("extractor", "newswire-extractor", (ARTICLES.name,))],
+                         feed_reader=poller_feed_health)
     s = reader.read()
+    assert s.feeds == FeedHealth(total=3, failing=1, polled=2, failing_urls=("http://b",))
     assert s.articles == 5 and s.dead_letters == 1
     assert s.events == {"control.changed": 2, "forces.withdrew": 1}
     assert s.lag == {"extractor": 3}
-    assert s.tables == {"control": 2}
+    assert s.tables == {"control": 2, "poller_feeds": 3}
     # Incremental: only new records are read on the next refresh.
     log.produce(CONTROL.name, "geonames:4", b'{"type": "forces.withdrew"}')
     log.flush()
@@ -150,7 +156,7 @@ def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
     console = Console(width=120, record=True)
     console.print(render_panel(s, procs, recent_lines=[("extractor", '{"level": "info", "event": "batch"}')]))
     text = console.export_text()
-    for needle in ("extractor", "articles published", "events: control.changed", "dead letters", "control",
+    for needle in ("extractor", "articles published", "feeds failing", "events: control.changed", "dead letters", "control",
                    "info    batch"):
         assert needle in text, needle
     reader.close()

@@ -221,11 +221,14 @@ def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:
 
 def _state_reader(settings: Any, log: Any) -> Any:
     from newswire.core.topics import ARTICLES, EVENT_TOPICS
-    from newswire.supervisor.state import GroupSpec, StateReader, state_engine
+    from newswire.supervisor.state import GroupSpec, StateReader, poller_feed_health, state_engine
 
     groups = [GroupSpec("extractor", settings.extractor.group_id, (ARTICLES.name,)),
               GroupSpec("projector", settings.projector.group_id, tuple(EVENT_TOPICS))]
-    return StateReader(log, state_engine(settings.projector_db_url()), groups)
+    # Table sizes come from the projector's database; feed health from the poller's (the service database).
+    poller_engine = state_engine(settings.db_url)
+    return StateReader(log, state_engine(settings.projector_db_url()), groups,
+                       feed_reader=lambda _engine: poller_feed_health(poller_engine))
 
 
 def _run_with_panel(sup: Any, reader: Any, recent: Any, refresh: float) -> int:

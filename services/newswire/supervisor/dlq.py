@@ -89,8 +89,11 @@ class ReplayResult:
 
 def dlq_engine(db_url: str) -> Engine:
     """An engine on the service-state database with the ``dlq_replays`` table created if missing."""
-    connect_args: dict[str, Any] = {"timeout": 30} if db_url.startswith("sqlite") else {}
-    engine = create_engine(db_url, connect_args=connect_args)
+    from newswire.supervisor.state import sqlalchemy_url
+
+    url = sqlalchemy_url(db_url)
+    connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_engine(url, connect_args=connect_args)
     metadata.create_all(engine, checkfirst=True)
     return engine
 

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from newswire.core.log.types import Consumer, Log, TopicPartition
 from newswire.core.topics import ARTICLES, DLQ, EVENT_TOPICS
 
-__all__ = ["PipelineState", "FeedHealth", "StateReader", "GroupSpec", "state_engine", "table_sizes"]
+__all__ = ["PipelineState", "FeedHealth", "StateReader", "GroupSpec", "state_engine", "table_sizes",
+           "poller_feed_health", "sqlalchemy_url"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,24 @@ class StateReader:
             self._tail = None
 
 
+POLLER_FEEDS_TABLE = "poller_feeds"
+
+
+def poller_feed_health(engine: Engine) -> FeedHealth | None:
+    """Feeds known to the poller, polled at least once, and failing now (``failures > 0``), from its table.
+
+    Read by name with SQL rather than through the poller's module: services never import each other.
+    """
+    if not inspect(engine).has_table(POLLER_FEEDS_TABLE):
+        return None
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT url, failures, last_success, last_error_at FROM {POLLER_FEEDS_TABLE} ORDER BY url").fetchall()
+    failing = tuple(url for url, failures, _, _ in rows if failures)
+    polled = sum(1 for _, _, ok, err in rows if ok is not None or err is not None)
+    return FeedHealth(total=len(rows), failing=len(failing), polled=polled, failing_urls=failing)
+
+
 def table_sizes(engine: Engine) -> dict[str, int]:
     """Rows per table of the database."""
     names = sorted(inspect(engine).get_table_names())
@@ -140,5 +159,12 @@ def table_sizes(engine: Engine) -> dict[str, int]:
 
 def state_engine(db_url: str) -> Engine:
     """An engine to read the tables with; waits on SQLite's lock, gives up on an unreachable server in 5 s."""
-    connect_args: dict[str, Any] = {"timeout": 30} if db_url.startswith("sqlite") else {"connect_timeout": 5}
-    return create_engine(db_url, connect_args=connect_args, pool_pre_ping=True)
+    url = sqlalchemy_url(db_url)
+    connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 5}
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def sqlalchemy_url(db_url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver for it, psycopg2, is not installed)."""
+    return "postgresql+psycopg://" + db_url.removeprefix("postgresql://") if db_url.startswith("postgresql://") \
+        else db_url
