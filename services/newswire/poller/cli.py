@@ -1,9 +1,160 @@
-"""Commands of the poller service."""
+"""Commands of the poller service: ``newswire poll``, ``newswire ingest``, ``newswire status``."""
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from newswire.cli import EXIT_ERROR, err_console, settings_of, user_errors
+
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this service's commands to the newswire CLI."""
+    """Add ``poll``, ``ingest`` and ``status`` to the newswire CLI."""
+
+    @app.command()
+    @user_errors
+    def poll(
+        ctx: typer.Context,
+        once: Annotated[bool, typer.Option("--once", help="Poll every feed once, then exit.")] = False,
+    ) -> None:
+        """Poll the configured feeds and publish new articles to newswire.articles.v1.
+
+        Without --once, feeds are polled on their own intervals (failed feeds back off) until SIGTERM or
+        Ctrl-C. A failing feed is reported and retried; it does not make the command fail.
+        """
+        from newswire.core.health import db_check, log_check, serve_health
+        from newswire.core.metrics import ServiceMetrics, StatsMapping
+        from newswire.poller.poller import make_poller
+
+        settings = settings_of(ctx)
+        poller = make_poller(settings)
+        server = None
+        try:
+            if not once:
+                metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=StatsMapping(
+                    records_in=("entries",), records_out=("published",), errors=("errors",),
+                    feed_fetches=("fetches",)))
+                server = serve_health("poller", settings.poller.metrics_port, metrics=metrics,
+                                      checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
+
+            def on_signal(signum: int, frame: object) -> None:
+                poller.stop()
+
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+            stats = poller.run(once=once)
+        finally:
+            if server is not None:
+                server.close()
+            poller.close()
+        err_console.print(
+            f"polled {stats.feeds_polled} feed(s): {stats.published} article(s) published, "
+            f"{stats.duplicates} already seen, {stats.not_modified} not modified, {stats.feeds_failed} failed",
+            highlight=False)
+
+    @app.command()
+    @user_errors
+    def ingest(
+        ctx: typer.Context,
+        files: Annotated[list[Path], typer.Argument(
+            help="JSON Lines files in the articles format of shared/eval/GOLD.md, or saved HTML pages.")],
+    ) -> None:
+        """Backfill articles from files onto newswire.articles.v1 (duplicates are skipped, as in poll)."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from newswire.poller.ingest import ingest_files
+        from newswire.poller.poller import make_poller
+
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False)
+            raise typer.Exit(EXIT_ERROR)
+        settings = settings_of(ctx)
+        poller = make_poller(settings, feeds=[])
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err_console, transient=not err_console.is_terminal) as progress:
+                task = progress.add_task("ingesting", total=None)
+
+                def advance(path: Path, n: int) -> None:
+                    progress.update(task, advance=n, description=f"ingesting {path.name}")
+
+                stats = ingest_files(files, poller.publish, datetime.now(UTC), progress=advance)
+        finally:
+            poller.close()
+        for error in stats.errors:
+            err_console.print(f"[yellow]skipped:[/] {error}", highlight=False, soft_wrap=True)
+        err_console.print(f"ingested {stats.files} file(s): {stats.read} article(s) read, {stats.published} "
+                          f"published, {stats.duplicates} already seen, {len(stats.errors)} skipped",
+                          highlight=False)
+        if stats.errors and stats.read == 0:
+            raise typer.Exit(EXIT_ERROR)
+
+    @app.command()
+    @user_errors
+    def status(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    ) -> None:
+        """Each feed's health: last success, last error, consecutive failures, next poll."""
+        from newswire.poller.feeds import feeds_for
+        from newswire.poller.state import PollerState
+
+        settings = settings_of(ctx)
+        state = PollerState.open(settings.db_url)
+        try:
+            health = {h.url: h for h in state.feeds()}
+        finally:
+            state.close()
+        configured = feeds_for(settings.poller)
+        urls = [f.url for f in configured] + sorted(u for u in health if u not in {f.url for f in configured})
+        outlets = {f.url: f.outlet for f in configured}
+        rows: list[dict[str, Any]] = []
+        for url in urls:
+            h = health.get(url)
+            rows.append({
+                "url": url,
+                "outlet": h.outlet if h else outlets.get(url, ""),
+                "configured": url in outlets,
+                "last_success": _iso(h.last_success) if h else None,
+                "last_error": h.last_error if h else None,
+                "last_error_at": _iso(h.last_error_at) if h else None,
+                "failures": h.failures if h else 0,
+                "next_poll": _iso(datetime.fromtimestamp(h.next_poll, UTC)) if h and h.next_poll else None,
+                "published": h.published if h else 0,
+            })
+        if as_json:
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        table = Table(title="feeds", show_lines=False)
+        table.add_column("outlet", no_wrap=True, min_width=8)
+        table.add_column("last success", no_wrap=True, min_width=20)
+        table.add_column("failures", justify="right", min_width=8)
+        table.add_column("next poll", no_wrap=True, min_width=20)
+        table.add_column("published", justify="right", min_width=9)
+        table.add_column("url", overflow="ellipsis", no_wrap=True, max_width=40)
+        table.add_column("last error", overflow="ellipsis", no_wrap=True, max_width=60)
+        for row in rows:
+            failing = row["failures"] > 0
+            table.add_row(row["outlet"], _short(row["last_success"]) or "never",
+                          f"[red]{row['failures']}[/]" if failing else "0", _short(row["next_poll"]) or "now",
+                          str(row["published"]), row["url"], (row["last_error"] or "") if failing else "")
+        Console().print(table)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+def _short(value: str | None) -> str | None:
+    return value.replace("T", " ").replace("+00:00", "Z") if value else None

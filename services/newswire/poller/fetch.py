@@ -78,7 +78,7 @@ def system_resolver(host: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchFailure("resolve", f"cannot resolve host {host!r}: {exc}", where=host) from None
+        raise FetchFailure("resolve", f"cannot resolve host {host!r}: {exc.args[-1]}") from None
     return sorted({str(info[4][0]) for info in infos})
 
 
@@ -92,7 +92,11 @@ def check_address(url: str, resolver: Resolver, *, local: bool) -> None:
         raise FetchFailure("scheme", "no host in URL", where=url)
     if local:
         return
-    for address in resolver(parts.hostname):
+    try:
+        addresses = resolver(parts.hostname)
+    except FetchFailure as exc:
+        raise FetchFailure(exc.kind, exc.message, where=url) from None
+    for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global or ip.is_multicast:
             kind = next((k for k in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified")

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
 from courlan import normalize_url
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -36,6 +35,8 @@ __all__ = [
     "canonical_url",
     "content_hash",
     "signature",
+    "signature_bytes",
+    "signature_from_bytes",
 ]
 
 NUM_PERM = 128
@@ -72,11 +73,14 @@ def signature(text: str) -> LeanMinHash:
 
 
 def signature_bytes(sig: LeanMinHash) -> bytes:
-    return np.asarray(sig.hashvalues, dtype=np.uint64).tobytes()
+    """datasketch's own serialisation (seed, scheme and hash values), for the state table."""
+    buf = bytearray(sig.bytesize())
+    sig.serialize(buf)
+    return bytes(buf)
 
 
 def signature_from_bytes(blob: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=_SEED, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+    return LeanMinHash.deserialize(blob)
 
 
 class StoryIndex:

@@ -48,16 +48,17 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     """Parse RSS/Atom bytes; raises :class:`FeedParseError` when they are not a usable feed."""
     response_headers = dict(headers or {})
     response_headers.setdefault("content-location", url)
+    response_headers["content-type"] = _content_type(body, response_headers.get("content-type", ""))
     try:
         parsed = feedparser.parse(body, response_headers=response_headers, resolve_relative_uris=True,
                                   sanitize_html=True)
     except Exception as exc:  # noqa: BLE001 — feedparser's parsers raise many types on hostile input
-        raise FeedParseError(f"cannot parse: {type(exc).__name__}: {exc}", where=f"feed {url!r}") from None
+        raise FeedParseError(f"cannot parse: {type(exc).__name__}: {exc}", where=url) from None
     # Usable: some entries, or a well-formed feed that happens to be empty right now.
     if not parsed.entries and (not parsed.get("version") or parsed.get("bozo")):
         reason = parsed.get("bozo_exception")
         detail = f" ({' '.join(str(reason).split())[:200]})" if reason else ""
-        raise FeedParseError(f"not an RSS/Atom feed{detail}", where=f"feed {url!r}",
+        raise FeedParseError(f"not an RSS/Atom feed{detail}", where=url,
                              hint="check the URL serves a feed, not a page")
     channel = parsed.get("feed", {})
     language = channel.get("language") or None
@@ -79,3 +80,21 @@ def _entry(entry: Any, feed_language: str | None) -> FeedEntry:
     return FeedEntry(link=link, title=" ".join((entry.get("title") or "").split()), summary=summary,
                      published=published, authors=authors, guid=guid,
                      language=(entry.get("language") or feed_language))
+
+
+def _content_type(body: bytes, declared: str) -> str:
+    """The content type to tell feedparser: ``charset=utf-8`` when the bytes are valid, non-ASCII UTF-8.
+
+    A strict UTF-8 decode of non-ASCII text in another encoding almost always
+    fails, so success is strong evidence; servers (and XML declarations) that
+    say ISO-8859-1 for UTF-8 bytes are common (tests: ``wrong-charset``).
+    The other way round (UTF-8 declared, cp1252 sent) feedparser detects itself.
+    """
+    media = declared.split(";")[0].strip() or "application/xml"
+    if body.isascii():
+        return declared or media
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return declared or media
+    return f"{media}; charset=utf-8"

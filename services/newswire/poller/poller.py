@@ -29,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -113,9 +113,12 @@ class PollerStats:
     page_fallbacks: int = 0
     entry_warnings: int = 0
     errors: Counter[str] = field(default_factory=Counter)  # feed failures by kind
+    fetches: Counter[str] = field(default_factory=Counter)  # feed outcomes: ok, not_modified, <error kind>
 
     def add(self, result: PollResult) -> None:
         self.feeds_polled += 1
+        self.fetches[result.error_kind or str(result.status) if result.status is PollStatus.FAILED
+                     else str(result.status)] += 1
         self.entries += result.entries
         self.published += len(result.published)
         self.duplicates += result.duplicates
@@ -151,8 +154,9 @@ class Poller:
     def __init__(self, log: Log, client: Fetcher, clock: Callable[[], float], state: PollerState, *,
                  feeds: Sequence[FeedConfig], settings: PollerSettings | None = None,
                  rng: random.Random | None = None, robots: RobotsCache | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, owns_log: bool = False) -> None:
         self.log = log
+        self._owns_log = owns_log
         self.client = client
         self.clock = clock
         self.state = state
@@ -199,8 +203,11 @@ class Poller:
         self._running = False
 
     def close(self) -> None:
+        """Release the HTTP client and the database, and the log if :func:`make_poller` opened it."""
         self.client.client.close()
         self.state.close()
+        if self._owns_log:
+            self.log.close()
 
     # -- scheduling --------------------------------------------------------------
 
@@ -226,15 +233,19 @@ class Poller:
     # -- one round ---------------------------------------------------------------
 
     def poll_once(self, feeds: Sequence[FeedConfig] | None = None) -> list[PollResult]:
-        """Poll ``feeds`` (default: all) once; returns one result per feed, in completion order."""
+        """Poll ``feeds`` (default: all) once; returns one result per feed, in the order given.
+
+        Feeds are fetched concurrently but published in the order given, so
+        which of two identical texts under different URLs wins is deterministic.
+        """
         feeds = list(self.feeds if feeds is None else feeds)
         results: list[PollResult] = []
         if not feeds:
             return results
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(feeds)), thread_name_prefix="poll") as pool:
-            futures: dict[Future[_FeedFetch], FeedConfig] = {pool.submit(self._fetch_feed, f): f for f in feeds}
-            for future in as_completed(futures):
-                feed = futures[future]
+            futures: list[tuple[FeedConfig, Future[_FeedFetch]]] = [(f, pool.submit(self._fetch_feed, f))
+                                                                   for f in feeds]
+            for feed, future in futures:
                 try:
                     fetched = future.result()
                 except Exception as exc:  # noqa: BLE001 — a bug in one feed's handling must not stop the round
@@ -261,7 +272,7 @@ class Poller:
                                   last_modified=health.last_modified if health else None)
             if got.content_type.startswith(FEED_TYPES_REFUSED):
                 raise FetchFailure("content_type", f"content type {got.content_type!r} is not a feed",
-                                   where=f"feed {feed.url!r}")
+                                   where=feed.url)
             parsed = parse_feed(got.body, got.url, got.headers)
         except FeedError as exc:
             kind = getattr(exc, "kind", "parse" if isinstance(exc, FeedParseError) else "feed")
@@ -423,8 +434,10 @@ def make_poller(settings: Settings, log: Log | None = None, *, transport: httpx.
                       max_redirects=cfg.max_redirects, gate=HostGate(cfg.host_delay, cfg.host_concurrency),
                       resolver=resolver, clock=clock)
     state = PollerState.open(settings.db_url)
+    if log is not None:  # open_log creates the topics; an injected log may be fresh
+        log.create_topics({ARTICLES.name: ARTICLES.partitions or settings.partitions})
     return Poller(log if log is not None else open_log(settings), fetcher, clock, state,
-                  feeds=feeds_for(cfg) if feeds is None else feeds, settings=cfg)
+                  feeds=feeds_for(cfg) if feeds is None else feeds, settings=cfg, owns_log=log is None)
 
 
 def _published(page: datetime | None, feed: datetime | None) -> datetime | None:
