@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.cli import err_console, settings_of, user_errors
+from newswire.cli import err_console, fail, settings_of, user_errors
 
 __all__ = ["register", "root_args"]
 
@@ -95,6 +95,8 @@ def register(app: typer.Typer) -> None:
                     sys.stderr.write(_json_line(service, line) + "\n")
                     sys.stderr.flush()
 
+        if use_panel:
+            _log_into(recent, settings.log_level)
         if once:
             log.close()
             code = _run_stages(args, env, sink)
@@ -126,6 +128,11 @@ def register(app: typer.Typer) -> None:
             reader.close()
             log.close()
         logger.info("pipeline stopped", exit_codes={mp.name: mp.last_exit for mp in sup.processes})
+        if sup.fatal is not None:
+            name, exit_code = sup.fatal
+            raise fail(f"{name}: exited with code {exit_code} (bad usage or configuration), so the pipeline"
+                       f" stopped; run `newswire {_command_of(name)}` alone to see why",
+                       exit_code)
         raise typer.Exit(code)
 
     @dlq_app.command("list")
@@ -195,6 +202,38 @@ def register(app: typer.Typer) -> None:
                        f" key={e.letter.key}")
         typer.echo(f"{verb} {len(result.replayed)}; already replayed {result.already_replayed};"
                    f" not matching {result.unmatched}; unparsable {result.unparsable}")
+
+
+class _LinesTo:
+    """A file-like object that turns the supervisor's own log lines into panel lines."""
+
+    def __init__(self, lines: deque[tuple[str, str]]) -> None:
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                self.lines.append(("supervisor", line))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _log_into(lines: deque[tuple[str, str]], level: str) -> None:
+    """With the panel on the terminal, the supervisor's own logs go into the panel, not over it."""
+    import structlog
+
+    from newswire.core.logging import configure_logging
+
+    configure_logging(level, "json")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=_LinesTo(lines)))  # type: ignore[arg-type]
+
+
+def _command_of(service: str) -> str:
+    from newswire.supervisor.process import SERVICES
+
+    return next((s.command for s in SERVICES if s.name == service), service)
 
 
 def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:

@@ -77,10 +77,10 @@ def render_panel(state: PipelineState, processes: Sequence[ManagedProcess], *, t
     for name, n in state.tables.items():
         tables.add_row(name, f"{n:,}")
 
-    recent = Text()
-    for name, line in list(recent_lines)[-log_lines:]:
-        recent.append(f"{name:<9} ", style="bold")
-        recent.append(short_line(line)[:160] + "\n")
+    recent = Text(no_wrap=True, overflow="ellipsis")
+    for i, (name, line) in enumerate(list(recent_lines)[-log_lines:]):
+        recent.append(("\n" if i else "") + f"{name:<10} ", style="bold")
+        recent.append(short_line(line).replace("\n", " "))
 
     parts: list[RenderableType] = [services, flow, tables]
     if state.errors:
