@@ -108,20 +108,10 @@ class StatsMapping:
         return spec if callable(spec) else None
 
 
-def _feed_outcomes(values: Mapping[str, Any]) -> dict[str, float]:
-    """The poller's feed fetches by outcome: ok, not_modified, or the failure's kind (timeout, http_error ...)."""
-    polled, failed, not_modified = (float(values.get(k) or 0) for k in ("feeds_polled", "feeds_failed",
-                                                                       "not_modified"))
-    outcomes = {"ok": polled - failed - not_modified, "not_modified": not_modified}
-    for kind, n in dict(values.get("errors") or {}).items():
-        outcomes[str(kind)] = outcomes.get(str(kind), 0.0) + float(n)
-    return outcomes
-
-
 # The services' stats fields (PollerStats, ExtractorStats, ProjectorStats) by family.
 MAPPINGS: dict[str, StatsMapping] = {
     "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
-                           errors=pick("errors"), feed_fetches=_feed_outcomes),
+                           errors=pick("errors"), feed_fetches=pick("fetches")),
     # The projector writes rows, not records: its output is the events folded into the tables.
     "projector": StatsMapping(records_in=pick("records_in"), records_out=as_topic("events_applied", "tables"),
                               errors=pick("errors")),
