@@ -1,0 +1,972 @@
+"""``extract(article) -> list[Event]``: typed, dated, attributed conflict events from one article. Pure.
+
+The steps, in order:
+
+1. sentences and tokens (spaCy blank English, :mod:`.nlp`);
+2. places (gazetteer) and actors (lexicon, with the article's focus country),
+   plus places the gazetteer lacks where the text says they are places
+   ("the village of X", "X hilltop");
+3. per sentence that contains a trigger word, one token per entity and the
+   named token patterns of :mod:`.patterns` (spaCy ``Matcher``);
+4. per match: roles (agent, place, pronouns, coordinated places), the checks
+   every rule shares (negation and hypotheticals, infinitives of purpose),
+   the date (:mod:`.dates`), attribution and modality;
+5. one event per fact: repeated mentions of the same event fold into one,
+   keeping the most specific date and the best evidence.
+
+Nothing here does IO; the gazetteer and lexicon are built once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+
+from newswire.core.models import (
+    Actor,
+    Article,
+    ControlChanged,
+    ControlChangedData,
+    CrossingStatusChanged,
+    CrossingStatusChangedData,
+    DiplomacyMeeting,
+    DiplomacyMeetingData,
+    Event,
+    Evidence,
+    Extent,
+    ForcesWithdrew,
+    ForcesWithdrewData,
+    Modality,
+    OccurredOn,
+    Place,
+    Precision,
+    Source,
+    stable_id,
+)
+from newswire.extractor import patterns as P
+from newswire.extractor.dates import DateMention, find_dates, find_offsets, is_historical, shift
+from newswire.extractor.nlp import get_nlp
+
+__all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
+
+# An event whose sentence has no time expression gets the publication date: the
+# gold annotations date such events to the day or month of publication (e.g. an
+# agency report "captured X" with the dateline as its only date). ``occurred_on.text``
+# stays empty, which marks the date as inferred rather than read.
+FALLBACK_DATE = True
+
+if not Token.has_extension("nw"):
+    Token.set_extension("nw", default="")
+if not Token.has_extension("fill"):
+    Token.set_extension("fill", default=False)
+
+_TRIGGER_RX = re.compile(
+    r"seiz|captur|overr[au]n|retook|retak|recaptur|liberat|took|taken|taking|regain|control|expel|oust|drove|"
+    r"driven|pushed|fell|fall|withdr|pull|retreat|left|abandon|vacat|return|revert|lost|clos|shut|seal|open|"
+    r"\bmet\b|meet|talks|\bheld\b|\bhold|\bhost|stormed|overt|conquer|evict|kick|rout|dislodg|under|lose|suspend",
+    re.IGNORECASE)
+_FRAMEWORK_RX = re.compile(r"\b(Astana|Geneva|Sochi|Vienna|Minsk|Doha|Jeddah|Istanbul)\s+(process|format|talks|"
+                           r"framework|track|platform|agreement)\b", re.IGNORECASE)
+_PHONE_RX = re.compile(r"\b(phone|telephone|call|called|calls|video ?link|videoconference)\b", re.IGNORECASE)
+_EXTENT_RX = re.compile(
+    r"\b(?:(?P<q>more than|over|nearly|almost|about|around|some|roughly|at least)\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*"
+    r"(?:percent|per cent|%)\s+of\b|\b(?P<word>most|nearly all|almost all|all|much|the majority|large parts|"
+    r"the bulk|virtually all|half)\s+of\b", re.IGNORECASE)
+
+_REPORT_VERBS = frozenset("said says say reported reports told announced claimed added stated confirmed quoted "
+                          "according tweeted wrote".split())
+_SOURCE_WORDS = frozenset("""the a an state media news agency agencies monitor monitoring group groups war local sources
+source officials official military observatory activists activist witnesses residents spokesman spokeswoman
+spokesperson commander commanders minister ministry television tv rights human for of - britain-based uk-based
+british-based london-based based security medical diplomatic opposition rebel government army statement
+correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
+newspaper daily channel outlet field""".split())
+_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you"})
+_NAME_STOP = frozenset("""The A An In On At By For From With As Of And Or But If When While After Before Since
+Meanwhile However Also Then This That These Those It Its They Their He She His Her We Our Monday Tuesday Wednesday
+Thursday Friday Saturday Sunday January February March April May June July August September October November
+December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec President Minister Prime Foreign General Colonel Col
+Gen Sheikh Mr Mrs Ms Dr Several Many Some Most All Both Each Other Another More Less Few Northern Southern Eastern
+Western Central North South East West Northeastern Northwestern Southeastern Southwestern Regime Army Government
+Rebels Rebel Forces Troops Observatory Reuters AFP AP SANA State Islamic Syrian Kurdish Iraqi Turkish Russian
+Iranian Saudi Lebanese Jordanian Related Read Source Tags Click Watch Video Photo Photos Update Updated
+""".split())
+_TOPONYM_PREFIX = frozenset("""Tal Tall Tel Tell Khirbet Khirbat Khirbit Kafr Kfar Jabal Jebel Jabel Deir Dayr Ain Ayn
+Ras Bab Wadi Qasr Maarat Maaret Marat Umm Beit Bayt Bir Jisr Khan Marj Sheikh Hazm""".split()) - {"Hazm", "Sheikh"}
+_PARTICLES = frozenset({"al", "el", "ash", "as", "ad", "ar", "az", "an", "at", "ath", "ed", "es", "ez", "ul", "et"})
+_BASE_WORDS = frozenset({"Base", "Regiment", "Brigade", "Division", "Airbase", "Camp", "Battalion"})
+_MARKER_BEFORE = frozenset("town village villages city district neighbourhood neighborhood suburb hill hilltop "
+                           "base airbase farms towns cities districts area".split())
+_KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
+                   "city": "city", "cities": "city", "district": "district", "districts": "district",
+                   "neighbourhood": "district", "neighborhood": "district", "suburb": "district",
+                   "hill": "other", "hilltop": "other", "base": "base", "airbase": "base", "airport": "base",
+                   "triangle": "other", "farms": "other", "area": "other"}
+
+
+# --- the token stream ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Mention:
+    """A recognised entity: a place, an actor, a state (both), or a named place the gazetteer lacks."""
+
+    start: int
+    end: int
+    text: str
+    label: str  # PLACE NAME CROSSING STATE ACTOR
+    place: Place | None = None
+    actor: Actor | None = None
+
+
+@dataclass(slots=True)
+class Tok:
+    """One token of a sentence after entities were merged into single tokens."""
+
+    text: str
+    start: int
+    end: int
+    space: bool
+    mention: Mention | None = None
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def label(self) -> str:
+        return self.mention.label if self.mention is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An event with how it was found: the rule and the sentence (for ``newswire explain``)."""
+
+    event: Event
+    rule: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Candidate:
+    cls: type[Event]
+    key: tuple[Any, ...]
+    data: Any
+    rule: P.Rule
+    sentence: tuple[int, int]
+    occurred: OccurredOn | None
+    explicit_date: bool
+    attribution: str | None
+    modality: Modality
+    confidence: float
+    order: int
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+# --- the extractor -------------------------------------------------------------
+
+
+class Extractor:
+    """Holds the gazetteer, the actor lexicon and the compiled patterns; ``extract`` is pure.
+
+    Build it once (the data takes a few seconds to load) and call :meth:`extract`
+    from any thread.
+    """
+
+    def __init__(self, gazetteer: Any = None, lexicon: Any = None) -> None:
+        from newswire.extractor.actors import ActorLexicon
+        from newswire.extractor.gazetteer import Gazetteer
+
+        self.gazetteer = gazetteer or Gazetteer.default()
+        self.lexicon = lexicon or ActorLexicon.default()
+        self.nlp = get_nlp()
+        self.matcher = Matcher(self.nlp.vocab)
+        for rule in P.RULES:
+            self.matcher.add(rule.name, rule.patterns)
+        self._rule_of = {self.nlp.vocab.strings[r.name]: r for r in P.RULES}
+
+    # --- public -------------------------------------------------------------------
+
+    def extract(self, article: Article) -> list[Event]:
+        """The events the article reports, one per fact, in text order."""
+        return [f.event for f in self.findings(article)]
+
+    def findings(self, article: Article) -> list[Finding]:
+        """Events with the rule and sentence that produced each (the ``explain`` view)."""
+        text = article.text or ""
+        if not text.strip():
+            return []
+        published = _published(article)
+        ctx = _ArticleContext(self, article, text, published)
+        return ctx.run()
+
+
+class _ArticleContext:
+    """The state of one ``extract`` call: mentions, sentences, the last agent seen."""
+
+    def __init__(self, ex: Extractor, article: Article, text: str, published: date) -> None:
+        self.ex = ex
+        self.article = article
+        self.text = text
+        self.published = published
+        doc = ex.nlp(text)
+        self.doc = doc
+        self.sents: list[tuple[int, int]] = []
+        for s in doc.sents:
+            if s.text.strip():
+                self.sents.append((s.start_char, s.end_char))
+        self.tokens_by_sent: list[list[tuple[str, int, int, bool]]] = []
+        self.mentions = self._mentions()
+        self.last_agents: list[tuple[int, Actor]] = []
+        self.attributions: dict[int, str | None] = {}
+        self.candidates: list[_Candidate] = []
+        self._order = 0
+
+    # --- entities ---------------------------------------------------------------
+
+    def _mentions(self) -> list[Mention]:
+        gaz, lex = self.ex.gazetteer, self.ex.lexicon
+        places = gaz.find(self.text)
+        country = gaz.focus_country(places)
+        self.country = country
+        actors = lex.find(self.text, country)
+        out: list[Mention] = []
+        for a in actors:
+            out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor))
+        for p in places:
+            kind = p.place.kind
+            if kind == "country":
+                label = "STATE"
+            elif kind == "crossing":
+                label = "CROSSING"
+            else:
+                label = "PLACE"
+            m = Mention(p.start, p.end, p.text, label, place=p.place)
+            if label == "STATE":
+                m.actor = lex.state(p.place.country or p.text)
+            out.append(m)
+        # Overlaps: the longer span wins; on a tie a state beats an actor (it is both), an actor a place.
+        rank = {"STATE": 0, "ACTOR": 1, "CROSSING": 2, "PLACE": 3, "NAME": 4}
+        out.sort(key=lambda m: (m.start - m.end, rank[m.label], m.start))
+        taken: list[Mention] = []
+        occupied = bytearray(len(self.text) + 1)
+        for m in out:
+            if any(occupied[m.start:m.end]):
+                continue
+            occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
+            if m.label == "ACTOR" and m.actor is not None and m.actor.id.startswith("state:"):
+                m.label = "STATE"
+                m.place = gaz.country(m.actor.country) if m.actor.country else None
+            taken.append(m)
+        taken.sort(key=lambda m: m.start)
+        return taken
+
+    def _sentence_tokens(self, s_start: int, s_end: int, by_start: dict[int, Mention]) -> list[Tok]:
+        """The sentence's tokens with each entity merged into one token."""
+        doc = self.doc
+        span = doc.char_span(s_start, s_end, alignment_mode="expand")
+        toks: list[Tok] = []
+        if span is None:
+            return toks
+        current: Mention | None = None
+        for t in span:
+            ts, te = t.idx, t.idx + len(t.text)
+            if t.is_space:
+                if toks:
+                    toks[-1].space = True
+                continue
+            if current is not None and ts < current.end:
+                last = toks[-1]
+                last.end = max(last.end, te)
+                last.text = self.text[last.start:last.end]
+                last.space = bool(t.whitespace_)
+                continue
+            current = None
+            m = self._mention_at(ts, te, by_start)
+            if m is not None:
+                current = m
+                start = min(ts, m.start)
+                end = max(te, m.end)
+                toks.append(Tok(self.text[start:end], start, end, bool(t.whitespace_), m))
+                continue
+            toks.append(Tok(t.text, ts, te, bool(t.whitespace_)))
+        return toks
+
+    def _mention_at(self, ts: int, te: int, by_start: dict[int, Mention]) -> Mention | None:
+        m = by_start.get(ts)
+        if m is not None:
+            return m
+        for m in self._mentions_in(ts, te):
+            return m
+        return None
+
+    def _mentions_in(self, start: int, end: int) -> Iterable[Mention]:
+        import bisect
+
+        i = bisect.bisect_left(self._starts, start)
+        j = i - 1
+        if j >= 0 and self.mentions[j].end > start:
+            yield self.mentions[j]
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            yield self.mentions[i]
+            i += 1
+
+    # --- names the gazetteer lacks ---------------------------------------------------
+
+    def _tag_names(self, toks: list[Tok], title_case: bool) -> list[Tok]:
+        """Merge runs of capitalised unknown words into NAME places where the context says "place"."""
+        n = len(toks)
+        i = 0
+        out: list[Tok] = []
+        while i < n:
+            run_end = _name_run(toks, i)
+            if run_end > i:
+                kind = self._name_context(toks, i, run_end, out, title_case)
+                if kind is not None:
+                    first, last = toks[i], toks[run_end - 1]
+                    name = self.text[first.start:last.end]
+                    place = self.ex.gazetteer.make_place(name, kind, self.country)
+                    m = Mention(first.start, last.end, name, "NAME", place=place)
+                    out.append(Tok(name, first.start, last.end, last.space, m))
+                    i = run_end
+                    continue
+            out.append(toks[i])
+            i += 1
+        return out
+
+    def _name_context(self, toks: list[Tok], i: int, j: int, before: list[Tok], title_case: bool) -> str | None:
+        """The kind of place a capitalised run names, or None when nothing says it is a place."""
+        words = [t.text for t in toks[i:j]]
+        prev = before[-1].lower if before else ""
+        prev2 = before[-2].lower if len(before) > 1 else ""
+        nxt = toks[j].lower if j < len(toks) else ""
+        if words[0] in _BASE_WORDS and len(words) == 2 and words[1].isdigit():
+            return "base"
+        if prev == "of" and prev2 in _MARKER_BEFORE:
+            return _KIND_OF_MARKER.get(prev2, "other")
+        if nxt in _KIND_OF_MARKER and nxt not in ("area",):
+            return _KIND_OF_MARKER[nxt]
+        if words[-1].lower() in _KIND_OF_MARKER and len(words) > 1:
+            return _KIND_OF_MARKER[words[-1].lower()]
+        if words[0] in _TOPONYM_PREFIX and len(words) > 1:
+            return "village"
+        if title_case:
+            return None
+        # "A and B villages", "the villages of A and B": the second of a list of names
+        if prev == "and" and len(before) > 1 and before[-2].label in ("NAME",):
+            return "village"
+        if j + 1 < len(toks) and nxt == "and" and _name_run(toks, j + 1) > j + 1:
+            k = _name_run(toks, j + 1)
+            if k < len(toks) and toks[k].lower in _KIND_OF_MARKER:
+                return _KIND_OF_MARKER[toks[k].lower]
+        # directly after a verb of taking / withdrawing: "captured Sarrin", "control of Markada"
+        back = [t.lower for t in before[-3:]]
+        if back and (back[-1] in P.SEIZE or back[-1] in P.LEAVE
+                     or (back[-1] in ("of", "over") and len(back) > 1 and back[-2] == "control")
+                     or (back[-1] in ("from",) and any(w in P.WITHDRAW for w in back[:-1]))
+                     or (back[-1] == "the" and len(back) > 1 and back[-2] in P.SEIZE)):
+            return "village"
+        if prev == "including" and len(before) > 1:
+            return "village"
+        return None
+
+    # --- the run ------------------------------------------------------------------------
+
+    def run(self) -> list[Finding]:
+        self._starts = [m.start for m in self.mentions]
+        by_start = {m.start: m for m in self.mentions}
+        nlp = self.ex.nlp
+        for si, (s_start, s_end) in enumerate(self.sents):
+            sentence = self.text[s_start:s_end]
+            if not _TRIGGER_RX.search(sentence):
+                continue
+            toks = self._sentence_tokens(s_start, s_end, by_start)
+            if not toks:
+                continue
+            title_case = _is_title_case(toks)
+            toks = self._tag_names(toks, title_case)
+            words = [t.text for t in toks]
+            spaces = [t.space for t in toks]
+            doc = Doc(nlp.vocab, words=words, spaces=spaces)
+            for tok, t in zip(doc, toks, strict=True):
+                label = t.label
+                if not label and t.lower in ("it", "they", "its", "their"):
+                    label = "IT" if t.lower in ("it", "its") else "THEY"
+                tok._.nw = label
+                tok._.fill = (t.lower in P.FILLER_WORDS or tok.like_num) and not label
+            self._remember_agents(si, toks)
+            matches = self.ex.matcher(doc)
+            matches.sort(key=lambda m: (m[1], -(m[2] - m[1])))
+            for match_id, start, end in matches:
+                rule = self.ex._rule_of[match_id]
+                try:
+                    self._apply(rule, si, toks, start, end)
+                except _Skip:
+                    continue
+        return self._finish()
+
+    def _remember_agents(self, si: int, toks: list[Tok]) -> None:
+        """Who was taking places in this sentence (for "X and Y were taken" in the next one)."""
+        for k, t in enumerate(toks):
+            if t.lower in P.SEIZE or (t.lower == "control" and k > 0 and toks[k - 1].lower in P.CONTROL_VERBS):
+                if _negated(toks, k):
+                    continue
+                agent = self._subject(toks, k, si)
+                if agent is not None:
+                    self.last_agents.append((si, agent[0]))
+
+    # --- roles ------------------------------------------------------------------------
+
+    def _apply(self, rule: P.Rule, si: int, toks: list[Tok], start: int, end: int) -> None:
+        trig = next((k for k in range(start, end) if toks[k].lower in rule.triggers), None)
+        if trig is None:
+            raise _Skip
+        if rule.kind == "meeting":
+            self._meeting(rule, si, toks, trig)
+            return
+        if _negated(toks, trig, rule):
+            raise _Skip
+        span = toks[start:end]
+        # -- the place(s)
+        targets = self._targets(rule, si, toks, start, end, trig)
+        if not targets:
+            raise _Skip
+        # -- the agent
+        agent, agent_strength = self._agent(rule, si, toks, start, end, trig)
+        if agent is None and not (rule.kind == "crossing" and rule.status in ("closed", "opened")):
+            raise _Skip
+        del span
+        occurred, explicit = self._date(si, toks, trig, future=False)
+        attribution = self._attribution(si)
+        modality = Modality.CLAIMED if attribution else Modality.ASSERTED
+        if occurred is not None and explicit and is_historical(occurred, self.published):
+            modality = Modality.HISTORICAL
+        confidence = rule.strength * agent_strength
+        extent = self._extent(toks, trig, targets[0][1]) if rule.kind == "control" else None
+        for n, (place, idx, how) in enumerate(targets):
+            conf = confidence * (0.85 if place.id.startswith("newswire:") and place.kind != "crossing" else 1.0)
+            conf *= how
+            if rule.kind == "control":
+                if place.kind == "country" or agent is None:
+                    continue
+                data = ControlChangedData(place=place, controller=agent, extent=extent if n == 0 else None)
+                key = ("control", place.id, agent.id, modality is Modality.HISTORICAL)
+                self._add(ControlChanged, key, data, rule, si, occurred, explicit, attribution, modality, conf)
+            elif rule.kind == "withdrew":
+                if agent is None:
+                    continue
+                data = ForcesWithdrewData(place=place, actor=agent)
+                key = ("withdrew", place.id, agent.id, modality is Modality.HISTORICAL)
+                self._add(ForcesWithdrew, key, data, rule, si, occurred, explicit, attribution, modality, conf)
+            elif rule.kind == "crossing":
+                status = rule.status or ("closed" if toks[trig].lower in P.CLOSE else "opened")
+                side = None
+                if agent is not None and agent.country and status != "seized" and (
+                        any(t.lower == "side" for t in toks[trig:trig + 4])):
+                    side = agent.country
+                crossing = place if place.kind == "crossing" else self.ex.gazetteer.make_place(
+                    f"{place.name} crossing", "crossing", place.country)
+                data = CrossingStatusChangedData(crossing=crossing, status=status, actor=agent, side=side)
+                key = ("crossing", crossing.id, status, agent.id if agent else None)
+                self._add(CrossingStatusChanged, key, data, rule, si, occurred, explicit, attribution, modality,
+                          conf)
+
+    def _targets(self, rule: P.Rule, si: int, toks: list[Tok], start: int, end: int,
+                 trig: int) -> list[tuple[Place, int, float]]:
+        """The places a match is about: the slot the rule names, then coordinated ones."""
+        slot_labels = ("PLACE", "NAME", "CROSSING") if rule.kind != "withdrew" else ("PLACE", "NAME", "STATE")
+        idxs = [k for k in range(start, end) if toks[k].label in slot_labels or toks[k].lower in ("it",)]
+        if rule.kind == "crossing":
+            idxs = [k for k in idxs if toks[k].label == "CROSSING"] or [
+                k for k in idxs if toks[k].label in ("PLACE", "NAME")]
+        found: list[tuple[Place, int, float]] = []
+        if rule.place == "context":
+            place = self._place_before(toks, start, si, same_sentence_only=True)
+            return [(place, start, 0.9)] if place is not None else []
+        if rule.name == "control.vague_including":
+            k = end
+            found = []
+            self._collect_list(toks, k, found, si)
+            return found
+        if not idxs:
+            return []
+        k = idxs[0] if rule.place in ("first", "antecedent") else idxs[-1]
+        if rule.place == "antecedent":
+            # "Al Qaryatain in Homs province which ...": the relative clause hangs on the head.
+            if k >= 2 and toks[k - 1].lower in P.LOCATIVE_WORDS:
+                for b in range(k - 2, max(-1, k - 5), -1):
+                    if toks[b].label in ("PLACE", "NAME"):
+                        k = b
+                        break
+        if rule.place == "last" and rule.name not in ("withdrew.nominal",):
+            if not _path_ok(toks, trig, k):
+                return []
+        place = self._place_of(toks, k, si)
+        if place is None:
+            return []
+        found.append((place, k, 1.0 if toks[k].lower != "it" else 0.85))
+        if rule.expand:
+            if rule.place == "first":
+                self._collect_subjects(toks, k, trig, found, si)
+            self._collect_list(toks, k + 1, found, si)
+        return found
+
+    def _collect_list(self, toks: list[Tok], k: int, found: list[tuple[Place, int, float]], si: int) -> None:
+        """Coordinated places after a place: "A and (subsequently) B", "A, including B", skipping "in X"."""
+        n = len(toks)
+        while k < n:
+            t = toks[k]
+            if t.lower in P.LOCATIVE_WORDS and k + 1 < n and (
+                    toks[k + 1].label in ("PLACE", "NAME", "STATE") or toks[k + 1].lower == "the"):
+                # "X in Sweida province", "X in eastern Syria": where X is, not another place
+                j = k + 1
+                while j < n and (toks[j].lower in P.FILLER_WORDS and not toks[j].label):
+                    j += 1
+                if j < n and toks[j].label in ("PLACE", "NAME", "STATE"):
+                    k = j + 1
+                    while k < n and toks[k].lower in ("province", "governorate", "countryside", "region"):
+                        k += 1
+                    continue
+                break
+            if t.lower in (",", "and", "including", "as", "well", "&", "plus") or t.lower in (
+                    "subsequently", "then", "later", "also", "finally", "eventually"):
+                k += 1
+                continue
+            if (t.lower in P.FILLER_WORDS or t.lower in ("villages", "towns")) and not t.label:
+                k += 1
+                continue
+            if t.label in ("PLACE", "NAME"):
+                place = self._place_of(toks, k, si)
+                if place is not None and all(place.id != f[0].id for f in found):
+                    found.append((place, k, 0.95))
+                k += 1
+                continue
+            break
+
+    def _collect_subjects(self, toks: list[Tok], k: int, trig: int, found: list[tuple[Place, int, float]],
+                          si: int) -> None:
+        """Coordinated subjects before the verb: "A in X province and B in Y were taken"."""
+        for j in range(k + 1, trig):
+            t = toks[j]
+            if t.label in ("PLACE", "NAME") and toks[j - 1].lower not in P.LOCATIVE_WORDS and toks[j - 1].lower in (
+                    "and", ",", "&"):
+                place = self._place_of(toks, j, si)
+                if place is not None and all(place.id != f[0].id for f in found):
+                    found.append((place, j, 0.95))
+
+    def _place_of(self, toks: list[Tok], k: int, si: int) -> Place | None:
+        t = toks[k]
+        if t.mention is not None and t.mention.place is not None:
+            return t.mention.place
+        if t.lower == "it":
+            return self._place_before(toks, k, si)
+        return None
+
+    def _place_before(self, toks: list[Tok], k: int, si: int, same_sentence_only: bool = False) -> Place | None:
+        """The nearest place named before token ``k`` (this sentence, then the previous one)."""
+        for j in range(k - 1, -1, -1):
+            t = toks[j]
+            if t.label in ("PLACE", "NAME") and t.mention is not None and t.mention.place is not None:
+                if toks[j - 1].lower in ("near", "outside", "around") if j > 0 else False:
+                    continue
+                return t.mention.place
+        if same_sentence_only or si == 0:
+            return None
+        s_start = self.sents[si - 1][0]
+        cands = [m for m in self._mentions_in(s_start, toks[0].start) if m.label in ("PLACE", "NAME")
+                 and m.place is not None and m.place.kind != "country"]
+        return cands[-1].place if cands else None
+
+    def _agent(self, rule: P.Rule, si: int, toks: list[Tok], start: int, end: int,
+               trig: int) -> tuple[Actor | None, float]:
+        if rule.agent == "subject":
+            found = self._subject(toks, trig, si)
+            return found if found is not None else (None, 0.0)
+        if rule.agent in ("first", "last"):
+            idxs = [k for k in range(start, end) if toks[k].label in ("ACTOR", "STATE")
+                    or toks[k].lower in ("they", "it")]
+            if rule.name == "control.passive_expel_from":
+                idxs = [k for k in idxs if k > trig]
+            if not idxs:
+                return None, 0.0
+            k = idxs[0] if rule.agent == "first" else idxs[-1]
+            return self._actor_of(toks, k, si)
+        if rule.agent == "discourse":
+            recent = [a for s, a in self.last_agents if si - 3 <= s <= si]
+            return (recent[-1], 0.8) if recent else (None, 0.0)
+        if rule.agent == "winner":
+            loser = self._subject(toks, trig, si)
+            loser_actor = loser[0] if loser else None
+            cands = [t.mention.actor for t in toks if t.label == "ACTOR" and t.mention and t.mention.actor]
+            if si + 1 < len(self.sents):
+                ns, ne = self.sents[si + 1]
+                cands += [m.actor for m in self._mentions_in(ns, ne) if m.label == "ACTOR" and m.actor]
+            for a in cands:
+                if loser_actor is None or (a.id != loser_actor.id and a.side != loser_actor.side):
+                    return a, 0.8
+            return None, 0.0
+        return None, 0.0
+
+    def _actor_of(self, toks: list[Tok], k: int, si: int) -> tuple[Actor | None, float]:
+        t = toks[k]
+        if t.mention is not None and t.mention.actor is not None:
+            return t.mention.actor, 1.0
+        if t.lower in ("they", "it", "their", "its"):
+            actor = self._actor_before(toks, k, si)
+            return (actor, 0.85) if actor is not None else (None, 0.0)
+        return None, 0.0
+
+    def _subject(self, toks: list[Tok], trig: int, si: int) -> tuple[Actor, float] | None:
+        """The agent of the verb at ``trig``: the nearest actor before it that is not governed by a preposition."""
+        for j in range(trig - 1, max(-1, trig - 30), -1):
+            t = toks[j]
+            prev = toks[j - 1].lower if j > 0 else ""
+            if t.label in ("ACTOR", "STATE") or t.lower in ("they", "it"):
+                if prev in P.PREPOSITIONS and prev not in ("including",):
+                    continue
+                if t.lower in ("they", "it"):
+                    actor = self._actor_before(toks, j, si)
+                    if actor is not None:
+                        return actor, 0.85
+                    continue
+                if t.mention is not None and t.mention.actor is not None:
+                    return t.mention.actor, 1.0
+        return None
+
+    def _actor_before(self, toks: list[Tok], k: int, si: int) -> Actor | None:
+        """What "they"/"it" at ``k`` refers to: the nearest actor before it (this sentence, then the last one)."""
+        for j in range(k - 1, -1, -1):
+            t = toks[j]
+            if t.label in ("ACTOR", "STATE") and t.mention is not None and t.mention.actor is not None:
+                prev = toks[j - 1].lower if j > 0 else ""
+                if prev in ("against", "by", "from", "to", "with", "of"):
+                    continue
+                return t.mention.actor
+        if si == 0:
+            return None
+        s_start = self.sents[si - 1][0]
+        cands = [m for m in self._mentions_in(s_start, toks[0].start) if m.label in ("ACTOR",) and m.actor]
+        return cands[0].actor if cands else None
+
+    # --- extent, dates, attribution ------------------------------------------------------
+
+    def _extent(self, toks: list[Tok], trig: int, k: int) -> Extent | None:
+        if k <= trig:
+            return None
+        between = self.text[toks[trig].end:toks[k].start]
+        m = _EXTENT_RX.search(between)
+        if m is None:
+            return None
+        if m.group("n"):
+            share = min(1.0, float(m.group("n")) / 100.0)
+            return Extent(text=m.group(0).strip(), share=share)
+        word = m.group("word").lower()
+        share = {"half": 0.5, "all": 1.0}.get(word)
+        return Extent(text=m.group(0).strip(), share=share)
+
+    def _date(self, si: int, toks: list[Tok], trig: int, *, future: bool) -> tuple[OccurredOn | None, bool]:
+        """The date of the event at ``trig``: the nearest time expression in its sentence.
+
+        "five days after they took X": X's date is the sentence's other date minus five
+        days. No expression: the publication date (``FALLBACK_DATE``), marked inferred.
+        """
+        s_start, s_end = self.sents[si]
+        sentence = self.text[s_start:s_end]
+        found = find_dates(sentence, self.published, future=future)
+        pos = toks[trig].start - s_start
+        offsets = [o for o in find_offsets(sentence) if o.end <= pos and pos - o.end < 80]
+        if offsets:
+            off = offsets[-1]
+            anchors = [d for d in found if d.end <= off.start] or [d for d in found if d.start >= off.end and
+                                                                   d.start > pos]
+            anchor = anchors[-1].occurred if anchors else OccurredOn(
+                date=self.published.isoformat(), precision=Precision.DAY, text=None)
+            return shift(anchor, off.days, off.text), True
+        if found:
+            best = min(found, key=lambda d: _distance(d, pos))
+            return best.occurred, True
+        if FALLBACK_DATE:
+            return OccurredOn(date=self.published.isoformat(), precision=Precision.DAY, text=None), False
+        return None, False
+
+    def _attribution(self, si: int) -> str | None:
+        if si in self.attributions:
+            return self.attributions[si]
+        s_start, s_end = self.sents[si]
+        found = _find_attribution(self.text[s_start:s_end])
+        if found is not None and found.lower() in _PRONOUNS:
+            prev = [self.attributions.get(j) for j in range(si - 1, max(-1, si - 4), -1)]
+            found = next((p for p in prev if p), None) or found
+        self.attributions[si] = found
+        return found
+
+    # --- meetings ------------------------------------------------------------------------
+
+    def _meeting(self, rule: P.Rule, si: int, toks: list[Tok], trig: int) -> None:
+        s_start, s_end = self.sents[si]
+        sentence = self.text[s_start:s_end]
+        if _PHONE_RX.search(sentence):
+            raise _Skip
+        window = [t.lower for t in toks[max(0, trig - 6):trig]]
+        if any(w in ("not", "n't", "never", "refused", "failed", "cancelled", "canceled", "postponed", "denied",
+                     "no") for w in window):
+            raise _Skip
+        status = rule.status or "held"
+        if status == "held" and any(w in ("will", "would", "to", "set", "due", "scheduled", "expected")
+                                    for w in window[-3:]):
+            status = "scheduled"
+        if status == "held" and rule.name == "meeting.talks" and toks[trig].lower in ("hold", "holds", "host",
+                                                                                       "hosts", "attend"):
+            status = "scheduled" if any(w in ("will", "would", "to") for w in window[-3:]) else "held"
+        # location: the first "in/at PLACE" after the trigger, else before it
+        location: Place | None = None
+        loc_idx = -1
+        order = list(range(trig + 1, len(toks))) + list(range(trig - 1, -1, -1))
+        for k in order:
+            t = toks[k]
+            if t.label in ("PLACE", "STATE", "NAME") and k > 0 and toks[k - 1].lower in ("in", "at") and \
+                    t.mention is not None and t.mention.place is not None:
+                location, loc_idx = t.mention.place, k
+                break
+        participants: list[Actor] = []
+        seen: set[str] = set()
+        for k, t in enumerate(toks):
+            if k == loc_idx or t.mention is None:
+                continue
+            prev = toks[k - 1].lower if k > 0 else ""
+            if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on"):
+                continue
+            actor: Actor | None = None
+            if t.label == "STATE":
+                actor = t.mention.actor
+            elif t.label == "ACTOR" and t.mention.actor is not None and (
+                    t.mention.actor.id.startswith(("state:", "org:", "intl:")) or t.mention.actor.side in (
+                    "international", "mediator")):
+                actor = t.mention.actor
+            if actor is None or actor.id in seen:
+                continue
+            seen.add(actor.id)
+            participants.append(actor)
+        if len(participants) < 2:
+            raise _Skip
+        occurred, explicit = self._date(si, toks, trig, future=(status == "scheduled"))
+        framework = None
+        nxt = self.text[s_start:self.sents[si + 1][1]] if si + 1 < len(self.sents) else sentence
+        fm = _FRAMEWORK_RX.search(nxt)
+        if fm:
+            framework = f"{fm.group(1).title()} {fm.group(2).lower()}"
+        attribution = self._attribution(si)
+        modality = Modality.SCHEDULED if status == "scheduled" else (
+            Modality.CLAIMED if attribution else Modality.ASSERTED)
+        if status == "held" and occurred is not None and explicit and is_historical(occurred, self.published):
+            modality = Modality.HISTORICAL
+        ids = sorted(a.id for a in participants)
+        meeting_id = stable_id("meeting", occurred.date if occurred and explicit else "", location.id if location
+                               else "", *ids)
+        data = DiplomacyMeetingData(meeting_id=meeting_id, participants=participants, location=location,
+                                    status=status, framework=framework)  # type: ignore[arg-type]
+        key = ("meeting", status, tuple(ids), location.id if location else None)
+        self._add(DiplomacyMeeting, key, data, rule, si, occurred, explicit, attribution, modality, rule.strength)
+
+    # --- assembling ----------------------------------------------------------------------
+
+    def _add(self, cls: type[Event], key: tuple[Any, ...], data: Any, rule: P.Rule, si: int,
+             occurred: OccurredOn | None, explicit: bool, attribution: str | None, modality: Modality,
+             confidence: float) -> None:
+        self._order += 1
+        self.candidates.append(_Candidate(cls, key, data, rule, self.sents[si], occurred, explicit, attribution,
+                                          modality, max(0.05, min(0.99, confidence)), self._order))
+
+    def _finish(self) -> list[Finding]:
+        """One event per key: the most specific explicit date, then the strongest evidence."""
+        best: dict[tuple[Any, ...], _Candidate] = {}
+        for c in self.candidates:
+            cur = best.get(c.key)
+            if cur is None or _better(c, cur):
+                if cur is not None and c.occurred is None and cur.occurred is not None:
+                    c.occurred, c.explicit_date = cur.occurred, cur.explicit_date
+                best[c.key] = c
+        out: list[Finding] = []
+        art = self.article
+        source = Source(article_id=art.article_id, url=art.url, outlet=art.outlet, title=art.title,
+                        story_id=art.story_id, doc_id=art.doc_id)
+        reported = art.published
+        for c in sorted(best.values(), key=lambda c: (c.sentence[0], c.order)):
+            s_start, s_end = c.sentence
+            raw = self.text[s_start:s_end]
+            lead = len(raw) - len(raw.lstrip())
+            sentence = raw.strip()
+            evidence = Evidence(sentence=sentence, start=s_start + lead, end=s_start + lead + len(sentence))
+            event_id = c.cls.make_id(art.article_id, *c.key[1:])
+            event = c.cls(event_id=event_id, occurred_on=c.occurred, reported_at=reported, source=source,
+                          evidence=evidence, attribution=c.attribution, modality=c.modality,
+                          confidence=round(c.confidence, 3), rule=c.rule.name, data=c.data)
+            out.append(Finding(event, c.rule.name, sentence, evidence.start, evidence.end))
+        return out
+
+
+class _Skip(Exception):
+    """This match does not make an event."""
+
+
+def _better(new: _Candidate, cur: _Candidate) -> bool:
+    def rank(c: _Candidate) -> tuple[int, int, float]:
+        precision = {Precision.DAY: 3, Precision.MONTH: 2, Precision.YEAR: 1}
+        p = precision[c.occurred.precision] if c.occurred is not None else 0
+        return (1 if c.explicit_date else 0, p, c.confidence)
+
+    return rank(new) > rank(cur)
+
+
+def _distance(d: DateMention, pos: int) -> int:
+    if d.end <= pos:
+        return pos - d.end
+    return (d.start - pos) + 2  # ties go to the expression before the verb
+
+
+def _name_run(toks: list[Tok], i: int) -> int:
+    """End of a run of capitalised, unrecognised words starting at ``i`` ("al-Safih Triangle", "Base 46")."""
+    n = len(toks)
+    j = i
+    while j < n:
+        t = toks[j]
+        if t.label:
+            break
+        w = t.text
+        if w and w[0].isupper() and w.isalpha() is not False and w not in _NAME_STOP and not w.isupper() or (
+                w and w[0].isupper() and len(w) > 1 and w not in _NAME_STOP and any(c.islower() for c in w)):
+            j += 1
+            continue
+        if w.lower() in _PARTICLES and j + 2 < n and toks[j + 1].text == "-" and toks[j + 2].text[:1].isupper():
+            j += 2
+            continue
+        if w == "-" and j > i and j + 1 < n and toks[j + 1].text[:1].isupper() and not toks[j + 1].label:
+            j += 1
+            continue
+        if w.isdigit() and j > i and toks[j - 1].text in _BASE_WORDS:
+            j += 1
+            continue
+        break
+    # a run may not end on a hyphen or a particle
+    while j > i and (toks[j - 1].text == "-" or toks[j - 1].lower in _PARTICLES):
+        j -= 1
+    return j
+
+
+def _is_title_case(toks: list[Tok]) -> bool:
+    words = [t.text for t in toks if t.text.isalpha() and len(t.text) > 3]
+    if len(words) < 4:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps / len(words) > 0.6
+
+
+def _negated(toks: list[Tok], trig: int, rule: P.Rule | None = None) -> bool:
+    """Hypotheticals, goals, attempts, denials: "could fall", "aims to retake", "failed to capture"."""
+    j = trig - 1
+    while j >= 0 and toks[j].lower in ("fully", "also", "back", "successfully", "completely", "then", "again"):
+        j -= 1
+    if j >= 0 and toks[j].lower == "to":
+        before = {t.lower for t in toks[max(0, j - 2):j]}
+        if not before & P.ASPECT_WORDS:
+            return True
+    window = [t.lower for t in toks[max(0, trig - 8):trig] if not t.label]
+    return any(w in P.NEGATION_WORDS for w in window)
+
+
+def _path_ok(toks: list[Tok], trig: int, k: int) -> bool:
+    """The words between a verb and its place: "villages north of X" is not X; "the east of the city" is."""
+    between = [t.lower for t in toks[trig + 1:k]]
+    for n, w in enumerate(between):
+        if w in P.DIRECTION_WORDS and n + 1 < len(between) and between[n + 1] == "of":
+            if n == 0 or between[n - 1] != "the":
+                return False
+    return True
+
+
+def _find_attribution(sentence: str) -> str | None:
+    """Who makes the claim: "the Observatory said", "according to X", "state media reported"."""
+    words = re.findall(r"[\w'’\-]+|[\"“”]", sentence)
+    lower = [w.lower() for w in words]
+    for i, w in enumerate(lower):
+        if w == "according" and i + 1 < len(lower) and lower[i + 1] == "to":
+            src = _collect_source(words, i + 2, forward=True)
+            if src:
+                return src
+    for i, w in enumerate(lower):
+        if w not in _REPORT_VERBS or w == "according":
+            continue
+        src = _collect_source(words, i - 1, forward=False)
+        if src:
+            return src
+        src = _collect_source(words, i + 1, forward=True)
+        if src:
+            return src
+    return None
+
+
+def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
+    picked: list[str] = []
+    step = 1 if forward else -1
+    while 0 <= i < len(words) and len(picked) < 9:
+        w = words[i]
+        lw = w.lower()
+        if w in ('"', "“", "”"):
+            break
+        if lw in ("on", "in", "at", "that", "who", "which", "when", "and", "late", "early", "earlier", "later",
+                  "also", "had", "has", "have", "was", "were", "is", "told", "added", "it") and picked:
+            break
+        if w[:1].isupper() or lw in _SOURCE_WORDS or (not picked and lw in _PRONOUNS):
+            picked.append(w)
+            if lw in _PRONOUNS:
+                break
+            i += step
+            continue
+        break
+    if not forward:
+        picked.reverse()
+    while picked and picked[0].lower() in ("the", "a", "an", "of", "for", "-", "on"):
+        picked.pop(0)
+    while picked and picked[-1].lower() in ("the", "a", "an", "of", "for", "-"):
+        picked.pop()
+    if not picked:
+        return None
+    if all(p.lower() in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+           for p in picked):
+        return None
+    return " ".join(picked)
+
+
+def _published(article: Article) -> date:
+    when = article.published or article.fetched_at or datetime.now(UTC)
+    return when.date()
+
+
+# --- the module-level entry point -----------------------------------------------------
+
+_default: Extractor | None = None
+_default_lock = threading.Lock()
+
+
+def default_extractor() -> Extractor:
+    """The process-wide extractor over the shipped gazetteer and lexicon, built on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Extractor()
+    return _default
+
+
+def extract(article: Article) -> list[Event]:
+    """The events ``article`` reports (pure: same article in, same events out)."""
+    return default_extractor().extract(article)

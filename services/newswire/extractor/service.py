@@ -1,0 +1,149 @@
+"""The extractor service: ``newswire.articles.v1`` in, typed events out on ``conflict.*.v1``.
+
+It is the batch handler of a :class:`~newswire.core.runner.ConsumerRunner`:
+
+1. ``process``: each article record is parsed and run through the pure
+   :func:`~newswire.extractor.extract.extract`; its events are produced to
+   their topics (JSON, keyed by the subject entity). A record that is not an
+   article, or whose extraction raises, goes to ``newswire.dlq.v1`` with its
+   error, and the batch goes on.
+2. ``checkpoint``: flush the producer (events and dead letters are durable),
+   then commit the consumer's offsets. A crash between the two re-delivers the
+   batch; the events' deterministic ids fold the duplicates away downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from newswire.core.config import Settings
+from newswire.core.dlq import send_dead_letter
+from newswire.core.errors import ExtractionError, RecordError
+from newswire.core.log import Log, open_log
+from newswire.core.log.types import Consumer, LogRecord
+from newswire.core.logging import get_logger
+from newswire.core.models import Article, Event
+from newswire.core.runner import ConsumerRunner
+from newswire.core.topics import ARTICLES
+from newswire.extractor.extract import Extractor, default_extractor
+
+__all__ = ["ExtractorStats", "ExtractorService", "make_extractor"]
+
+log_ = get_logger("newswire.extractor")
+
+
+@dataclass
+class ExtractorStats:
+    """Counters for the metrics: records in, events out per topic and type, errors by kind."""
+
+    records_in: int = 0
+    articles: int = 0
+    records_out: dict[str, int] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
+    dead_letters: int = 0
+    batches: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+class ExtractorService:
+    """Consumes articles in a consumer group and produces their events; see the module docstring."""
+
+    def __init__(self, log: Log, consumer: Consumer, extractor: Extractor, *, batch_size: int = 500,
+                 poll_timeout: float = 0.5, owns_log: bool = False) -> None:
+        self.log = log
+        self.consumer = consumer
+        self.extractor = extractor
+        self.stats = ExtractorStats()
+        self._owns_log = owns_log
+        self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout)
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer.group_id or "newswire-extractor"
+
+    def run(self, once: bool = False, timeout: float | None = None, count: int | None = None) -> ExtractorStats:
+        """Extract until stopped, caught up (``once``), ``timeout`` seconds or ``count`` records."""
+        log_.info("extractor.start", group=self.consumer.group_id, once=once)
+        self.runner.run(once=once, timeout=timeout, count=count)
+        log_.info("extractor.stop", records_in=self.stats.records_in, articles=self.stats.articles,
+                  events=sum(self.stats.events.values()), dead_letters=self.stats.dead_letters)
+        return self.stats
+
+    def stop(self) -> None:
+        """Finish the batch in hand, checkpoint it and return from :meth:`run` (safe from a signal handler)."""
+        self.runner.stop()
+
+    def close(self) -> None:
+        self.consumer.close()
+        if self._owns_log:
+            self.log.close()
+
+    # -- BatchHandler ----------------------------------------------------------------
+
+    def process(self, records: list[LogRecord]) -> None:
+        """Extract each article and produce its events; failures go to the dead-letter topic."""
+        for record in records:
+            self.stats.records_in += 1
+            try:
+                article = _parse(record)
+                try:
+                    events = self.extractor.extract(article)
+                except Exception as exc:  # noqa: BLE001 - one article must not stop the service
+                    raise ExtractionError(f"{type(exc).__name__}: {exc}",
+                                          where=f"article {article.article_id}") from exc
+            except (RecordError, ExtractionError) as exc:
+                self._reject(record, exc)
+                continue
+            self.stats.articles += 1
+            for event in events:
+                self._produce(event)
+
+    def checkpoint(self, records: list[LogRecord]) -> None:
+        """1. flush what was produced (events, dead letters)  2. commit the batch's offsets."""
+        self.log.flush()
+        self.consumer.commit()
+        self.stats.batches += 1
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _produce(self, event: Event) -> None:
+        topic = event.TOPIC
+        self.log.produce(topic, event.key(), event.model_dump_json().encode("utf-8"),
+                         headers=(("newswire-type", event.type.encode()),))
+        self.stats.records_out[topic] = self.stats.records_out.get(topic, 0) + 1
+        self.stats.events[event.type] = self.stats.events.get(event.type, 0) + 1
+
+    def _reject(self, record: LogRecord, exc: Exception) -> None:
+        kind = type(exc).__name__
+        self.stats.error(kind)
+        self.stats.dead_letters += 1
+        log_.warning("extractor.dead_letter", partition=str(record.tp), offset=record.offset, error=str(exc))
+        send_dead_letter(self.log, self.group_id, record, exc)
+
+
+def _parse(record: LogRecord) -> Article:
+    where = f"{record.tp}@{record.offset}"
+    try:
+        return Article.model_validate_json(record.value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        raise RecordError(f"not an article: {loc}: {err['msg']}", where=where) from None
+    except UnicodeDecodeError:
+        raise RecordError("not UTF-8 JSON", where=where) from None
+
+
+def make_extractor(settings: Settings, log: Log | None = None, *, extractor: Extractor | None = None
+                   ) -> ExtractorService:
+    """The extractor service of ``settings``: its log (opened unless injected) and consumer group."""
+    owns = log is None
+    log = log if log is not None else open_log(settings)
+    consumer = log.consumer(settings.extractor.group_id, [ARTICLES.name])
+    return ExtractorService(log, consumer, extractor or default_extractor(),
+                            batch_size=settings.extractor.batch_size,
+                            poll_timeout=settings.extractor.poll_timeout, owns_log=owns)
