@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from newswire.core.config import Settings
 from newswire.core.dlq import send_dead_letter
@@ -34,13 +34,14 @@ from newswire.projector.store import (
     apply_batch,
     create_engine,
     ensure_schema,
+    lock_live,
     prepare_rebuild,
     stored_offsets,
     swap_in,
 )
 from newswire.projector.tables import Tables, make_tables
 
-__all__ = ["ProjectorStats", "Projector", "make_projector", "replay", "open_tables"]
+__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables"]
 
 log_ = get_logger("newswire.projector")
 REPLAY_BATCH_SIZE = 2000
@@ -87,6 +88,8 @@ class Projector:
         self._owns_log = owns_log
         self._rewound: set[TopicPartition] = set()
         self._accepted: dict[TopicPartition, int] = {}
+        # Set during a replay's final catch-up: batches join the swap transaction.
+        self.conn: Connection | None = None
         self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout)
         self.seek_to_stored()
 
@@ -146,7 +149,7 @@ class Projector:
         if self.dead_letters and self.stats.dead_letters > rejected:
             # Dead letters are durable before the offsets that skip their records commit.
             self.log.flush()
-        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound)
+        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound, conn=self.conn)
         self.stats.events_applied += outcome.applied
         self.stats.duplicates += outcome.duplicates
         self.stats.skipped += outcome.skipped
@@ -221,27 +224,59 @@ class ReplayResult:
     offsets: dict[TopicPartition, int]
 
 
+class Rebuild:
+    """A replay in its two steps: :meth:`build` the fresh tables, then :meth:`swap` them in."""
+
+    def __init__(self, engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+                 batch_size: int = REPLAY_BATCH_SIZE) -> None:
+        self.engine = engine
+        self.tables = prepare_rebuild(engine)
+        self.consumer = log.consumer(None, topics)
+        self.consumer.seek_to_beginning()
+        self.folder = Projector(log, engine, self.consumer, tables=self.tables, batch_size=batch_size,
+                                poll_timeout=0.1, dead_letters=False)
+
+    def build(self) -> None:
+        """Read every partition from offset 0 to its end into the rebuild tables."""
+        self.folder.runner.run(once=True)
+
+    def swap(self) -> ReplayResult:
+        """Catch up and swap in one transaction that holds the live tables' write lock.
+
+        Whatever a running projector committed meanwhile came from the log, so
+        reading the log to its end under the lock leaves the rebuilt tables at
+        or past the live ones; that projector then skips what it already read.
+        """
+        live = make_tables()
+        try:
+            with self.engine.begin() as conn:
+                lock_live(conn, live)
+                self.folder.conn = conn
+                self.folder.runner.run(once=True)
+                self.folder.conn = None
+                offsets = stored_offsets(conn, self.tables)
+                swap_in(conn, self.tables, live)
+        finally:
+            self.consumer.close()
+        stats = self.folder.stats
+        log_.info("projector.replayed", events=stats.events_applied, records=stats.records_in)
+        return ReplayResult(stats.events_applied, stats.records_in, offsets)
+
+
 def replay(engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
            batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
     """Rebuild every table from offset zero into fresh tables, then swap them in atomically.
 
     1. create empty ``rebuild_*`` tables (dropping left-overs of an interrupted replay);
     2. read every partition from offset 0 to its end, outside any consumer group;
-    3. in one transaction, drop the live tables and rename the rebuilt ones.
-    The live tables stay readable (and a running projector keeps writing them)
-    until step 3; that projector then finds the rebuild's offsets and seeks back to them.
+    3. in one transaction holding the live tables' write lock: read what was
+       appended meanwhile, drop the live tables and rename the rebuilt ones.
+    The live tables stay readable, and a running projector keeps writing them, until step 3.
     """
-    rebuild = prepare_rebuild(engine)
-    consumer = log.consumer(None, topics)
-    consumer.seek_to_beginning()
-    folder = Projector(log, engine, consumer, tables=rebuild, batch_size=batch_size, poll_timeout=0.1,
-                       dead_letters=False)
+    rebuild = Rebuild(engine, log, topics=topics, batch_size=batch_size)
     try:
-        stats = folder.runner.run(once=True)
-        with engine.connect() as conn:
-            offsets = stored_offsets(conn, rebuild)
-        swap_in(engine, rebuild, make_tables())
-    finally:
-        consumer.close()
-    log_.info("projector.replayed", events=folder.stats.events_applied, records=stats.records)
-    return ReplayResult(folder.stats.events_applied, stats.records, offsets)
+        rebuild.build()
+    except BaseException:
+        rebuild.consumer.close()
+        raise
+    return rebuild.swap()

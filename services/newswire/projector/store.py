@@ -52,6 +52,7 @@ __all__ = [
     "schema_version",
     "stored_offsets",
     "prepare_rebuild",
+    "lock_live",
     "swap_in",
     "dump_tables",
     "load_reports",
@@ -73,7 +74,8 @@ def create_engine(url: str) -> Engine:
     url = normalise_url(url)
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+        parsed.get_dialect()
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
         raise ConfigError(f"invalid database URL {url!r}", where="db_url",
                           hint="set NEWSWIRE_PROJECTOR__DB_URL or NEWSWIRE_DB_URL to sqlite:///PATH "
                                "or postgresql://user@host/db") from None
@@ -116,6 +118,16 @@ def schema_version(conn: Connection, tables: Tables) -> int | None:
 
 def ensure_schema(engine: Engine, tables: Tables) -> str:
     """Create missing tables. Returns ``"ok"``, ``"created"`` or ``"stale"`` (rebuild by replay needed)."""
+    try:
+        return _ensure_schema(engine, tables)
+    except sa.exc.OperationalError as exc:
+        raise ProjectionError(f"cannot use the database: {str(exc.orig or exc).strip().splitlines()[0]}",
+                              where=engine.url.render_as_string(hide_password=True),
+                              hint="check NEWSWIRE_PROJECTOR__DB_URL / NEWSWIRE_DB_URL and that the server is up"
+                              ) from None
+
+
+def _ensure_schema(engine: Engine, tables: Tables) -> str:
     with engine.begin() as conn:
         version = schema_version(conn, tables)
         if version == PROJECTION_SCHEMA_VERSION:
@@ -138,26 +150,42 @@ def prepare_rebuild(engine: Engine) -> Tables:
     return rebuild
 
 
-def swap_in(engine: Engine, rebuild: Tables, live: Tables) -> None:
-    """Replace the live tables by the rebuilt ones in one transaction of drops and renames.
+def lock_live(conn: Connection, live: Tables) -> None:
+    """Keep a running projector's batches out until this transaction ends.
+
+    SQLite: the transaction began with ``BEGIN IMMEDIATE`` and holds the write
+    lock already. PostgreSQL: lock the live offsets table, which every batch
+    reads ``FOR UPDATE`` first.
+    """
+    if conn.dialect.name == "postgresql" and sa.inspect(conn).has_table(live.offsets.name):
+        quoted = conn.dialect.identifier_preparer.quote(live.offsets.name)
+        conn.exec_driver_sql(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
+
+
+def swap_in(conn: Connection, rebuild: Tables, live: Tables) -> None:
+    """Replace the live tables by the rebuilt ones: drops and renames, inside the caller's transaction.
 
     Index names are global (SQLite) or per schema (PostgreSQL) and do not follow
     a renamed table, so the rebuild's indexes are dropped and re-created under
-    the live names inside the same transaction.
+    the live names in the same transaction.
     """
-    preparer = engine.dialect.identifier_preparer
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql" and sa.inspect(conn).has_table(live.offsets.name):
-            # Wait for a running projector's batch, then keep it out until the swap commits.
-            conn.exec_driver_sql(f"LOCK TABLE {preparer.quote(live.offsets.name)} IN ACCESS EXCLUSIVE MODE")
-        for table in reversed(live.all()):
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(table.name)}")
-        for new, old in zip(rebuild.all(), live.all(), strict=True):
-            for index in new.indexes:
-                conn.exec_driver_sql(f"DROP INDEX {preparer.quote(str(index.name))}")
-            conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(new.name)} RENAME TO {preparer.quote(old.name)}")
-            for index in old.indexes:
-                index.create(conn)
+    preparer = conn.dialect.identifier_preparer
+    for table in reversed(live.all()):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(table.name)}")
+    for new, old in zip(rebuild.all(), live.all(), strict=True):
+        for index in new.indexes:
+            conn.exec_driver_sql(f"DROP INDEX {preparer.quote(str(index.name))}")
+        conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(new.name)} RENAME TO {preparer.quote(old.name)}")
+        for index in old.indexes:
+            index.create(conn)
+        if conn.dialect.name == "postgresql":
+            # The primary key keeps the rebuild's name; give it the live one back (<table>_pkey).
+            pkey = conn.exec_driver_sql(
+                "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%(t)s) AND contype = 'p'",
+                {"t": old.name}).scalar_one()
+            if pkey != f"{old.name}_pkey":
+                conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(old.name)} RENAME CONSTRAINT "
+                                     f"{preparer.quote(pkey)} TO {preparer.quote(old.name + '_pkey')}")
 
 
 # --- offsets ------------------------------------------------------------------
@@ -220,7 +248,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
                 positions: Mapping[TopicPartition, tuple[int, int]],
-                gaps_ok: Iterable[TopicPartition] = ()) -> BatchOutcome:
+                gaps_ok: Iterable[TopicPartition] = (), *, conn: Connection | None = None) -> BatchOutcome:
     """Apply one batch in one transaction; see the module docstring for the steps.
 
     ``positions`` maps each partition of the polled batch to (first, last)
@@ -228,39 +256,48 @@ def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
     consumed too: they went to the dead-letter topic). ``gaps_ok`` names
     partitions already sought back once whose log starts later than the
     stored offset (records removed by retention): their batch is accepted.
+    With ``conn``, the batch joins that open transaction instead (the final
+    catch-up of a replay, inside its swap transaction).
     """
-    outcome = BatchOutcome()
     try:
-        with engine.begin() as conn:
-            stored = stored_offsets(conn, tables, lock=True, tps=positions)
-            accept: set[TopicPartition] = set()
-            for tp, (first, last) in positions.items():
-                start = stored.get(tp, 0)
-                if first > start and tp not in gaps_ok:
-                    outcome.rewind[tp] = start
-                elif last >= start:
-                    accept.add(tp)
-                    outcome.offsets[tp] = last + 1
-            fresh: dict[str, Applied] = {}
-            for item in items:
-                if item.tp not in accept or item.offset < stored.get(item.tp, 0):
-                    outcome.skipped += 1
-                elif item.event.event_id in fresh:
-                    outcome.duplicates += 1
-                else:
-                    fresh[item.event.event_id] = item
-            known = _existing_ids(conn, tables, list(fresh))
-            outcome.duplicates += len(known)
-            new = [a for eid, a in fresh.items() if eid not in known]
-            if new:
-                _insert_applied(conn, tables, new)
-                _refresh(conn, tables, new)
-            _write_offsets(conn, tables, outcome.offsets)
-            outcome.applied = len(new)
+        if conn is not None:
+            return _apply(conn, tables, items, positions, set(gaps_ok))
+        with engine.begin() as own:
+            return _apply(own, tables, items, positions, set(gaps_ok))
     except sa.exc.OperationalError as exc:
         raise ProjectionError(f"database error: {exc.orig or exc}".splitlines()[0],
                               where=str(engine.url.render_as_string(hide_password=True)),
                               hint="the batch was not applied and will be retried") from None
+
+
+def _apply(conn: Connection, tables: Tables, items: Sequence[Applied],
+           positions: Mapping[TopicPartition, tuple[int, int]], gaps_ok: set[TopicPartition]) -> BatchOutcome:
+    outcome = BatchOutcome()
+    stored = stored_offsets(conn, tables, lock=True, tps=positions)
+    accept: set[TopicPartition] = set()
+    for tp, (first, last) in positions.items():
+        start = stored.get(tp, 0)
+        if first > start and tp not in gaps_ok:
+            outcome.rewind[tp] = start
+        elif last >= start:
+            accept.add(tp)
+            outcome.offsets[tp] = last + 1
+    fresh: dict[str, Applied] = {}
+    for item in items:
+        if item.tp not in accept or item.offset < stored.get(item.tp, 0):
+            outcome.skipped += 1
+        elif item.event.event_id in fresh:
+            outcome.duplicates += 1
+        else:
+            fresh[item.event.event_id] = item
+    known = _existing_ids(conn, tables, list(fresh))
+    outcome.duplicates += len(known)
+    new = [a for eid, a in fresh.items() if eid not in known]
+    if new:
+        _insert_applied(conn, tables, new)
+        _refresh(conn, tables, new)
+    _write_offsets(conn, tables, outcome.offsets)
+    outcome.applied = len(new)
     return outcome
 
 
