@@ -355,3 +355,25 @@ def test_run_polls_due_feeds_until_stopped(http_server: LocalHttpServer, poller_
 
     assert rounds == [1]
     assert stats.published == 3 and stats.rounds == 1
+
+
+def test_a_page_without_a_body_or_too_large_falls_back_to_the_feed(
+        http_server: LocalHttpServer, poller_factory: MakePoller, sqlite_log: SqliteLog) -> None:
+    http_server.route("/pages/empty.html", body="<html><body><nav><a href='/'>Home</a></nav></body></html>",
+                      headers={"Content-Type": "text/html"})
+    http_server.route("/pages/big.html", body="<html><body>" + "<p>word </p>" * 20_000 + "</body></html>",
+                      headers={"Content-Type": "text/html"})
+    items = "".join(
+        f"<item><title>{name}</title><link>{http_server.url(f'/pages/{name}.html')}</link>"
+        f"<description>The feed's own summary of the {name} story, used when its page is not.</description></item>"
+        for name in ("empty", "big"))
+    http_server.route("/two.xml", body=f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+                      headers={"Content-Type": "application/rss+xml"})
+
+    result = poller_factory([feed(http_server, "/two.xml")], max_body_bytes=100_000).poll_once()[0]
+
+    got = {a.title: a for a in articles(sqlite_log)}
+    assert got["empty"].body_source == got["big"].body_source == "feed"
+    assert got["big"].text == "The feed's own summary of the big story, used when its page is not."
+    assert "entry 'empty': the page has no article body; using the feed's text" in result.warnings
+    assert any("entry 'big': page not used:" in w and "exceeds the 100000-byte limit" in w for w in result.warnings)

@@ -93,13 +93,16 @@ def check_address(url: str, resolver: Resolver, *, local: bool) -> None:
     if local:
         return
     try:
-        addresses = resolver(parts.hostname)
-    except FetchFailure as exc:
-        raise FetchFailure(exc.kind, exc.message, where=url) from None
+        addresses = [str(ipaddress.ip_address(parts.hostname))]  # an address literal needs no lookup
+    except ValueError:
+        try:
+            addresses = resolver(parts.hostname)
+        except FetchFailure as exc:
+            raise FetchFailure(exc.kind, exc.message, where=url) from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global or ip.is_multicast:
-            kind = next((k for k in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified")
+            kind = next((k for k in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified")
                          if getattr(ip, f"is_{k}")), "non-public")
             raise FetchFailure("address", f"host {parts.hostname} resolves to {kind.replace('_', '-')} address {ip}; refused",
                              where=url, hint="mark the feed local = true if this is intended")

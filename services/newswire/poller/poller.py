@@ -54,6 +54,7 @@ from newswire.poller.state import PollerState
 __all__ = [
     "FEED_ACCEPT",
     "FEED_TYPES_REFUSED",
+    "MIN_PAGE_TEXT",
     "PollResult",
     "PollStatus",
     "Poller",
@@ -67,6 +68,8 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 FEED_TYPES_REFUSED = ("image/", "video/", "audio/", "font/", "application/pdf", "application/zip")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9"
 MAX_WORKERS = 4
+# Below this, what trafilatura found is a menu or a teaser ("Home", a cookie banner), not the article.
+MIN_PAGE_TEXT = 200
 
 _log = get_logger("newswire.poller")
 
@@ -323,8 +326,8 @@ class Poller:
         except FeedError as exc:
             return None, f"page not used: {_one_line(exc)}"
         cleaned = clean_html(got.body, got.url, declared_charset=got.charset)
-        if not cleaned.text:
-            return cleaned, "the page has no article body"
+        if len(cleaned.text) < MIN_PAGE_TEXT:
+            return None, "the page has no article body"
         return cleaned, None
 
     def _article(self, feed: FeedConfig, entry: FeedEntry, url: str, page: Cleaned | None,

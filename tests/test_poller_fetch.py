@@ -1,0 +1,175 @@
+"""The fetcher's rules on httpx's MockTransport: SSRF, redirects, conditional GET, Retry-After, politeness."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from newswire.core.errors import FetchError
+from newswire.poller.fetch import HTML_TYPES, FetchFailure, Fetcher, HostGate, check_address, parse_retry_after
+
+PUBLIC = {"news.example": ["93.184.215.14"], "cdn.example": ["151.101.1.1"], "intranet.example": ["10.0.0.5"],
+          "metadata.example": ["169.254.169.254"], "dual.example": ["93.184.215.14", "::1"]}
+
+
+def resolver(host: str) -> list[str]:
+    if host in PUBLIC:
+        return PUBLIC[host]
+    raise FetchFailure("resolve", f"cannot resolve host {host!r}")
+
+
+def fetcher(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> Fetcher:
+    client = httpx.Client(transport=httpx.MockTransport(handler), headers={"User-Agent": "newswire-test"})
+    return Fetcher(client, resolver=resolver, **kwargs)  # type: ignore[arg-type]
+
+
+def ok(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, text="<html><body>ok</body></html>", headers={"Content-Type": "text/html"})
+
+
+@pytest.mark.parametrize(("url", "kind", "message"), [
+    ("ftp://news.example/a", "scheme", "scheme 'ftp' refused; only http and https are fetched"),
+    ("javascript:alert(1)", "scheme", "scheme 'javascript' refused"),
+    ("http://intranet.example/a", "address", "resolves to private address 10.0.0.5; refused"),
+    ("http://metadata.example/latest", "address", "resolves to link-local address 169.254.169.254; refused"),
+    ("http://127.0.0.1:8080/a", "address", "resolves to loopback address 127.0.0.1; refused"),
+    ("http://dual.example/a", "address", "loopback address ::1"),
+    ("http://nowhere.example/a", "resolve", "cannot resolve host 'nowhere.example'"),
+])
+def test_unsafe_urls_are_refused_before_any_request(url: str, kind: str, message: str) -> None:
+    sent: list[httpx.Request] = []
+    f = fetcher(lambda r: sent.append(r) or ok(r))  # type: ignore[func-returns-value]
+    with pytest.raises(FetchFailure) as info:
+        f.get(url)
+    assert info.value.kind == kind
+    assert message in str(info.value)
+    assert str(info.value).startswith(url)
+    assert sent == []
+
+
+def test_a_local_feed_may_reach_private_addresses() -> None:
+    check_address("http://intranet.example/a", resolver, local=True)
+    assert fetcher(ok).get("http://10.0.0.5/a", local=True).status == 200
+
+
+def test_a_redirect_to_a_private_address_is_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "news.example":
+            return httpx.Response(302, headers={"Location": "http://intranet.example/admin"})
+        return ok(request)
+
+    with pytest.raises(FetchFailure, match="private address 10.0.0.5") as info:
+        fetcher(handler).get("http://news.example/story")
+    assert info.value.kind == "address"
+
+
+def test_redirects_are_followed_up_to_the_limit() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.path.strip("/") or 0)
+        if n < 3:
+            return httpx.Response(301, headers={"Location": f"/{n + 1}"})
+        return ok(request)
+
+    got = fetcher(handler, max_redirects=3).get("http://news.example/0")
+    assert got.url == "http://news.example/3"
+    with pytest.raises(FetchFailure, match="more than 2 redirects"):
+        fetcher(handler, max_redirects=2).get("http://news.example/0")
+
+
+def test_conditional_headers_are_sent_and_304_is_a_value() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(304)
+
+    got = fetcher(handler).get("http://news.example/rss", etag='"abc"', last_modified="Mon, 23 Nov 2026 10:00:00 GMT")
+    assert got.not_modified
+    assert seen[0].headers["If-None-Match"] == '"abc"'
+    assert seen[0].headers["If-Modified-Since"] == "Mon, 23 Nov 2026 10:00:00 GMT"
+    assert seen[0].headers["User-Agent"] == "newswire-test"
+
+
+def test_429_carries_retry_after_in_seconds_or_as_a_date() -> None:
+    f = fetcher(lambda r: httpx.Response(429, headers={"Retry-After": "120"}))
+    with pytest.raises(FetchFailure) as info:
+        f.get("http://news.example/rss")
+    assert info.value.kind == "throttled" and info.value.retry_after == 120
+    assert str(info.value) == "http://news.example/rss: HTTP 429 Too Many Requests; retry in 120s"
+    assert parse_retry_after("Mon, 23 Nov 2026 10:02:00 GMT", now=1795428000.0) == 120.0
+    assert parse_retry_after("soon", now=0.0) is None
+
+
+def test_non_html_pages_are_refused_with_the_type() -> None:
+    f = fetcher(lambda r: httpx.Response(200, content=b"%PDF", headers={"Content-Type": "application/pdf"}))
+    with pytest.raises(FetchFailure, match=r"content type 'application/pdf' refused \(expected text/html"):
+        f.get("http://news.example/report.pdf", content_types=HTML_TYPES)
+
+
+def test_a_declared_oversized_body_is_refused_before_reading() -> None:
+    f = fetcher(lambda r: httpx.Response(200, content=b"x" * 2000, headers={"Content-Type": "text/html"}),
+                max_body_bytes=1000)
+    with pytest.raises(FetchFailure, match="body of 2000 bytes exceeds the 1000-byte limit") as info:
+        f.get("http://news.example/big")
+    assert info.value.kind == "too_large"
+
+
+def test_http_errors_name_the_status() -> None:
+    with pytest.raises(FetchError, match=r"^http://news.example/x: HTTP 404 Not Found$"):
+        fetcher(lambda r: httpx.Response(404)).get("http://news.example/x")
+
+
+def test_network_errors_are_fetch_errors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    with pytest.raises(FetchFailure, match="ConnectError: connection refused") as info:
+        fetcher(handler).get("http://news.example/x")
+    assert info.value.kind == "network"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_host_gate_spaces_requests_to_one_host_but_not_across_hosts() -> None:
+    clock = FakeClock()
+    gate = HostGate(2.0, 1, sleep=clock.sleep, monotonic=clock.monotonic)
+    for host in ("a", "a", "b", "a"):
+        gate.enter(host)()
+    assert clock.slept == [2.0, 2.0]  # the 2nd and 4th request to "a"; "b" went straight through
+
+
+def test_host_gate_caps_concurrent_requests_per_host() -> None:
+    gate = HostGate(0.0, 2)
+    inside, peak, lock = [0], [0], threading.Lock()
+    release_all = threading.Event()
+
+    def worker() -> None:
+        release = gate.enter("a")
+        with lock:
+            inside[0] += 1
+            peak[0] = max(peak[0], inside[0])
+        release_all.wait(0.2)
+        with lock:
+            inside[0] -= 1
+        release()
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2
