@@ -72,8 +72,8 @@ if n < 2:
     def tick() -> None:
         if steady_mp.pid and not first_pid:
             first_pid.append(steady_mp.pid)
-        if crashy_mp.restarts >= 2 and crashy_mp.running and ("crashy", '{"event": "started", "level": "info"}') \
-                in lines:
+        started = {s for s, line in lines if line == '{"event": "started", "level": "info"}'}
+        if crashy_mp.restarts >= 2 and crashy_mp.running and started == {"crashy", "steady"}:
             sup.stop()
 
     began = time.monotonic()
@@ -89,9 +89,14 @@ if n < 2:
     assert crashy_mp.last_exit == 0 and steady_mp.last_exit == 0
 
 
-def test_config_error_stops_everything_with_exit_2() -> None:
-    sup = Supervisor({ServiceSpec("bad", "x"): py("import sys; print('error: bad key'); sys.exit(2)"),
-                      ServiceSpec("ok", "y"): py(SERVICE)}, backoff=Backoff(base=0.05))
+def test_config_error_stops_everything_with_exit_2(tmp_path: Path) -> None:
+    # "bad" fails only once "ok" has installed its SIGTERM handler, so "ok" is stopped as a running service.
+    ready = tmp_path / "ok-ready"
+    bad = f"import pathlib, sys, time\nwhile not pathlib.Path({str(ready)!r}).exists(): time.sleep(0.01)\n" \
+          "print('error: bad key'); sys.exit(2)"
+    ok = SERVICE.replace("print(json.dumps({\"event\": \"started\"",
+                         f"open({str(ready)!r}, 'w').close()\nprint(json.dumps({{\"event\": \"started\"")
+    sup = Supervisor({ServiceSpec("bad", "x"): py(bad), ServiceSpec("ok", "y"): py(ok)}, backoff=Backoff(base=0.05))
     code = sup.run(interval=0.02)
     assert code == 2
     assert sup.fatal == ("bad", 2)

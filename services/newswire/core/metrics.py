@@ -112,6 +112,8 @@ class StatsMapping:
 MAPPINGS: dict[str, StatsMapping] = {
     "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
                            errors=pick("errors"), feed_fetches=pick("fetches")),
+    # ExtractorStats: records_out and errors are per topic / per kind already.
+    "extractor": StatsMapping(records_in=pick("records_in"), records_out=pick("records_out"), errors=pick("errors")),
     # The projector writes rows, not records: its output is the events folded into the tables.
     "projector": StatsMapping(records_in=pick("records_in"), records_out=as_topic("events_applied", "tables"),
                               errors=pick("errors")),

@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         log = open_log(settings)
         log.ping()
         use_panel = sys.stderr.isatty() if panel is None else panel
-        env = {**os.environ, "NEWSWIRE_LOG_FORMAT": "json"}
+        # JSON lines the supervisor can tag; COLUMNS keeps rich from wrapping a child's summary line at 80.
+        env = {**os.environ, "NEWSWIRE_LOG_FORMAT": "json", "COLUMNS": os.environ.get("COLUMNS", "250")}
         args = root_args(ctx)
         recent: deque[tuple[str, str]] = deque(maxlen=50)
         lock = threading.Lock()
