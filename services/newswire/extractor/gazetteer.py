@@ -124,14 +124,26 @@ _PARTICLES = frozenset({*_ARTICLES, "of", "de", "la", "le", "du", "des", "di", "
                         "deir", "dayr", "bab", "ain", "ayn", "ras", "khan", "and", "&"})
 
 
-def _key_variants(name: str) -> set[str]:
-    """The keys a name is found under: as folded, without apostrophes, without a leading article."""
+_DOUBLE = re.compile(r"([a-z])\1")
+
+
+def _key_variants(name: str, dedouble: bool = False) -> set[str]:
+    """The keys a name is found under: as folded, without apostrophes, without a leading article.
+
+    ``dedouble`` adds the spelling with doubled letters single ("Kassab" -> "Kasab"):
+    transliterations of Arabic names double consonants at will.
+    """
     base = fold_key(name)
     keys = {base, base.replace("'", "")}
+    for saint in ("saint ", "st. ", "st "):  # "St. Petersburg", "St Petersburg", "Saint Petersburg"
+        if base.startswith(saint):
+            keys |= {f"{other}{base[len(saint):]}" for other in ("saint ", "st. ", "st ")}
     for key in list(keys):
         head, _, rest = key.partition(" ")
         if head in _ARTICLES and len(rest) >= 4:
             keys.add(rest)
+    if dedouble:
+        keys |= {_DOUBLE.sub(r"\1", k) for k in keys if len(k) >= 5}
     return {k for k in keys if k}
 
 
@@ -151,19 +163,30 @@ class PlaceMention:
 # --- rows ---------------------------------------------------------------------
 
 _SETTLEMENTS = frozenset({"city", "town", "village"})
+_PROVINCES = frozenset({"province", "region"})
 # Prior weight of each kind when a name has several candidates and context is
 # silent. A bare name prefers the city over its province (GOLD.md: "Daraa" is the
 # city); a populated place adds 3 per order of magnitude of its population.
 _KIND_PRIOR = {"country": 40.0, "region": 24.0, "crossing": 24.0, "base": 24.0, "checkpoint": 20.0,
                "province": 8.0, "district": 6.0, "other": 4.0}
-# A GeoNames place with fewer people than this is only accepted in a text about its country.
+# Which GeoNames towns count without their country in the text's context. A town
+# anywhere has an alternate name that is an English word ("Human" is Uman, UA;
+# "White House" is Casablanca), so outside the text's countries we take only
+# big cities, capitals, and cities of 100k under their main or curated name.
 _STRONG_POPULATION = 15000
-
-_ROW_COUNTRY, _ROW_KIND, _ROW_PRIOR, _ROW_STRONG = 0, 1, 2, 3
+_BIG_CITY = 1_000_000
+_NAMED_CITY = 100_000
+# "Moscow" is Moscow, Russia, even in a text about Idaho; but "Tripoli" in a text
+# about Lebanon is Tripoli, Lebanon (focus +50 beats a capital's +45).
+_CAPITAL_BONUS = 45.0
+# Place.aliases keeps this many names (every name is still matched).
+_MAX_PLACE_ALIASES = 16
 
 
 @dataclass(slots=True)
 class _Row:
+    """One place as the matcher sees it; a Place is made from it on first use."""
+
     id: str
     name: str
     kind: str
@@ -172,9 +195,25 @@ class _Row:
     lon: float | None
     population: int
     aliases: list[str]
-    strong: bool
     prior: float
+    # names[:n_primary] (name + aliases) are its own/curated names, the rest GeoNames alternates
+    n_primary: int = 1
+    curated: bool = False
+    capital: bool = False
+    english: bool = False  # a subdivision with curated English names (subdivisions.yaml)
     extra: dict[str, Any] | None = None
+
+    def standalone(self, primary: bool) -> bool:
+        """True when this row counts in any text, whatever its countries ("Moscow", "Syria", "Nassib")."""
+        if self.curated or self.kind == "country":
+            return True
+        if self.kind in _SETTLEMENTS:
+            return self.capital or self.population >= _BIG_CITY or (primary and self.population >= _NAMED_CITY)
+        return primary and self.kind == "province" and self.english
+
+    def strong(self, primary: bool) -> bool:
+        """True when this row may set the text's country (a town of 15k under its own name will)."""
+        return self.standalone(primary) or (primary and self.population >= _STRONG_POPULATION)
 
 
 def _settlement_kind(population: int) -> str:
@@ -188,16 +227,19 @@ _SETTLEMENT_WORDS = r"city|town|village"
 _AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))\b", re.IGNORECASE)
 _BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))[ ]+of[ ]+$", re.IGNORECASE)
 _REFERENCE = re.compile(
-    r"\bthe[ ]+(?:(eponymous|provincial)[ ]+)?"
-    r"(city|town|village|province|governorate|region|border[ ]+crossing|crossing|air[ ]?base|base)\b"
+    r"\bthe[ ]+(?:(eponymous)[ ]+)?"
+    r"(city|town|village|province|governorate|border[ ]+crossing|crossing|air[ ]?base|base)\b"
     r"(?![ ]+of\b)", re.IGNORECASE)
 _REFERENCE_KINDS: dict[str, frozenset[str]] = {
     "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": _SETTLEMENTS,
     "province": frozenset({"province"}), "governorate": frozenset({"province"}),
-    "region": frozenset({"region", "province"}),
     "crossing": frozenset({"crossing"}), "border crossing": frozenset({"crossing"}),
     "airbase": frozenset({"base"}), "air base": frozenset({"base"}), "base": frozenset({"base"}),
 }
+
+# An automaton value: (key length, candidate rows best prior first, whether the key is
+# a primary name of each candidate, acronym). No candidates = a blocker ("White House").
+_Value = tuple[int, tuple[int, ...], tuple[bool, ...], bool]
 
 
 class Gazetteer:
@@ -206,33 +248,43 @@ class Gazetteer:
     _default: Gazetteer | None = None
     _default_lock = threading.Lock()
 
-    def __init__(self, rows: list[_Row], not_places: Iterable[str], country_keys: dict[str, int]) -> None:
+    def __init__(self, rows: list[_Row], stopwords: Iterable[str], blockers: Iterable[str],
+                 country_keys: dict[str, int], dedouble: Iterable[str] = ()) -> None:
         self._rows = rows
         self._places: dict[int, Place] = {}
         self._country_keys = country_keys
         self._country_rows = {rows[i].country: i for i in set(country_keys.values())}
-        stop = frozenset(fold_key(w) for w in not_places)
-        # key -> (candidate rows, True while every spelling behind it is an acronym like "US")
-        index: dict[str, tuple[set[int], list[bool]]] = {}
+        stop = frozenset(fold_key(w) for w in stopwords)
+        dedouble_in = frozenset(dedouble)
+        # key -> ({row: is a primary name}, every spelling an acronym like "US")
+        index: dict[str, tuple[dict[int, bool], list[bool]]] = {}
         for i, row in enumerate(rows):
-            protected = row.kind == "country" or (row.extra is not None and row.extra.get("curated", False))
-            for alias in (row.name, *row.aliases):
+            protected = row.curated or row.kind == "country"
+            dd = row.country in dedouble_in and row.kind != "country"
+            for n, alias in enumerate((row.name, *row.aliases)):
+                primary = n < row.n_primary
                 acronym = len(alias) <= 5 and alias.replace(".", "").isupper()
-                for key in _key_variants(alias):
+                for key in _key_variants(alias, dd):
                     if not protected and (len(key) < 3 or _all_stop(key, stop)):
                         continue
                     entry = index.get(key)
                     if entry is None:
-                        index[key] = ({i}, [acronym])
+                        index[key] = ({i: primary}, [acronym])
                     else:
-                        entry[0].add(i)
+                        entry[0][i] = entry[0].get(i, False) or primary
                         entry[1][0] = entry[1][0] and acronym
         auto = ahocorasick.Automaton()
         for key, (cands, acro) in index.items():
             ordered = tuple(sorted(cands, key=lambda i: -rows[i].prior))
-            auto.add_word(key, (len(key), ordered, acro[0]))
+            auto.add_word(key, (len(key), ordered, tuple(cands[i] for i in ordered), acro[0]))
+        for phrase in blockers:
+            for key in _key_variants(phrase):
+                if key not in index:
+                    auto.add_word(key, (len(key), (), (), False))
         auto.make_automaton()
         self._automaton = auto
+        for row in rows:  # every name is in the automaton; a Place carries the first few
+            del row.aliases[_MAX_PLACE_ALIASES:]
 
     # --- construction ---------------------------------------------------------
 
@@ -247,61 +299,75 @@ class Gazetteer:
 
     @classmethod
     def from_data(cls, data_dir: Path) -> Gazetteer:
+        """Build from ``geo.json.gz`` and the curated files of ``data_dir`` (about 2 s)."""
         with gzip.open(data_dir / "geo.json.gz", "rt", encoding="utf-8") as fh:
             geo = json.load(fh)
         curated = _load_yaml(data_dir / "places.yaml")
-        countries_extra = _load_yaml(data_dir / "countries.yaml")
-        sub_extra = _load_yaml(data_dir / "subdivisions.yaml")
+        countries_extra = _load_yaml(data_dir / "countries.yaml").get("countries", {})
+        sub_names = _load_yaml(data_dir / "subdivisions.yaml").get("subdivisions", {})
         not_places = _load_words(data_dir / "not_places.txt")
 
         rows: list[_Row] = []
         country_keys: dict[str, int] = {}
-        extra_countries = countries_extra.get("countries", {})
-        for iso2, iso3, name, aliases, population in geo["countries"]:
-            extra = extra_countries.get(iso2, {})
+        capitals: set[tuple[str, str]] = set()
+        for iso2, iso3, name, aliases, population, capital in geo["countries"]:
+            extra = countries_extra.get(iso2, {})
             names = list(dict.fromkeys([extra.get("name", name), name, *aliases, *extra.get("aliases", [])]))
             demonyms = list(extra.get("demonyms", []))
-            row = _Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
-                       names[1:] + demonyms, True, _KIND_PRIOR["country"],
-                       {"curated": True, "demonyms": demonyms, "capital": extra.get("capital")})
-            rows.append(row)
+            capital = extra.get("capital") or capital
+            if capital:
+                capitals.add((iso2, fold_key(capital)))
+            rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
+                             names[1:] + demonyms, _KIND_PRIOR["country"], n_primary=len(names) + len(demonyms),
+                             curated=True, extra={"demonyms": demonyms, "capital": capital}))
             for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), iso3.lower()]:
                 country_keys.setdefault(key, len(rows) - 1)
 
-        sub_names = sub_extra.get("subdivisions", {})
         for code, name, cc, stype, aliases in geo["subdivisions"]:
             english = list(sub_names.get(code, []))
-            names = list(dict.fromkeys([*english, *aliases, name]))
-            display = names[0]
+            display = (english or aliases or [name])[0]
             word = "Governorate" if stype.lower() == "governorate" else (
-                "Oblast" if cc in ("UA", "RU") and stype.lower() in ("region", "administrative region") else
-                stype.title())
-            full = f"{display} {word}"
-            qualified = [f"{display} province", f"{display} {word.lower()}", f"{display} region"]
-            rows.append(_Row(f"iso:{code}", full, "province", cc, None, None, 0,
-                             list(dict.fromkeys([*names, *qualified])), True, _KIND_PRIOR["province"]))
+                "Oblast" if cc in ("UA", "RU") and stype.lower() == "region" else stype.title())
+            own = english or [display]
+            qualified = list(dict.fromkeys(f"{n} {w}" for n in own
+                                           for w in ("province", word.lower(), "region")))
+            names = list(dict.fromkeys([*qualified, *own, *aliases, name]))
+            # A subdivision that is itself a city (Kyiv, Sevastopol) yields to the oblast around it.
+            prior = _KIND_PRIOR["province"] - (1.0 if stype.lower() == "city" else 0.0)
+            rows.append(_Row(f"iso:{code}", f"{display} {word}", "province", cc, None, None, 0, names,
+                             prior, n_primary=len(own) + len(qualified), english=bool(english)))
 
         extra_aliases: dict[int, list[str]] = {}
         for item in curated.get("aliases", []):
             extra_aliases.setdefault(int(item["geonames"]), []).extend(item["aliases"])
         for gid, name, cc, lat, lon, pop, aliases in geo["cities"]:
-            kind = _settlement_kind(pop)
-            prior = 3.0 * math.log10(pop + 10)
             more = extra_aliases.get(gid, [])
             # A curated spelling is the one the press uses ("Daraa", not GeoNames' "Dar‘ā").
             names = list(dict.fromkeys([*more, name, *aliases]))
-            rows.append(_Row(f"geonames:{gid}", names[0], kind, cc, lat, lon, pop, names[1:],
-                             pop >= _STRONG_POPULATION or bool(more), prior))
+            n_primary = len(dict.fromkeys([*more, name]))
+            rows.append(_Row(f"geonames:{gid}", names[0], _settlement_kind(pop), cc, lat, lon, pop, names[1:],
+                             3.0 * math.log10(pop + 10), n_primary=n_primary, curated=False,
+                             capital=(cc, fold_key(name)) in capitals or any((cc, fold_key(m)) in capitals
+                                                                             for m in more)))
 
         for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
                               ("checkpoints", "checkpoint")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
+                aliases = list(item.get("aliases", []))
+                if kind == "crossing":  # "Nassib crossing", "Nassib border crossing" for every short name
+                    aliases += [f"{a} {w}" for a in aliases if "cross" not in a.lower()
+                                for w in ("crossing", "border crossing")]
+                aliases = list(dict.fromkeys(aliases))
                 rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
-                                 item.get("lat"), item.get("lon"), 0, list(item.get("aliases", [])), True,
-                                 float(item.get("prior", _KIND_PRIOR[kind])),
-                                 {"curated": True, "countries": countries}))
-        return cls(rows, not_places, country_keys)
+                                 item.get("lat"), item.get("lon"), 0, aliases,
+                                 float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(aliases),
+                                 curated=True, extra={"countries": countries}))
+        stopwords = [*geo.get("stopwords", []), *(w for w in not_places if " " not in w.strip())]
+        blockers = [w for w in not_places if " " in w.strip()]
+        # Spellings with single letters for the Arabic-speaking countries we cover in depth.
+        dedouble = [c for c in geo["sources"]["conflict_countries"] if c in _ARABIC_COUNTRIES]
+        return cls(rows, stopwords, blockers, country_keys, dedouble)
 
     # --- places ---------------------------------------------------------------
 
@@ -309,7 +375,10 @@ class Gazetteer:
         place = self._places.get(i)
         if place is None:
             row = self._rows[i]
-            place = Place(id=row.id, name=row.name, aliases=row.aliases, kind=row.kind,  # type: ignore[arg-type]
+            aliases = row.aliases
+            if row.kind == "province":  # GOLD.md: bare "Daraa" is the city; the province is "Daraa province"
+                aliases = [a for a in aliases if _ADMIN_WORD.search(a)]
+            place = Place(id=row.id, name=row.name, aliases=aliases, kind=row.kind,  # type: ignore[arg-type]
                           country=row.country, lat=row.lat, lon=row.lon)
             self._places[i] = place
         return place
@@ -336,18 +405,18 @@ class Gazetteer:
         """The best known place for a name (admin words honoured), preferring ``country``; None if unknown."""
         text = _SPACES.sub(" ", name.strip())
         kinds: frozenset[str] | None = None
-        m = re.match(rf"^(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})) of (.+)$", text, re.IGNORECASE)
+        m = re.match(rf"^(?:the )?(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})) of (.+)$", text, re.IGNORECASE)
         if m:
-            kinds = frozenset({"province"}) if m.group(1) else _SETTLEMENTS
+            kinds = _PROVINCES if m.group(1) else _SETTLEMENTS
             text = m.group(3)
         else:
             m = re.match(rf"^(.+?) (?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))$", text, re.IGNORECASE)
-            if m and self._automaton.exists(fold_key(m.group(1))) and not self._automaton.exists(fold_key(text)):
-                kinds = frozenset({"province"}) if m.group(2) else _SETTLEMENTS
+            if m and self._automaton.exists(fold_key(m.group(1))):
+                kinds = _PROVINCES if m.group(2) else _SETTLEMENTS
                 text = m.group(1)
-        found = None
-        for key in _key_variants(text):
-            if self._automaton.exists(key):
+        found: _Value | None = None
+        for key in sorted(_key_variants(text), key=len, reverse=True):
+            if self._automaton.exists(key) and self._automaton.get(key)[1]:
                 found = self._automaton.get(key)
                 break
         if found is None:
@@ -356,8 +425,7 @@ class Gazetteer:
         if kinds is not None:
             cands = [i for i in cands if self._rows[i].kind in kinds] or cands
         if country:
-            cands = [i for i in cands if self._rows[i].country == country.upper()] or (
-                cands if kinds is None else [])
+            cands = [i for i in cands if self._rows[i].country == country.upper()]
             if not cands:
                 return None
         best = max(cands, key=lambda i: (self._rows[i].prior, -i))
@@ -376,12 +444,11 @@ class Gazetteer:
         words = fold_key(clean).replace("'", "").split(" ")
         while len(words) > 1 and words[0] in _ARTICLES:
             words = words[1:]
-        while len(words) > 1 and words[-1] in ("village", "district", "town", "city", "neighbourhood",
-                                                  "neighborhood", "area", "farms", "hilltop", "hill"):
+        while len(words) > 1 and words[-1] in _KIND_WORDS:
             words = words[:-1]
         slug = slugify(" ".join(words)) or "unnamed"
         cc = (country or "xx").lower()
-        valid = kind if kind in Place.model_fields["kind"].annotation.__args__ else "other"  # type: ignore[union-attr]
+        valid = kind if kind in _PLACE_KINDS else "other"
         return Place(id=f"newswire:{cc}:{slug}", name=clean, aliases=[], kind=valid,  # type: ignore[arg-type]
                      country=country.upper() if country else None)
 
@@ -400,28 +467,29 @@ class Gazetteer:
 
     # --- finding --------------------------------------------------------------
 
-    def _raw(self, text: str, folded: str) -> list[tuple[int, int, tuple[int, ...]]]:
+    def _raw(self, text: str, folded: str) -> list[tuple[int, int, tuple[int, ...], tuple[bool, ...]]]:
         """Every automaton hit that sits on word boundaries and passes the case rules."""
         n = len(folded)
-        hits: list[tuple[int, int, tuple[int, ...]]] = []
+        hits: list[tuple[int, int, tuple[int, ...], tuple[bool, ...]]] = []
         rows = self._rows
-        for end_idx, (length, cands, acronym) in self._automaton.iter(folded):
+        for end_idx, (length, cands, primary, acronym) in self._automaton.iter(folded):
             end = end_idx + 1
             start = end - length
-            if start > 0 and (folded[start - 1].isalnum()):
+            if start > 0 and folded[start - 1].isalnum():
                 continue
             if end < n and folded[end].isalnum():
                 # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
-                if not (folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
-                        and rows[cands[0]].strong):
+                if not (cands and folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
+                        and rows[cands[0]].strong(primary[0])):
                     continue
-            span = text[start:end]
-            if acronym:
-                if not span.replace(".", "").replace(" ", "").isupper():
-                    continue
-            elif not _capitalised(span):
-                continue
-            hits.append((start, end, cands))
+            if cands:
+                span = text[start:end]
+                if acronym:
+                    if not span.replace(".", "").replace(" ", "").isupper():
+                        continue
+                elif not _capitalised(span) or (length <= 4 and span.isupper()):
+                    continue  # "SANA" is the news agency, not Sana'a; "BEIRUT" in a dateline is Beirut
+            hits.append((start, end, cands, primary))
         return hits
 
     def find(self, text: str) -> list[PlaceMention]:
@@ -432,42 +500,46 @@ class Gazetteer:
         hits = self._raw(text, folded)
         # longest first, then leftmost: "Nassib-Jaber border crossing" beats "Nassib"
         hits.sort(key=lambda h: (h[0] - h[1], h[0]))
-        taken: list[tuple[int, int, tuple[int, ...]]] = []
+        taken = []
         occupied = bytearray(len(text) + 1)
         for h in hits:
             if any(occupied[h[0]:h[1]]):
                 continue
             occupied[h[0]:h[1]] = b"\x01" * (h[1] - h[0])
-            taken.append(h)
+            if h[2]:  # a blocker ("White House") only takes its words away from places
+                taken.append(h)
         taken.sort()
 
         rows = self._rows
-        # Context, first pass: countries of unambiguous strong mentions.
+        # Context, first pass: the countries of mentions that can only be in one country.
         counts: Counter[str] = Counter()
-        for _, _, cands in taken:
-            if rows[cands[0]].kind == "country":  # "Lebanon" is the country, not Lebanon, Ohio
-                counts[rows[cands[0]].country or ""] += 2
-                continue
-            ccs = {rows[i].country for i in cands if rows[i].strong}
-            if len(ccs) == 1:
-                cc = ccs.pop()
-                if cc:
-                    counts[cc] += 1
-        focus = max(counts, key=lambda cc: (counts[cc], -_first_index(taken, rows, cc))) if counts else None
-        allowed = {cc for cc, c in counts.items() if focus is not None and c * 2 >= counts[focus]}
+        first: dict[str, int] = {}
+        for start, _, cands, primary in taken:
+            top = rows[cands[0]]
+            if top.kind == "country":  # "Lebanon" is the country, not Lebanon, Ohio
+                cc = top.country
+            else:
+                ccs = {rows[i].country for i, p in zip(cands, primary) if rows[i].strong(p)}
+                cc = ccs.pop() if len(ccs) == 1 else None
+            if cc:
+                counts[cc] += 2 if top.kind == "country" else 1
+                first.setdefault(cc, start)
+        focus = max(counts, key=lambda c: (counts[c], -first[c])) if counts else None
+        allowed = {c for c, k in counts.items() if focus is not None and k * 2 >= counts[focus]}
 
         mentions: list[PlaceMention] = []
-        for start, end, cands in taken:
+        for start, end, cands, primary in taken:
             kinds, start, end = self._admin_words(text, start, end, cands)
             best = -1
             best_score = -math.inf
-            for i in cands:
+            for i, p in zip(cands, primary):
                 row = rows[i]
-                if not row.strong and row.country not in allowed:
+                if row.country not in allowed and not row.standalone(p) and not (
+                        kinds is not None and row.kind in kinds and row.kind == "province"):
                     continue
-                score = row.prior
-                if kinds is not None:
-                    score += 100.0 if row.kind in kinds else 0.0
+                score = row.prior + (_CAPITAL_BONUS if row.capital else 0.0)
+                if kinds is not None and row.kind in kinds:
+                    score += 100.0
                 if row.country is not None:
                     if row.country == focus:
                         score += 50.0
@@ -478,8 +550,7 @@ class Gazetteer:
             if best < 0:
                 continue
             mentions.append(PlaceMention(start, end, text[start:end], self._place(best)))
-        mentions = self._references(text, mentions)
-        return mentions
+        return self._references(text, mentions)
 
     def _admin_words(self, text: str, start: int, end: int,
                      cands: tuple[int, ...]) -> tuple[frozenset[str] | None, int, int]:
@@ -487,52 +558,45 @@ class Gazetteer:
         kinds_present = {self._rows[i].kind for i in cands}
         m = _AFTER.match(text, end)
         if m:
-            want = frozenset({"province", "region"}) if m.group(1) else _SETTLEMENTS
+            want = _PROVINCES if m.group(1) else _SETTLEMENTS
             if kinds_present & want:
                 return want, start, m.end()
         before = text[max(0, start - 24):start]
         b = _BEFORE.search(before)
         if b:
-            want = frozenset({"province", "region"}) if b.group(1) else _SETTLEMENTS
+            want = _PROVINCES if b.group(1) else _SETTLEMENTS
             if kinds_present & want:
                 return want, start - (len(before) - b.start()), end
         return None, start, end
 
     def _references(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
         """Add "the city", "the eponymous city", "the province", "the crossing" resolved to the place in focus."""
-        if not mentions or "the" not in text.lower():
+        if not mentions:
             return mentions
         refs: list[PlaceMention] = []
-        starts = [m.start for m in mentions]
         for m in _REFERENCE.finditer(text):
-            modifier = (m.group(1) or "").lower()
+            if any(p.start < m.end() and m.start() < p.end for p in mentions):
+                continue  # part of a name or an admin phrase ("the city of Homs")
             noun = _SPACES.sub(" ", m.group(2).lower())
-            kinds = _REFERENCE_KINDS.get(noun.replace("airbase", "airbase"), frozenset())
-            if modifier == "provincial" and noun in ("city", "town"):
-                continue  # "the provincial capital" is handled by nobody yet; "the provincial city" is vague
+            kinds = _REFERENCE_KINDS.get(noun, frozenset())
             prior = [p for p in mentions if p.end <= m.start()]
             place: Place | None = None
-            if modifier == "eponymous":
+            if m.group(1):  # "the eponymous city": the city named like the province before it
                 province = next((p for p in reversed(prior) if p.place.kind == "province"), None)
                 if province is not None:
                     place = self._namesake(province.place, kinds)
             else:
                 hit = next((p for p in reversed(prior) if p.place.kind in kinds), None)
                 place = hit.place if hit is not None else None
-            if place is None:
-                continue
-            if any(p.start < m.end() and m.start() < p.end for p in mentions):
-                continue
-            refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
+            if place is not None:
+                refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
         if not refs:
             return mentions
-        del starts
         return sorted([*mentions, *refs], key=lambda p: p.start)
 
     def _namesake(self, province: Place, kinds: frozenset[str]) -> Place | None:
         """The city named like a province ("Daraa Governorate" -> Daraa)."""
-        names = [province.name.rsplit(" ", 1)[0], *province.aliases]
-        for name in names:
+        for name in [province.name.rsplit(" ", 1)[0], *province.aliases]:
             key = fold_key(name)
             if not self._automaton.exists(key):
                 continue
@@ -543,16 +607,16 @@ class Gazetteer:
         return None
 
 
+_ADMIN_WORD = re.compile(rf"\b(?:{_PROVINCE_WORDS})\b", re.IGNORECASE)
+_ARABIC_COUNTRIES = frozenset("SY IQ LB JO PS YE SD LY EG SA AE KW QA BH OM TN DZ MA MR".split())
+_KIND_WORDS = frozenset({"village", "district", "town", "city", "neighbourhood", "neighborhood", "area", "farms",
+                         "hilltop", "hill", "province", "governorate", "region"})
+_PLACE_KINDS = frozenset(Place.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]
+
+
 def _all_stop(key: str, stop: frozenset[str]) -> bool:
     """True when every word of a key is a stop word or a particle ("the crossing", "of")."""
     return key in stop or all(w in stop or w in _PARTICLES for w in key.split(" "))
-
-
-def _first_index(taken: list[tuple[int, int, tuple[int, ...]]], rows: list[_Row], cc: str) -> int:
-    for n, (_, _, cands) in enumerate(taken):
-        if any(rows[i].country == cc for i in cands):
-            return n
-    return len(taken)
 
 
 def _capitalised(span: str) -> bool:
