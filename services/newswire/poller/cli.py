@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         err_console.print(
             f"polled {stats.feeds_polled} feed(s): {stats.published} article(s) published, "
             f"{stats.duplicates} already seen, {stats.not_modified} not modified, {stats.feeds_failed} failed",
-            highlight=False)
+            highlight=False, soft_wrap=True)
 
     @app.command()
     @user_errors
@@ -77,7 +77,8 @@ def register(app: typer.Typer) -> None:
 
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
-            err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False)
+            err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False,
+                              soft_wrap=True)
             raise typer.Exit(EXIT_ERROR)
         settings = settings_of(ctx)
         poller = make_poller(settings, feeds=[])
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"[yellow]skipped:[/] {error}", highlight=False, soft_wrap=True)
         err_console.print(f"ingested {stats.files} file(s): {stats.read} article(s) read, {stats.published} "
                           f"published, {stats.duplicates} already seen, {len(stats.errors)} skipped",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         if stats.errors and stats.read == 0:
             raise typer.Exit(EXIT_ERROR)
 
@@ -137,18 +138,18 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return
         table = Table(title="feeds", show_lines=False)
-        table.add_column("outlet", no_wrap=True, min_width=8)
-        table.add_column("last success", no_wrap=True, min_width=20)
-        table.add_column("failures", justify="right", min_width=8)
-        table.add_column("next poll", no_wrap=True, min_width=20)
-        table.add_column("published", justify="right", min_width=9)
-        table.add_column("url", overflow="ellipsis", no_wrap=True, max_width=40)
-        table.add_column("last error", overflow="ellipsis", no_wrap=True, max_width=60)
+        table.add_column("feed", overflow="fold", min_width=18)
+        table.add_column("last success", no_wrap=True)
+        table.add_column("fail", justify="right")
+        table.add_column("next poll", no_wrap=True)
+        table.add_column("pub", justify="right")
+        table.add_column("last error", overflow="fold", min_width=10)
         for row in rows:
             failing = row["failures"] > 0
-            table.add_row(row["outlet"], _short(row["last_success"]) or "never",
+            table.add_row(f"[bold]{row['outlet']}[/]\n{row['url']}", _short(row["last_success"]) or "never",
                           f"[red]{row['failures']}[/]" if failing else "0", _short(row["next_poll"]) or "now",
-                          str(row["published"]), row["url"], (row["last_error"] or "") if failing else "")
+                          str(row["published"]),
+                          (row["last_error"] or "").removeprefix(row["url"] + ": ") if failing else "")
         Console().print(table)
 
 
@@ -157,4 +158,5 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _short(value: str | None) -> str | None:
-    return value.replace("T", " ").replace("+00:00", "Z") if value else None
+    """``2026-11-23T11:37:35+00:00`` as ``11-23 11:37Z``: the table has little room; --json has the rest."""
+    return datetime.fromisoformat(value).strftime("%m-%d %H:%MZ") if value else None
