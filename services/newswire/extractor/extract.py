@@ -19,6 +19,7 @@ Nothing here does IO; the gazetteer and lexicon are built once per process.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
@@ -80,6 +82,7 @@ _EXTENT_RX = re.compile(
     r"(?:percent|per cent|%)\s+of\b|\b(?P<word>most|nearly all|almost all|all|much|the majority|large parts|"
     r"the bulk|virtually all|half)\s+of\b", re.IGNORECASE)
 
+_ADMIN_WORD = re.compile(r"\s*\b(province|governorate|region|oblast|state|wilaya|muhafazah)\b", re.IGNORECASE)
 _REPORT_VERBS = frozenset("said says say reported reports told announced claimed added stated confirmed quoted "
                           "according tweeted wrote".split())
 _SOURCE_WORDS = frozenset("""the a an state media news agency agencies monitor monitoring group groups war local sources
@@ -104,11 +107,24 @@ _PARTICLES = frozenset({"al", "el", "ash", "as", "ad", "ar", "az", "an", "at", "
 _BASE_WORDS = frozenset({"Base", "Regiment", "Brigade", "Division", "Airbase", "Camp", "Battalion"})
 _MARKER_BEFORE = frozenset("town village villages city district neighbourhood neighborhood suburb hill hilltop "
                            "base airbase farms towns cities districts area".split())
+_CAP = r"(?:(?:al|el|ash|as|ad|ar|az|an|at|ath|ed|es|ez)-)?[A-Z][\w'’]*(?:-[A-Z0-9][\w'’]*)*"
+_NAME = rf"{_CAP}(?:[ ](?:(?:al|el|ash|as|ad|ar|az|an)[ ])?{_CAP}){{0,3}}"
+_NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
+    (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|neighbou?rhoods?|suburbs?|hill|hilltop|"
+                rf"base|airbase|farms|area)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
+    (re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})[ ]+(?P<k>villages?|towns?|district|hilltop|hill|"
+                rf"airbase|air[ ]base|farms|neighbou?rhood|suburb)\b"), "k"),
+    (re.compile(rf"(?P<n1>{_NAME}[ ](?P<k>District|Triangle|Neighbourhood|Neighborhood|Camp))\b"), "k"),
+    (re.compile(r"\b(?P<n1>(?:Base|Regiment|Brigade|Division)[ ]\d{1,4})\b"), None),
+    (re.compile(rf"\b(?P<n1>(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|"
+                rf"Maarat|Umm|Beit|Bayt|Bir|Jisr|Khan|Marj)[ -]{_NAME})(?P<k>)"), "k"),
+]
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
                    "neighbourhood": "district", "neighborhood": "district", "suburb": "district",
                    "hill": "other", "hilltop": "other", "base": "base", "airbase": "base", "airport": "base",
-                   "triangle": "other", "farms": "other", "area": "other"}
+                   "triangle": "other", "farms": "other", "area": "other", "camp": "other",
+                   "air base": "base", "": "village"}
 
 
 # --- the token stream ---------------------------------------------------------
@@ -193,6 +209,24 @@ class Extractor:
         for rule in P.RULES:
             self.matcher.add(rule.name, rule.patterns)
         self._rule_of = {self.nlp.vocab.strings[r.name]: r for r in P.RULES}
+        self._provinces: dict[str, Place] = {}
+
+    def province(self, place: Place) -> Place:
+        """A province without the aliases that name its namesake city.
+
+        GOLD.md: a bare "Daraa" is the city, "Daraa province" the province; a province
+        that also answers to the bare name would be taken for the city downstream.
+        """
+        cached = self._provinces.get(place.id)
+        if cached is None:
+            base = _ADMIN_WORD.sub("", place.name).strip()
+            namesake = self.gazetteer.lookup(base, place.country) if base else None
+            keep = list(place.aliases)
+            if namesake is not None and namesake.kind in ("city", "town", "village"):
+                keep = [a for a in place.aliases if _ADMIN_WORD.search(a)]
+            cached = place if keep == place.aliases else place.model_copy(update={"aliases": keep})
+            self._provinces[place.id] = cached
+        return cached
 
     # --- public -------------------------------------------------------------------
 
@@ -250,7 +284,8 @@ class _ArticleContext:
                 label = "CROSSING"
             else:
                 label = "PLACE"
-            m = Mention(p.start, p.end, p.text, label, place=p.place)
+            place = self.ex.province(p.place) if kind == "province" else p.place
+            m = Mention(p.start, p.end, p.text, label, place=place)
             if label == "STATE":
                 m.actor = lex.state(p.place.country or p.text)
             out.append(m)
@@ -268,7 +303,46 @@ class _ArticleContext:
                 m.place = gaz.country(m.actor.country) if m.actor.country else None
             taken.append(m)
         taken.sort(key=lambda m: m.start)
-        return taken
+        taken = self._regex_names(taken, occupied)
+        return self._rebind_references(taken)
+
+    def _regex_names(self, taken: list[Mention], occupied: bytearray) -> list[Mention]:
+        """Places the gazetteer lacks, where the text says what they are ("the village of X", "X hilltop")."""
+        added: list[Mention] = []
+        for rx, kind_group in _NAME_CONTEXTS:
+            for m in rx.finditer(self.text):
+                kind = _KIND_OF_MARKER.get((m.group(kind_group) or "").lower(), "village") if kind_group else "base"
+                for g in ("n1", "n2"):
+                    if g not in rx.groupindex or m.group(g) is None:
+                        continue
+                    start, end = m.span(g)
+                    name = self.text[start:end]
+                    words = name.replace("-", " ").split()
+                    if not words or words[0] in _NAME_STOP or any(w in _NAME_STOP for w in words[-1:]):
+                        continue
+                    if any(occupied[start:end]):
+                        continue
+                    occupied[start:end] = b"\x01" * (end - start)
+                    place = self.ex.gazetteer.make_place(name, kind, self.country)
+                    added.append(Mention(start, end, name, "NAME", place=place))
+        if not added:
+            return taken
+        return sorted([*taken, *added], key=lambda m: m.start)
+
+    def _rebind_references(self, mentions: list[Mention]) -> list[Mention]:
+        """"the town", "the village": the nearest settlement named before, places we named included."""
+        last: Mention | None = None
+        for m in mentions:
+            low = m.text.lower()
+            if m.label == "PLACE" and low.startswith("the ") and low.split()[-1] in ("town", "village", "city") \
+                    and "eponymous" not in low:
+                if last is not None and last.place is not None:
+                    m.place = last.place
+                continue
+            if m.label in ("PLACE", "NAME") and m.place is not None and m.place.kind in (
+                    "city", "town", "village", "district", "other"):
+                last = m
+        return mentions
 
     def _sentence_tokens(self, s_start: int, s_end: int, by_start: dict[int, Mention]) -> list[Tok]:
         """The sentence's tokens with each entity merged into one token."""
@@ -373,6 +447,8 @@ class _ArticleContext:
         if back and (back[-1] in P.SEIZE or back[-1] in P.LEAVE
                      or (back[-1] in ("of", "over") and len(back) > 1 and back[-2] == "control")
                      or (back[-1] in ("from",) and any(w in P.WITHDRAW for w in back[:-1]))
+                     or (back[-1] in ("from", "of") and any(w in P.EXPEL or w in P.PASSIVE_EXPEL
+                                                          for w in [t.lower for t in before[-6:]]))
                      or (back[-1] == "the" and len(back) > 1 and back[-2] in P.SEIZE)):
             return "village"
         if prev == "including" and len(before) > 1:
@@ -631,16 +707,54 @@ class _ArticleContext:
             t = toks[j]
             prev = toks[j - 1].lower if j > 0 else ""
             if t.label in ("ACTOR", "STATE") or t.lower in ("they", "it"):
-                if prev in P.PREPOSITIONS and prev not in ("including",):
+                # "with Jordan closing its side": an absolute clause, the actor is the subject
+                absolute = prev == "with" and j + 1 == trig
+                if prev in P.PREPOSITIONS and prev not in ("including",) and not absolute:
                     continue
+                if _oblique_conjunct(toks, j) or _demonym(t):
+                    continue  # "backed by regime and Russian air strikes"; "Russian" alone is an adjective
+                if j > 0 and toks[j - 1].label in ("ACTOR", "STATE") and toks[j - 1].mention is not None \
+                        and toks[j - 1].mention.actor is not None and not _demonym(toks[j - 1]):
+                    # "Daesh fighters", "regime fighters": the first word names the group
+                    return toks[j - 1].mention.actor, 1.0
                 if t.lower in ("they", "it"):
                     actor = self._actor_before(toks, j, si)
                     if actor is not None:
                         return actor, 0.85
                     continue
                 if t.mention is not None and t.mention.actor is not None:
-                    return t.mention.actor, 1.0
+                    return self._first_conjunct(toks, j), 1.0
+            elif t.label == "PLACE" and self._capital_state(t) is not None and j + 1 < len(toks) and (
+                    toks[j + 1].lower in ("has", "have", "had", "is", "was", "will", "began", "started")
+                    or j + 1 == trig) and prev not in P.PREPOSITIONS:
+                # "Tehran has started to withdraw": a capital speaks for its state
+                return self._capital_state(t), 0.85  # type: ignore[return-value]
         return None
+
+    def _first_conjunct(self, toks: list[Tok], j: int) -> Actor:
+        """"the army and its Iran-backed militia allies": the head of a coordination is its first actor."""
+        actor = toks[j].mention.actor  # type: ignore[union-attr]
+        for b in range(j - 1, max(-1, j - 7), -1):
+            if toks[b].lower == "and":
+                for c in range(b - 1, max(-1, b - 3), -1):
+                    t = toks[c]
+                    if t.label in ("ACTOR", "STATE") and t.mention is not None and t.mention.actor is not None:
+                        prev = toks[c - 1].lower if c > 0 else ""
+                        if prev not in P.PREPOSITIONS:
+                            return t.mention.actor
+                break
+            if toks[b].label == "ACTOR" or toks[b].lower in (".", ",", ";"):
+                break
+        return actor  # type: ignore[return-value]
+
+    def _capital_state(self, t: Tok) -> Actor | None:
+        place = t.mention.place if t.mention is not None else None
+        if place is None or place.kind not in ("city", "town"):
+            return None
+        iso = _capitals().get(place.name.lower())
+        if iso is None or iso != place.country:
+            return None
+        return self.ex.lexicon.state(iso)
 
     def _actor_before(self, toks: list[Tok], k: int, si: int) -> Actor | None:
         """What "they"/"it" at ``k`` refers to: the nearest actor before it (this sentence, then the last one)."""
@@ -648,8 +762,12 @@ class _ArticleContext:
             t = toks[j]
             if t.label in ("ACTOR", "STATE") and t.mention is not None and t.mention.actor is not None:
                 prev = toks[j - 1].lower if j > 0 else ""
-                if prev in ("against", "by", "from", "to", "with", "of"):
+                if prev in ("against", "from", "with", "of", "its", "their", "his") or _demonym(t):
                     continue
+                if toks[k].lower == "it" and t.text.lower().endswith("s") and not t.text.isupper():
+                    continue  # "it" is a group ("ISIL"), not "its fighters"
+                if j > 0 and toks[j - 1].label == "ACTOR" and toks[j - 1].mention is not None:
+                    return toks[j - 1].mention.actor
                 return t.mention.actor
         if si == 0:
             return None
@@ -862,6 +980,29 @@ def _name_run(toks: list[Tok], i: int) -> int:
     return j
 
 
+def _oblique_conjunct(toks: list[Tok], j: int) -> bool:
+    """True for the second conjunct of a prepositional object: "by the regime and Russia"."""
+    if j < 2 or toks[j - 1].lower not in ("and", "or", ","):
+        return False
+    first = j - 2
+    while first > 0 and toks[first].lower in ("the", "its", "their") :
+        first -= 1
+    return first > 0 and toks[first - 1].lower in P.PREPOSITIONS
+
+
+_DEMONYM_END = re.compile(r"(?:ian|ish|ese|i|an|ic|ch)$", re.IGNORECASE)
+
+
+def _demonym(t: Tok) -> bool:
+    """A state named by its adjective alone ("Russian air strikes"): a modifier, not an agent."""
+    if t.label != "STATE" or t.mention is None:
+        return False
+    place = t.mention.place
+    name = place.name.lower() if place is not None else ""
+    word = t.text.lower()
+    return word != name and " " not in word and bool(_DEMONYM_END.search(word)) and not word.startswith(name)
+
+
 def _is_title_case(toks: list[Tok]) -> bool:
     words = [t.text for t in toks if t.text.isalpha() and len(t.text) > 3]
     if len(words) < 4:
@@ -879,7 +1020,7 @@ def _negated(toks: list[Tok], trig: int, rule: P.Rule | None = None) -> bool:
         before = {t.lower for t in toks[max(0, j - 2):j]}
         if not before & P.ASPECT_WORDS:
             return True
-    window = [t.lower for t in toks[max(0, trig - 8):trig] if not t.label]
+    window = [t.lower for t in toks[max(0, trig - 8):trig] if not t.label and t.text != "May"]
     return any(w in P.NEGATION_WORDS for w in window)
 
 
@@ -944,6 +1085,24 @@ def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
            for p in picked):
         return None
     return " ".join(picked)
+
+
+@functools.cache
+def _capitals() -> dict[str, str]:
+    """Capital city name -> ISO2, from the gazetteer's curated country data ("Tehran" speaks for Iran)."""
+    from newswire.extractor.gazetteer import DATA_DIR
+
+    try:
+        with (DATA_DIR / "countries.yaml").open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    for iso, entry in (data.get("countries") or {}).items():
+        capital = (entry or {}).get("capital")
+        if capital:
+            out[str(capital).lower()] = str(iso)
+    return out
 
 
 def _published(article: Article) -> date:

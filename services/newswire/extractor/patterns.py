@@ -155,6 +155,11 @@ FILL = {"_": {"fill": True}, "OP": "{0,9}"}
 GAP = {"ORTH": {"NOT_IN": [".", ";", ":", "?", "!"]}, "_": {"nw": {"NOT_IN": ["PLACE", "NAME", "CROSSING"]}}}
 
 
+def ANY(n: int) -> dict[str, Any]:
+    """Up to ``n`` tokens of the same sentence, entities included."""
+    return {"ORTH": {"NOT_IN": [".", ";", ":", "?", "!", "including"]}, "OP": f"{{0,{n}}}"}
+
+
 def gap(n: int) -> dict[str, Any]:
     return {**GAP, "OP": f"{{0,{n}}}"}
 
@@ -221,9 +226,17 @@ RULES: list[Rule] = [
         [W(*EXPEL), {**GAP, "OP": "{1,6}"}, *FROM, FILL, TARGET],
     ], doc="AGENT (expelled|ousted|drove) X (from|out of) PLACE"),
     _rule("control.vague_including", "control", SEIZE + ["control"], [
-        [W(*SEIZE), gap(7), W("including")],
-        [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), gap(7), W("including")],
+        [W(*SEIZE), ANY(7), W("including")],
+        [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), ANY(7), W("including")],
     ], place="last", strength=0.75, doc="AGENT took villages including PLACE and PLACE"),
+    _rule("control.vacated", "control", CONTROL_VERBS + SEIZE, [
+        [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), W("the"),
+         W("territory", "areas", "area", "positions", "territories"), W("that", "which", op="?"),
+         W("had", "has", "have", "was", "were", op="?"), W("been", op="?"), W("vacated", "abandoned", "evacuated")],
+        [W(*SEIZE), W("the"), W("territory", "areas", "area", "positions", "territories"),
+         W("that", "which", op="?"), W("had", "has", "have", "was", "were", op="?"), W("been", op="?"),
+         W("vacated", "abandoned", "evacuated")],
+    ], place="context", strength=0.7, doc="AGENT took control of the territory that had been vacated (by X in PLACE)"),
     _rule("control.loss", "control", LOSE, [
         [W(*LOSE), W("control", op="?"), W("of", op="?"), FILL, TARGET],
     ], agent="winner", strength=0.65,
@@ -271,14 +284,14 @@ RULES: list[Rule] = [
         doc="PLACE, the town that AGENT recaptured on DATE"),
     # --- withdrawals -------------------------------------------------------------------
     _rule("withdrew.from", "withdrew", WITHDRAW + LEAVE, [
-        [W(*WITHDRAW), gap(10), W("from"), FILL, E("PLACE", "NAME", "STATE", "IT")],
+        [W(*WITHDRAW), gap(12), W("from"), FILL, E("PLACE", "NAME", "STATE", "IT")],
         [W(*WITHDRAW), W("out"), W("of"), FILL, E("PLACE", "NAME", "STATE", "IT")],
         [W(*LEAVE), FILL, E("PLACE", "NAME", "IT")],
     ], doc="AGENT (withdrew|pulled out) [its troops] (from|of) PLACE"),
     _rule("withdrew.intransitive", "withdrew", WITHDRAW, [
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"),
          {"LOWER": {"NOT_IN": ["from", "of", "its", "their", "his", "troops", "forces", "to", "towards", "toward",
-                               "into"]}, "_": {"nw": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}}],
+                               "into", "out", "back", "all", "some", "most", "part"]}, "_": {"nw": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}}],
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"), {"ORTH": "."}],
     ], place="context", agent="first", strength=0.7,
         doc="as AGENT successively pulled out: the place is the one the sentence is about"),
