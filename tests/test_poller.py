@@ -15,7 +15,7 @@ from newswire.core.models import Article
 from newswire.core.topics import ARTICLES
 from newswire.poller import Poller, PollResult, PollStatus, make_poller
 from newswire.poller.state import PollerState
-from tests.fixtures.http import LocalHttpServer, Route
+from tests.fixtures.http import LocalHttpServer
 
 MakePoller = Callable[..., Poller]
 
