@@ -1,0 +1,315 @@
+"""End to end on the embedded defaults: `newswire run` as a user runs it, and kill -9 mid-stream.
+
+(a) A loopback HTTP server serves fixture feeds and pages; `newswire run`
+    runs as a subprocess; the expected rows appear; every service is ready and
+    its metrics show the work; SIGTERM stops it with exit 0 and no uncommitted
+    offsets.
+(c) Articles stream into the log while `newswire run` works; the extractor
+    and then the projector are killed with SIGKILL mid-stream; the supervisor
+    restarts them; in the end no article is lost, every offset is committed,
+    and the tables equal a replay from offset zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from newswire.core.log import SqliteLog
+from newswire.core.models import Article, stable_id
+from newswire.core.topics import ARTICLES, EVENT_TOPICS, TOPICS
+
+pytestmark = pytest.mark.slow
+
+# Towns the gazetteer knows; one article per (town, variant) in the stream of test (c).
+TOWNS = ["Saraqib", "Khan Shaykhun", "Jisr al-Shughur", "Ariha", "Kafr Nabl", "Atarib", "Manbij", "Jarabulus",
+         "Azaz", "Afrin", "Raqqa", "Tabqa", "Deir ez-Zor", "Mayadin", "Palmyra", "Qaryatayn", "Daraa", "Bosra",
+         "Nawa", "Inkhil", "Quneitra", "Douma", "Harasta", "Zabadani", "Madaya", "Yabroud", "Qusayr", "Rastan",
+         "Talbiseh", "Kessab", "Binnish", "Taftanaz", "Morek", "Suran", "Halfaya", "Mahardah", "Salamiyah",
+         "Tal Abyad", "Qamishli", "Hasakah"]
+SENTENCES = [
+    "Syrian government forces retook the town of {town} on {day} after two days of heavy fighting, a military "
+    "source told state media.",
+    "Opposition fighters seized control of the town of {town} on {day} after an overnight assault, according to "
+    "commanders of the armed groups.",
+]
+
+
+# -- helpers shared with test_e2e_kafka.py --------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(path: Path, *, feeds: Sequence[str] = (), ports: Sequence[int] = (0, 0, 0),
+                 batch_size: int = 500) -> Path:
+    """A newswire.toml: the given loopback feeds only, no host delay, the given metrics ports."""
+    lines = ["[poller]", "include_sample_feed = false", "host_delay = 0.0", "respect_robots = false",
+             f"metrics_port = {ports[0]}"]
+    for url in feeds:
+        lines += ["[[poller.feeds]]", f'url = "{url}"', 'outlet = "fixture"', "interval = 3600", "local = true"]
+    lines += ["[extractor]", f"metrics_port = {ports[1]}", f"batch_size = {batch_size}",
+              "[projector]", f"metrics_port = {ports[2]}", f"batch_size = {batch_size}"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env.update(extra)
+    return env
+
+
+def start(args: Sequence[str], cwd: Path, out: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``python -m newswire ARGS`` with its output in a file (a pipe nobody reads would block it)."""
+    with out.open("ab") as fh:
+        return subprocess.Popen([sys.executable, "-m", "newswire", *args], cwd=cwd, env=env or child_env(),
+                                stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
+
+
+def wait_for(cond: Callable[[], bool], *, timeout: float, what: str,
+             procs: Sequence[tuple[subprocess.Popen[bytes], Path]] = ()) -> None:
+    """Poll ``cond`` until true; fail with the processes' output if one dies or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        for proc, out in procs:
+            if proc.poll() is not None:
+                raise AssertionError(f"{proc.args} exited {proc.returncode} while waiting for {what}:\n"
+                                     + out.read_text(errors="replace")[-4000:])
+        time.sleep(0.05)
+    tails = "\n".join(out.read_text(errors="replace")[-3000:] for _, out in procs)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tails}")
+
+
+def stop(proc: subprocess.Popen[bytes], out: Path, timeout: float = 60) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"{proc.args} did not stop on SIGTERM:\n" + out.read_text(errors="replace")[-3000:])
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql``, or [] while the database or table does not exist yet."""
+    if not db.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
+            return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def http_get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` matching ``labels`` on a service's /metrics (0 if unreachable)."""
+    status, body = http_get(f"http://127.0.0.1:{port}/metrics")
+    if status != 200:
+        return 0.0
+    return sum(s.value for fam in text_string_to_metric_families(body) for s in fam.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def json_lines(out: Path) -> list[dict[str, Any]]:
+    entries = []
+    for line in out.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def make_articles(n: int, salt: str = "") -> list[Article]:
+    base = datetime(2026, 10, 1, 8, tzinfo=UTC)
+    articles = []
+    for i in range(n):
+        town = TOWNS[i % len(TOWNS)]
+        published = base + timedelta(days=i // len(TOWNS), hours=i % 7)
+        text = (SENTENCES[(i // len(TOWNS)) % 2].format(town=town, day=published.strftime("%A"))
+                + "\nResidents said they had no plans to return while shelling continued.")
+        url = f"https://wire.example/{salt}{i}/{town.lower().replace(' ', '-')}"
+        articles.append(Article(article_id=stable_id(url), url=url, outlet="example-wire", title=f"Fighting in {town}",
+                                published=published, fetched_at=published + timedelta(minutes=5), language="en",
+                                text=text, content_hash=stable_id(text)))
+    return articles
+
+
+# -- (a) the embedded defaults, `newswire run` ----------------------------------------------
+
+
+def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
+    ports = [free_port() for _ in range(3)]
+    write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], ports=ports)
+    out = tmp_path / "run.log"
+    proc = start(["run", "--no-panel", "--status-every", "1"], tmp_path, out)
+    db = tmp_path / "data" / "newswire.db"
+    try:
+        wait_for(lambda: query(db, "SELECT place_name, controller_id FROM control")
+                 == [("Kafr Nabudah", "sy.government")]
+                 and query(db, "SELECT crossing_id FROM crossings") == [("newswire:bab-al-hawa",)]
+                 and len(query(db, "SELECT meeting_id FROM meetings WHERE status = 'held'")) == 1,
+                 timeout=120, what="the fixture feed's rows in the tables", procs=[(proc, out)])
+        # Each service is ready (its log and database answer) and its metrics show what it did.
+        for port in ports:
+            status, body = http_get(f"http://127.0.0.1:{port}/readyz")
+            assert status == 200, body
+        poller, extractor, projector = ports
+        wait_for(lambda: metric(poller, "newswire_feed_fetches_total", outcome="ok") >= 1
+                 and metric(poller, "newswire_records_out_total") == 3
+                 and metric(extractor, "newswire_records_in_total") == 3
+                 and metric(extractor, "newswire_batch_seconds_count") >= 1
+                 and metric(projector, "newswire_records_out_total", topic="tables") == 3
+                 and metric(extractor, "newswire_consumer_lag") == 0,
+                 timeout=30, what="the services' metrics", procs=[(proc, out)])
+        # The supervisor's periodic status line carries the panel's numbers.
+        wait_for(lambda: any(e.get("event") == "pipeline status" and e.get("articles") == 3
+                             and e.get("tables", {}).get("control") == 1 for e in json_lines(out)),
+                 timeout=30, what="a pipeline status line", procs=[(proc, out)])
+    finally:
+        code = stop(proc, out)
+    assert code == 0, out.read_text()[-3000:]
+    entries = json_lines(out)
+    stopped = [e for e in entries if e.get("event") == "pipeline stopped"]
+    assert stopped and stopped[-1]["exit_codes"] == {"poller": 0, "extractor": 0, "projector": 0}
+    assert {e.get("service") for e in entries} >= {"poller", "extractor", "projector"}
+
+    # Nothing is left uncommitted: the groups' offsets are at the end of the log.
+    with SqliteLog(tmp_path / "data" / "log.db") as log:
+        assert sum(log.end_offsets(ARTICLES.name).values()) == 3
+        assert sum(log.group_lag("newswire-extractor", [ARTICLES.name]).values()) == 0
+        ends = {(t, p): n for t in EVENT_TOPICS for p, n in log.end_offsets(t).items()}
+    stored = {(t, p): n for t, p, n in query(db, "SELECT topic, partition, next_offset FROM projector_offsets")}
+    assert {k: v for k, v in ends.items() if v} == {k: v for k, v in stored.items() if v}
+
+
+# -- (c) kill -9 mid-stream ------------------------------------------------------------------
+
+
+def supervised_pids(out: Path, service: str) -> list[int]:
+    return [e["pid"] for e in json_lines(out) if e.get("event") == "service started" and e.get("service") == service]
+
+
+def test_kill_9_extractor_and_projector_mid_stream(http_server: Any, tmp_path: Path) -> None:
+    from newswire.projector.service import replay
+    from newswire.projector.store import create_engine, dump_tables
+
+    write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], batch_size=10)
+    articles = make_articles(240)
+    log_path = tmp_path / "data" / "log.db"
+    log_path.parent.mkdir()
+    log = SqliteLog(log_path)
+    log.create_topics({t.name: 3 for t in TOPICS})  # as `newswire run` would (the default 3 partitions)
+    for a in articles:
+        log.produce(ARTICLES.name, a.article_id, a.model_dump_json().encode())
+    log.flush()
+
+    db = tmp_path / "data" / "newswire.db"
+    out = tmp_path / "run.log"
+    proc = start(["run", "--no-panel"], tmp_path, out)
+    procs = [(proc, out)]
+
+    def extracted() -> int:
+        return sum(n for _, n in log.committed_offsets("newswire-extractor", [ARTICLES.name]).items())
+
+    def projected() -> int:
+        return sum(n for (n,) in query(db, "SELECT next_offset FROM projector_offsets"))
+
+    def events_on_log() -> int:
+        return sum(n for t in EVENT_TOPICS for n in log.end_offsets(t).values())
+
+    try:
+        # 1. The extractor is part-way through the stream: kill -9 it; the supervisor restarts it.
+        wait_for(lambda: extracted() >= 20, timeout=120, what="the extractor's first batches", procs=procs)
+        (pid,) = supervised_pids(out, "extractor")
+        os.kill(pid, signal.SIGKILL)
+        at_kill = extracted()
+        assert at_kill < len(articles), "the extractor finished before it could be killed mid-stream"
+        wait_for(lambda: len(supervised_pids(out, "extractor")) == 2, timeout=30, what="the extractor's restart",
+                 procs=procs)
+
+        # 2. The projector has applied some events while more keep coming: kill -9 it too.
+        wait_for(lambda: 0 < projected() and extracted() > at_kill, timeout=60,
+                 what="the projector's first batches", procs=procs)
+        (pid,) = supervised_pids(out, "projector")
+        os.kill(pid, signal.SIGKILL)
+        assert extracted() < len(articles) + 3 or projected() < events_on_log(), "the stream ended before the kill"
+        wait_for(lambda: len(supervised_pids(out, "projector")) == 2, timeout=30, what="the projector's restart",
+                 procs=procs)
+
+        # 3. Both catch up (the killed members' partitions return once their sessions expire).
+        wait_for(lambda: extracted() == sum(log.end_offsets(ARTICLES.name).values())
+                 and projected() == events_on_log(), timeout=120, what="both to catch up", procs=procs)
+    finally:
+        code = stop(proc, out)
+    assert code == 0, out.read_text()[-3000:]
+    crashes = [e for e in json_lines(out) if e.get("event") == "service crashed; restarting"]
+    assert sorted(e["service"] for e in crashes) == ["extractor", "projector"]
+    assert all(e["how"] == "signal SIGKILL" for e in crashes)
+
+    # No article lost: every article on the log (the stream and the fixture feed's 3) has its events.
+    consumer = log.consumer(None, [ARTICLES.name, *EVENT_TOPICS])
+    consumer.seek_to_beginning()
+    article_ids: set[str] = set()
+    sources: set[str] = set()
+    while batch := consumer.poll(max_records=1000, timeout=0.5):
+        for r in batch:
+            if r.topic == ARTICLES.name:
+                article_ids.add(r.key or "")
+            else:
+                sources.add(json.loads(r.value)["source"]["article_id"])
+    consumer.close()
+    assert len(article_ids) == len(articles) + 3
+    assert sources == article_ids
+    # Every offset is committed: nothing left for either service.
+    assert sum(log.group_lag("newswire-extractor", [ARTICLES.name]).values()) == 0
+    assert projected() == events_on_log()
+
+    # The tables equal a replay from offset zero (on a copy, so the evidence is kept).
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    copy = tmp_path / "replayed.db"
+    shutil.copy(db, copy)
+    live_engine, replay_engine = create_engine(f"sqlite:///{db}"), create_engine(f"sqlite:///{copy}")
+    try:
+        replay(replay_engine, log)
+        live, replayed = dump_tables(live_engine), dump_tables(replay_engine)
+        assert live == replayed
+        # One event per article, each applied once: nothing lost, nothing counted twice.
+        assert len(live["applied_events"]) == len(articles) + 3
+    finally:
+        live_engine.dispose()
+        replay_engine.dispose()
+        log.close()
