@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from newswire.core.log import SqliteLog
 from newswire.core.models import Article
 from newswire.core.topics import ARTICLES
 from newswire.poller import Poller, PollResult, PollStatus, make_poller
+from newswire.poller.feeds import SAMPLE_FEED
 from newswire.poller.state import PollerState
 from tests.fixtures.http import LocalHttpServer
 
@@ -377,3 +379,21 @@ def test_a_page_without_a_body_or_too_large_falls_back_to_the_feed(
     assert got["big"].text == "The feed's own summary of the big story, used when its page is not."
     assert "entry 'empty': the page has no article body; using the feed's text" in result.warnings
     assert any("entry 'big': page not used:" in w and "exceeds the 100000-byte limit" in w for w in result.warnings)
+
+
+def test_a_local_feed_file_is_not_modified_until_it_changes(
+        tmp_path: Path, poller_factory: MakePoller, sqlite_log: SqliteLog) -> None:
+    copy = tmp_path / "sample"
+    copy.mkdir()
+    for file in SAMPLE_FEED.parent.glob("*.*ml"):
+        (copy / file.name).write_bytes(file.read_bytes())
+    local = FeedConfig(url=str(copy / "feed.xml"), outlet="sample")
+    poller = poller_factory([local])
+
+    assert len(poller.poll_once()[0].published) == 5
+    assert poller.poll_once()[0].status is PollStatus.NOT_MODIFIED
+
+    os.utime(copy / "feed.xml", (1_900_000_000, 1_900_000_000))
+    third = poller.poll_once()[0]
+    assert third.status is PollStatus.OK and third.published == () and third.duplicates == 5
+    assert len(articles(sqlite_log)) == 5

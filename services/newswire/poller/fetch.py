@@ -242,7 +242,7 @@ class Fetcher:
             max_bytes: int | None = None) -> Fetched:
         """GET ``url``; ``content_types`` (if given) are the acceptable media types of the final response."""
         if local and _is_file(url):
-            return self._read_file(url, max_bytes or self.max_body_bytes)
+            return self._read_file(url, max_bytes or self.max_body_bytes, last_modified)
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -315,17 +315,23 @@ class Fetcher:
         return Fetched(url=url, status=response.status_code, body=body, headers=resp_headers,
                        etag=resp_headers.get("etag"), last_modified=resp_headers.get("last-modified"))
 
-    def _read_file(self, url: str, max_bytes: int) -> Fetched:
+    def _read_file(self, url: str, max_bytes: int, last_modified: str | None = None) -> Fetched:
+        """A local file, with its mtime as Last-Modified so an unchanged feed file is "not modified"."""
         path = _file_path(url)
         try:
-            size = path.stat().st_size
+            stat = path.stat()
+            size = stat.st_size
+            modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+            if last_modified == modified:
+                return Fetched(url=url, status=304, last_modified=modified)
             if size > max_bytes:
                 raise FetchFailure("too_large", f"file of {size} bytes exceeds the {max_bytes}-byte limit", where=str(path))
             body = path.read_bytes()
         except OSError as exc:
             raise FetchFailure("file", f"cannot read: {exc.strerror}", where=str(path)) from None
         content_type = "text/html" if path.suffix in (".html", ".htm") else "application/xml"
-        return Fetched(url=url, status=200, body=body, headers={"content-type": content_type})
+        return Fetched(url=url, status=200, body=body, headers={"content-type": content_type},
+                       last_modified=modified)
 
 
 def _is_file(url: str) -> bool:
