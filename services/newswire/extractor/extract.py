@@ -82,6 +82,9 @@ _EXTENT_RX = re.compile(
     r"(?:percent|per cent|%)\s+of\b|\b(?P<word>most|nearly all|almost all|all|much|the majority|large parts|"
     r"the bulk|virtually all|half)\s+of\b", re.IGNORECASE)
 
+# FA-KES strips apostrophes: "the armys full control" is "the army's"; the same length keeps offsets.
+_POSSESSIVE_S = re.compile(r"\b(army|regime|government|military|opposition|militia|coalition)s(?=\s+[a-z])",
+                           re.IGNORECASE)
 _ADMIN_WORD = re.compile(r"\s*\b(province|governorate|region|oblast|state|wilaya|muhafazah)\b", re.IGNORECASE)
 _REPORT_VERBS = frozenset("said says say reported reports told announced claimed added stated confirmed quoted "
                           "according tweeted wrote".split())
@@ -107,6 +110,18 @@ _PARTICLES = frozenset({"al", "el", "ash", "as", "ad", "ar", "az", "an", "at", "
 _BASE_WORDS = frozenset({"Base", "Regiment", "Brigade", "Division", "Airbase", "Camp", "Battalion"})
 _MARKER_BEFORE = frozenset("town village villages city district neighbourhood neighborhood suburb hill hilltop "
                            "base airbase farms towns cities districts area".split())
+_SETTLEMENT_KINDS = frozenset({"city", "town", "village", "district", "other"})
+_REF_NOUNS: dict[str, frozenset[str]] = {
+    "town": _SETTLEMENT_KINDS, "city": _SETTLEMENT_KINDS, "village": _SETTLEMENT_KINDS,
+    "district": frozenset({"district", "other", "village", "town"}),
+    "neighbourhood": frozenset({"district", "other"}), "neighborhood": frozenset({"district", "other"}),
+    "base": frozenset({"base"}), "airbase": frozenset({"base"}), "hilltop": frozenset({"other", "village"}),
+}
+_REF_ADJ = frozenset("""strategic strategically key important nearby besieged embattled encircled northern southern
+eastern western central northwestern northeastern southwestern southeastern north-western north-eastern
+south-western south-eastern border historic ancient coastal desert small flashpoint symbolic industrial
+predominantly mainly kurdish rebel-held regime-held government-held - held rebel regime government same
+whole entire frontline besieged mountain hilltop key-held""".split())
 _CAP = r"(?:(?:al|el|ash|as|ad|ar|az|an|at|ath|ed|es|ez)-)?[A-Z][\w'’]*(?:-[A-Z0-9][\w'’]*)*"
 _NAME = rf"{_CAP}(?:[ ](?:(?:al|el|ash|as|ad|ar|az|an)[ ])?{_CAP}){{0,3}}"
 _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
@@ -272,7 +287,7 @@ class _ArticleContext:
         places = gaz.find(self.text)
         country = gaz.focus_country(places)
         self.country = country
-        actors = lex.find(self.text, country)
+        actors = lex.find(_POSSESSIVE_S.sub(lambda m: m.group(1) + " ", self.text), country)
         out: list[Mention] = []
         for a in actors:
             out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor))
@@ -321,7 +336,13 @@ class _ArticleContext:
                     if not words or words[0] in _NAME_STOP or any(w in _NAME_STOP for w in words[-1:]):
                         continue
                     if any(occupied[start:end]):
-                        continue
+                        inner = [t for t in taken if start <= t.start and t.end <= end]
+                        if not inner or any(t.label != "PLACE" or (t.end - t.start) >= end - start for t in inner) \
+                                or any(occupied[i] and not any(t.start <= i < t.end for t in inner)
+                                       for i in range(start, end)):
+                            continue
+                        for t in inner:  # "Khan" (a town elsewhere) inside "Khan Al-Assal"
+                            taken.remove(t)
                     occupied[start:end] = b"\x01" * (end - start)
                     place = self.ex.gazetteer.make_place(name, kind, self.country)
                     added.append(Mention(start, end, name, "NAME", place=place))
@@ -398,6 +419,7 @@ class _ArticleContext:
 
     def _tag_names(self, toks: list[Tok], title_case: bool) -> list[Tok]:
         """Merge runs of capitalised unknown words into NAME places where the context says "place"."""
+        toks = self._tag_references(toks)
         n = len(toks)
         i = 0
         out: list[Tok] = []
@@ -416,6 +438,45 @@ class _ArticleContext:
             out.append(toks[i])
             i += 1
         return out
+
+    def _tag_references(self, toks: list[Tok]) -> list[Tok]:
+        """"the strategic town", "the village", "the district": the nearest such place named before."""
+        out: list[Tok] = []
+        n = len(toks)
+        i = 0
+        while i < n:
+            t = toks[i]
+            if t.lower == "the" and not t.label:
+                j = i + 1
+                while j < n and toks[j].lower in _REF_ADJ and not toks[j].label:
+                    j += 1
+                if j < n and toks[j].lower in _REF_NOUNS and not toks[j].label and not (
+                        j + 1 < n and toks[j + 1].lower in ("of", "and")):
+                    place = self._antecedent(t.start, _REF_NOUNS[toks[j].lower])
+                    if place is not None:
+                        text = self.text[t.start:toks[j].end]
+                        m = Mention(t.start, toks[j].end, text, "PLACE", place=place)
+                        out.append(Tok(text, t.start, toks[j].end, toks[j].space, m))
+                        i = j + 1
+                        continue
+            out.append(t)
+            i += 1
+        return out
+
+    def _antecedent(self, pos: int, kinds: frozenset[str]) -> Place | None:
+        """The nearest place of one of ``kinds`` named before ``pos`` (within about three sentences)."""
+        import bisect
+
+        i = bisect.bisect_left(self._starts, pos) - 1
+        while i >= 0:
+            m = self.mentions[i]
+            if pos - m.end > 600:
+                return None
+            if m.label in ("PLACE", "NAME") and m.place is not None and m.place.kind in kinds \
+                    and not m.text.lower().startswith("the "):
+                return m.place
+            i -= 1
+        return None
 
     def _name_context(self, toks: list[Tok], i: int, j: int, before: list[Tok], title_case: bool) -> str | None:
         """The kind of place a capitalised run names, or None when nothing says it is a place."""
@@ -453,6 +514,11 @@ class _ArticleContext:
             return "village"
         if prev == "including" and len(before) > 1:
             return "village"
+        # "the withdrawal of fighters from the Old City"
+        recent = [t.lower for t in before[-6:]]
+        if (prev == "from" or (prev == "the" and prev2 == "from")) and any(
+                w in P.WITHDRAW or w in ("withdrawal", "pullout", "retreat") for w in recent):
+            return "district"
         return None
 
     # --- the run ------------------------------------------------------------------------
@@ -494,7 +560,8 @@ class _ArticleContext:
         """Who was taking places in this sentence (for "X and Y were taken" in the next one)."""
         for k, t in enumerate(toks):
             if t.lower in P.SEIZE or (t.lower == "control" and k > 0 and toks[k - 1].lower in P.CONTROL_VERBS):
-                if _negated(toks, k):
+                if _negated(toks, k) or (k > 0 and toks[k - 1].lower in P.BE) or (
+                        k > 1 and toks[k - 2].lower in P.BE and toks[k - 1].lower in P.CONTROL_VERBS):
                     continue
                 agent = self._subject(toks, k, si)
                 if agent is not None:
@@ -586,14 +653,26 @@ class _ArticleContext:
         if rule.place == "last" and rule.name not in ("withdrew.nominal",):
             if not _path_ok(toks, trig, k):
                 return []
+        if rule.place == "first":
+            heads = _subjects_back(toks, k)
+            for h in heads:
+                place = self._place_of(toks, h, si)
+                if place is not None and all(place.id != f[0].id for f in found):
+                    found.append((place, h, 1.0 if toks[h].lower != "it" else 0.85))
+            if found and rule.expand:
+                self._collect_subjects(toks, k, trig, found, si)
+            return found
         place = self._place_of(toks, k, si)
         if place is None:
             return []
         found.append((place, k, 1.0 if toks[k].lower != "it" else 0.85))
         if rule.expand:
-            if rule.place == "first":
-                self._collect_subjects(toks, k, trig, found, si)
             self._collect_list(toks, k + 1, found, si)
+        if rule.extra.get("named_settlements"):
+            # "areas where X spread in Harbiyat and Anbaj villages": only places the text calls villages/towns
+            last = max(f[1] for f in found)
+            if last + 1 >= len(toks) or toks[last + 1].lower not in ("village", "villages", "town", "towns"):
+                return []
         return found
 
     def _collect_list(self, toks: list[Tok], k: int, found: list[tuple[Place, int, float]], si: int) -> None:
@@ -864,7 +943,9 @@ class _ArticleContext:
             if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on"):
                 continue
             actor: Actor | None = None
-            if t.label == "STATE":
+            inside_name = k > 0 and k + 1 < len(toks) and toks[k - 1].text[:1].isupper() and \
+                toks[k + 1].text[:1].isupper() and not toks[k - 1].label and not toks[k + 1].label
+            if t.label == "STATE" and not inside_name:
                 actor = t.mention.actor
             elif t.label == "ACTOR" and t.mention.actor is not None and (
                     t.mention.actor.id.startswith(("state:", "org:", "intl:")) or t.mention.actor.side in (
@@ -978,6 +1059,34 @@ def _name_run(toks: list[Tok], i: int) -> int:
     while j > i and (toks[j - 1].text == "-" or toks[j - 1].lower in _PARTICLES):
         j -= 1
     return j
+
+
+def _subjects_back(toks: list[Tok], k: int) -> list[int]:
+    """The subject places of a passive whose match starts at place ``k``.
+
+    "the village of A in X province and B in Y were taken": the match starts at Y,
+    a locative; the subjects are A and B.
+    """
+    def place_at(i: int) -> bool:
+        return 0 <= i < len(toks) and (toks[i].label in ("PLACE", "NAME") or toks[i].lower == "it")
+
+    heads: list[int] = []
+    j = k
+    while True:
+        # "B in Y": Y locates B
+        if j >= 2 and toks[j - 1].lower in ("in", "near", "outside") and place_at(j - 2):
+            j -= 2
+            continue
+        if j >= 3 and toks[j - 1].lower in ("in", "near", "outside") and toks[j - 2].lower in P.FILLER_WORDS \
+                and place_at(j - 3):
+            j -= 3
+            continue
+        heads.append(j)
+        if j >= 2 and toks[j - 1].lower in ("and", ",", "&") and place_at(j - 2):
+            j -= 2
+            continue
+        break
+    return sorted(heads)
 
 
 def _oblique_conjunct(toks: list[Tok], j: int) -> bool:

@@ -78,6 +78,10 @@ OPEN = ["reopened", "reopens", "reopening", "opened", "opens", "opening", "re-op
 MEET = ["met", "meets", "meet", "meeting"]
 HOLD = ["hold", "holds", "held", "holding", "host", "hosts", "hosted", "hosting", "attend", "attended", "attends"]
 
+# Verbs that start another clause: a gap between a verb and its "from" may not cross them.
+CLAUSE_VERBS = sorted(set(SEIZE + EXPEL + ["said", "says", "launched", "attacked", "killed", "advanced", "ousted",
+                                            "captured", "fled", "moved", "reported", "entered"]))
+
 TRIGGER_WORDS: frozenset[str] = frozenset(
     SEIZE + CONTROL_VERBS + EXPEL + PASSIVE_SEIZE + PASSIVE_EXPEL + FALL + WITHDRAW + LEAVE + LOSE + CLOSE
     + OPEN + MEET + ["returned", "reverted", "control", "controls", "withdrawal", "pullout", "capture",
@@ -223,12 +227,18 @@ RULES: list[Rule] = [
         [W("now"), W("control", "controls", "hold", "holds"), FILL, TARGET],
     ], strength=0.8, doc="AGENT now control(s) [more than 90 percent of] PLACE"),
     _rule("control.expel", "control", EXPEL, [
-        [W(*EXPEL), {**GAP, "OP": "{1,6}"}, *FROM, FILL, TARGET],
+        [W(*EXPEL), {**GAP, "LOWER": {"NOT_IN": ["by", "."]}}, {**GAP, "OP": "{0,5}"}, *FROM, FILL, TARGET],
     ], doc="AGENT (expelled|ousted|drove) X (from|out of) PLACE"),
     _rule("control.vague_including", "control", SEIZE + ["control"], [
         [W(*SEIZE), ANY(7), W("including")],
         [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), ANY(7), W("including")],
     ], place="last", strength=0.75, doc="AGENT took villages including PLACE and PLACE"),
+    _rule("control.vague_named", "control", CONTROL_VERBS + SEIZE, [
+        [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"),
+         {"LOWER": {"IN": sorted(VAGUE_NOUNS)}}, ANY(6), E("PLACE", "NAME")],
+        [W(*SEIZE), {"LOWER": {"IN": sorted(VAGUE_NOUNS)}}, ANY(6), E("PLACE", "NAME")],
+    ], strength=0.7, extra={"named_settlements": True},
+        doc="AGENT established control over areas ... in PLACE and PLACE villages (places named as villages)"),
     _rule("control.vacated", "control", CONTROL_VERBS + SEIZE, [
         [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), W("the"),
          W("territory", "areas", "area", "positions", "territories"), W("that", "which", op="?"),
@@ -284,7 +294,8 @@ RULES: list[Rule] = [
         doc="PLACE, the town that AGENT recaptured on DATE"),
     # --- withdrawals -------------------------------------------------------------------
     _rule("withdrew.from", "withdrew", WITHDRAW + LEAVE, [
-        [W(*WITHDRAW), gap(12), W("from"), FILL, E("PLACE", "NAME", "STATE", "IT")],
+        [W(*WITHDRAW), {**GAP, "LOWER": {"NOT_IN": CLAUSE_VERBS}, "OP": "{0,12}"}, W("from"), FILL,
+         E("PLACE", "NAME", "STATE", "IT")],
         [W(*WITHDRAW), W("out"), W("of"), FILL, E("PLACE", "NAME", "STATE", "IT")],
         [W(*LEAVE), FILL, E("PLACE", "NAME", "IT")],
     ], doc="AGENT (withdrew|pulled out) [its troops] (from|of) PLACE"),
