@@ -397,3 +397,32 @@ def test_a_local_feed_file_is_not_modified_until_it_changes(
     third = poller.poll_once()[0]
     assert third.status is PollStatus.OK and third.published == () and third.duplicates == 5
     assert len(articles(sqlite_log)) == 5
+
+
+def test_run_polls_each_feed_on_its_own_interval(http_server: LocalHttpServer, tmp_path: Path,
+                                                 sqlite_log: SqliteLog) -> None:
+    """A fake clock that only moves when the poller sleeps: 35 s of schedule in no real time."""
+    now = [1_800_000_000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if now[0] >= 1_800_000_035.0:
+            poller.stop()
+
+    http_server.route("/fast.xml", body=http_server.file_body("nolink.xml"), etag='"f"',
+                      headers={"Content-Type": "application/rss+xml"})
+    http_server.route("/slow.xml", body=http_server.file_body("world.xml"), etag='"s"',
+                      headers={"Content-Type": "application/rss+xml"})
+    feeds = [FeedConfig(url=http_server.url("/fast.xml"), outlet="fast", interval=10, local=True),
+             FeedConfig(url=http_server.url("/slow.xml"), outlet="slow", interval=30, local=True)]
+    settings = load_settings(db_url=f"sqlite:///{tmp_path / 'state.db'}",
+                             poller={"host_delay": 0.0, "include_sample_feed": False})
+    poller = make_poller(settings, log=sqlite_log, feeds=feeds, clock=lambda: now[0], sleep=sleep)
+    try:
+        stats = poller.run()
+    finally:
+        poller.close()
+
+    assert len(http_server.hits("/fast.xml")) == 4  # t = 0, 10, 20, 30
+    assert len(http_server.hits("/slow.xml")) == 2  # t = 0, 30
+    assert stats.not_modified == 4 and stats.published == 4

@@ -428,7 +428,7 @@ class Poller:
 
 def make_poller(settings: Settings, log: Log | None = None, *, transport: httpx.BaseTransport | None = None,
                 resolver: Resolver = system_resolver, feeds: Sequence[FeedConfig] | None = None,
-                clock: Callable[[], float] = time.time) -> Poller:
+                clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> Poller:
     """Build the poller from settings: the log (unless injected), the HTTP client, the state database."""
     cfg = settings.poller
     client = httpx.Client(headers={"User-Agent": cfg.user_agent}, transport=transport, follow_redirects=False,
@@ -440,7 +440,7 @@ def make_poller(settings: Settings, log: Log | None = None, *, transport: httpx.
     if log is not None:  # open_log creates the topics; an injected log may be fresh
         log.create_topics({ARTICLES.name: ARTICLES.partitions or settings.partitions})
     return Poller(log if log is not None else open_log(settings), fetcher, clock, state,
-                  feeds=feeds_for(cfg) if feeds is None else feeds, settings=cfg, owns_log=log is None)
+                  feeds=feeds_for(cfg) if feeds is None else feeds, settings=cfg, sleep=sleep, owns_log=log is None)
 
 
 def _published(page: datetime | None, feed: datetime | None) -> datetime | None:
