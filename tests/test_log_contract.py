@@ -98,6 +98,14 @@ class LogContract(abc.ABC):
         finally:
             consumer.close()
 
+    def test_producing_to_a_new_topic_creates_it_with_the_default_partitions(self) -> None:
+        log = self.make_log(partitions=2)
+        topic = f"t.{uuid.uuid4().hex[:10]}"
+        assert topic not in log.topics()
+        delivery = log.produce(topic, "k", b"v").result()
+        assert log.topics()[topic] == 2 == log.partitions_for(topic)
+        assert delivery.partition == partition_for("k", 2)
+
     def test_a_key_always_lands_in_the_same_partition(self) -> None:
         log = self.make_log()
         topic = self.new_topic(log, partitions=3)

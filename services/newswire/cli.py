@@ -144,10 +144,16 @@ def tail(
     """Print records of TOPIC as JSON lines: the smallest downstream consumer."""
     import time
 
+    from newswire.core.errors import LogError
     from newswire.core.log import open_log
 
     settings = settings_of(ctx)
     log = open_log(settings)
+    existing = log.topics()
+    if topic not in existing:  # reading would create it: a typo would wait forever on an empty topic
+        log.close()
+        raise LogError("no such topic", where=f"topic {topic!r}",
+                       hint=f"existing topics: {', '.join(sorted(existing)) or 'none'}")
     stop = _stop_on_sigterm()
     consumer = log.consumer(group, [topic])
     try:

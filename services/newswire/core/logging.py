@@ -25,13 +25,20 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     # Libraries (kafka-python, trafilatura) log through stdlib logging: keep them quiet unless debugging.
     logging.basicConfig(level=logging.WARNING if level != "debug" else logging.DEBUG, stream=sys.stderr)
     for noisy in ("kafka", "trafilatura", "htmldate", "courlan", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.ERROR if level != "debug" else logging.DEBUG)
+    # kafka-python logs every refused connection at ERROR; KafkaLog reports an unreachable broker as one line.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL if level != "debug" else logging.DEBUG)
+
+
+def _stderr_logger(*_: object) -> structlog.PrintLogger:
+    """A logger on ``sys.stderr`` as it is now: test runners (typer's CliRunner) swap and close it."""
+    return structlog.PrintLogger(sys.stderr)
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

@@ -187,12 +187,15 @@ class SqliteLog:
             if not pending:
                 return
             now = time.time()
+            # Outside the write transaction: a topic produced to for the first time is
+            # created here, in a transaction of its own (SQLite transactions do not nest).
+            partitions = {topic: self.partitions_for(topic) for topic, *_ in pending}
             try:
                 with self._write(self._conn) as conn:
                     next_offset: dict[tuple[str, int], int] = {}
                     rows = []
                     for topic, key, value, headers, future in pending:
-                        partition = partition_for(key, self.partitions_for(topic))
+                        partition = partition_for(key, partitions[topic])
                         tp = (topic, partition)
                         if tp not in next_offset:
                             (last,) = conn.execute(

@@ -122,7 +122,13 @@ class Log(Protocol):
         """Create missing topics with the given partition counts; existing ones are left alone."""
         ...
 
-    def partitions_for(self, topic: str) -> int: ...
+    def partitions_for(self, topic: str) -> int:
+        """The topic's partition count; a missing topic is created with the default count."""
+        ...
+
+    def topics(self) -> dict[str, int]:
+        """Every existing topic and its partition count (without creating any)."""
+        ...
 
     def produce(self, topic: str, key: str | None, value: bytes, headers: Headers = ()) -> DeliveryFuture:
         """Queue one record; it is durable once :meth:`flush` returns or its future resolves."""
