@@ -221,8 +221,9 @@ def find_offsets(text: str) -> list[Offset]:
     out = []
     for m in _OFFSET.finditer(text):
         n = _num(m.group("num")) * (7 if m.group("unit").lower() == "week" else 1)
-        # "five days after they took X": X happened five days *before* the anchor event.
-        sign = -1 if m.group("dir").lower() in ("after", "later") else 1
+        # "five days after they took X": X (the clause that follows) is five days *before* the anchor;
+        # "returned three weeks later, recapturing X": X is three weeks *after* it.
+        sign = {"after": -1, "before": 1, "later": 1, "earlier": -1}[m.group("dir").lower()]
         out.append(Offset(m.start(), m.end(), m.group(0), sign * n))
     return out
 

@@ -94,6 +94,8 @@ spokesperson commander commanders minister ministry television tv rights human f
 british-based london-based based security medical diplomatic opposition rebel government army statement
 correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
 newspaper daily channel outlet field""".split())
+_BODIES = frozenset("council parliament cabinet committee assembly board body members commission senate congress "
+                    "delegates delegation leadership".split())
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you"})
 _NAME_STOP = frozenset("""The A An In On At By For From With As Of And Or But If When While After Before Since
 Meanwhile However Also Then This That These Those It Its They Their He She His Her We Our Monday Tuesday Wednesday
@@ -103,6 +105,8 @@ Gen Sheikh Mr Mrs Ms Dr Several Many Some Most All Both Each Other Another More 
 Western Central North South East West Northeastern Northwestern Southeastern Southwestern Regime Army Government
 Rebels Rebel Forces Troops Observatory Reuters AFP AP SANA State Islamic Syrian Kurdish Iraqi Turkish Russian
 Iranian Saudi Lebanese Jordanian Related Read Source Tags Click Watch Video Photo Photos Update Updated
+Shiite Shia Sunni Alawite Christian Druze Arab Turkmen Armenian Assyrian Ismaili Yazidi Muslim Jewish Kurd Kurds
+Monitor Report Reports News Agency Agencies Press Breaking Latest Live Map Maps Several Two Three Four Five
 """.split())
 _TOPONYM_PREFIX = frozenset("""Tal Tall Tel Tell Khirbet Khirbat Khirbit Kafr Kfar Jabal Jebel Jabel Deir Dayr Ain Ayn
 Ras Bab Wadi Qasr Maarat Maaret Marat Umm Beit Bayt Bir Jisr Khan Marj Sheikh Hazm""".split()) - {"Hazm", "Sheikh"}
@@ -112,7 +116,8 @@ _MARKER_BEFORE = frozenset("town village villages city district neighbourhood ne
                            "base airbase farms towns cities districts area".split())
 _SETTLEMENT_KINDS = frozenset({"city", "town", "village", "district", "other"})
 _REF_NOUNS: dict[str, frozenset[str]] = {
-    "town": _SETTLEMENT_KINDS, "city": _SETTLEMENT_KINDS, "village": _SETTLEMENT_KINDS,
+    "town": frozenset({"city", "town", "village", "other"}), "city": frozenset({"city", "town"}),
+    "village": frozenset({"village", "town", "other"}),
     "district": frozenset({"district", "other", "village", "town"}),
     "neighbourhood": frozenset({"district", "other"}), "neighborhood": frozenset({"district", "other"}),
     "base": frozenset({"base"}), "airbase": frozenset({"base"}), "hilltop": frozenset({"other", "village"}),
@@ -505,7 +510,7 @@ class _ArticleContext:
                 return _KIND_OF_MARKER[toks[k].lower]
         # directly after a verb of taking / withdrawing: "captured Sarrin", "control of Markada"
         back = [t.lower for t in before[-3:]]
-        if back and (back[-1] in P.SEIZE or back[-1] in P.LEAVE
+        if back and (back[-1] in P.SEIZE
                      or (back[-1] in ("of", "over") and len(back) > 1 and back[-2] == "control")
                      or (back[-1] in ("from",) and any(w in P.WITHDRAW for w in back[:-1]))
                      or (back[-1] in ("from", "of") and any(w in P.EXPEL or w in P.PASSIVE_EXPEL
@@ -644,6 +649,10 @@ class _ArticleContext:
             return []
         k = idxs[0] if rule.place in ("first", "antecedent") else idxs[-1]
         if rule.place == "antecedent":
+            # "areas around Damascus that the government retook": the clause hangs on "areas"
+            if k >= 2 and (toks[k - 1].lower in P.LOCATIVE_WORDS or toks[k - 1].lower in P.DIRECTION_WORDS) and \
+                    any(t.lower in P.VAGUE_NOUNS for t in toks[max(0, k - 3):k - 1]):
+                return []
             # "Al Qaryatain in Homs province which ...": the relative clause hangs on the head.
             if k >= 2 and toks[k - 1].lower in P.LOCATIVE_WORDS:
                 for b in range(k - 2, max(-1, k - 5), -1):
@@ -678,6 +687,7 @@ class _ArticleContext:
     def _collect_list(self, toks: list[Tok], k: int, found: list[tuple[Place, int, float]], si: int) -> None:
         """Coordinated places after a place: "A and (subsequently) B", "A, including B", skipping "in X"."""
         n = len(toks)
+        conj = bool(found) is False  # a list that starts after "including" needs no conjunction
         while k < n:
             t = toks[k]
             if t.lower in P.LOCATIVE_WORDS and k + 1 < n and (
@@ -694,12 +704,16 @@ class _ArticleContext:
                 break
             if t.lower in (",", "and", "including", "as", "well", "&", "plus") or t.lower in (
                     "subsequently", "then", "later", "also", "finally", "eventually"):
+                conj = conj or t.lower in (",", "and", "including", "&", "plus")
                 k += 1
                 continue
-            if (t.lower in P.FILLER_WORDS or t.lower in ("villages", "towns")) and not t.label:
+            if conj and (t.lower in P.FILLER_WORDS or t.lower in ("villages", "towns")) and not t.label:
                 k += 1
                 continue
-            if t.label in ("PLACE", "NAME"):
+            adjacent = k > 0 and toks[k - 1].label in ("PLACE", "NAME") and not toks[k - 1].text.endswith(".")
+            if t.label in ("PLACE", "NAME") and (conj or adjacent):
+                # "A and B", "including A B and C" (FA-KES lists have no commas)
+                conj = False
                 place = self._place_of(toks, k, si)
                 if place is not None and all(place.id != f[0].id for f in found):
                     found.append((place, k, 0.95))
@@ -790,7 +804,7 @@ class _ArticleContext:
                 absolute = prev == "with" and j + 1 == trig
                 if prev in P.PREPOSITIONS and prev not in ("including",) and not absolute:
                     continue
-                if _oblique_conjunct(toks, j) or _demonym(t):
+                if _oblique_conjunct(toks, j) or _demonym(t) or _modifier(toks, j):
                     continue  # "backed by regime and Russian air strikes"; "Russian" alone is an adjective
                 if j > 0 and toks[j - 1].label in ("ACTOR", "STATE") and toks[j - 1].mention is not None \
                         and toks[j - 1].mention.actor is not None and not _demonym(toks[j - 1]):
@@ -914,6 +928,9 @@ class _ArticleContext:
         if _PHONE_RX.search(sentence):
             raise _Skip
         window = [t.lower for t in toks[max(0, trig - 6):trig]]
+        after = [t.lower for t in toks[trig + 1:trig + 6]]
+        if any(w in _BODIES for w in window[-3:]) and "with" not in after:
+            raise _Skip  # "the Security Council met": one body meeting is not a meeting of parties
         if any(w in ("not", "n't", "never", "refused", "failed", "cancelled", "canceled", "postponed", "denied",
                      "no") for w in window):
             raise _Skip
@@ -1090,13 +1107,27 @@ def _subjects_back(toks: list[Tok], k: int) -> list[int]:
 
 
 def _oblique_conjunct(toks: list[Tok], j: int) -> bool:
-    """True for the second conjunct of a prepositional object: "by the regime and Russia"."""
-    if j < 2 or toks[j - 1].lower not in ("and", "or", ","):
-        return False
-    first = j - 2
-    while first > 0 and toks[first].lower in ("the", "its", "their") :
-        first -= 1
-    return first > 0 and toks[first - 1].lower in P.PREPOSITIONS
+    """True for a later conjunct of a prepositional object: "backed by militiamen and (the movement) Hezbollah"."""
+    for b in range(j - 1, max(-1, j - 6), -1):
+        w = toks[b].lower
+        if toks[b].label in ("ACTOR", "STATE"):
+            return False
+        if w in ("and", "or"):
+            for c in range(b - 1, max(-1, b - 4), -1):
+                if toks[c].label in ("ACTOR", "STATE"):
+                    prev = toks[c - 1].lower if c > 0 else ""
+                    return prev in P.PREPOSITIONS or _oblique_conjunct(toks, c)
+            return False
+    return False
+
+
+_MODIFIER_PARTICIPLES = frozenset("backed led held allied supported based linked affiliated aligned run controlled "
+                                  "sponsored funded armed trained dominated".split())
+
+
+def _modifier(toks: list[Tok], j: int) -> bool:
+    """"U.S.-backed rebels", "Iran-backed militias": the first name modifies; it is not the agent."""
+    return j + 2 < len(toks) and toks[j + 1].text in ("-", "–") and toks[j + 2].lower in _MODIFIER_PARTICIPLES
 
 
 _DEMONYM_END = re.compile(r"(?:ian|ish|ese|i|an|ic|ch)$", re.IGNORECASE)
@@ -1129,6 +1160,9 @@ def _negated(toks: list[Tok], trig: int, rule: P.Rule | None = None) -> bool:
         before = {t.lower for t in toks[max(0, j - 2):j]}
         if not before & P.ASPECT_WORDS:
             return True
+    if toks[trig].lower.endswith("ing") and trig > 0 and toks[trig - 1].lower in (
+            "of", "for", "at", "towards", "toward", "about", "on", "into", "without"):
+        return True  # "the objective of capturing Raqqa", "aimed at retaking"
     window = [t.lower for t in toks[max(0, trig - 8):trig] if not t.label and t.text != "May"]
     return any(w in P.NEGATION_WORDS for w in window)
 
