@@ -173,3 +173,45 @@ def test_host_gate_caps_concurrent_requests_per_host() -> None:
     for t in threads:
         t.join()
     assert peak[0] == 2
+
+
+def test_the_poller_on_a_mock_transport_refuses_an_entry_linking_to_a_private_host(tmp_path: object) -> None:
+    """Poll logic without sockets: a public feed whose entry points at an intranet page."""
+    from pathlib import Path
+
+    from newswire.core.config import FeedConfig, load_settings
+    from newswire.core.log import SqliteLog
+    from newswire.core.models import Article
+    from newswire.core.topics import ARTICLES
+    from newswire.poller import make_poller
+
+    base = Path(str(tmp_path))
+    rss = ('<rss version="2.0"><channel><title>t</title><item><title>Inside job</title>'
+           '<link>http://intranet.example/admin/story</link>'
+           '<description>Forces withdrew from the town overnight, residents said.</description></item>'
+           '</channel></rss>')
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return httpx.Response(200, text=rss, headers={"Content-Type": "application/rss+xml"})
+
+    log = SqliteLog(base / "log.db")
+    settings = load_settings(db_url=f"sqlite:///{base / 'state.db'}", poller={"host_delay": 0.0})
+    poller = make_poller(settings, log=log, transport=httpx.MockTransport(handler), resolver=resolver,
+                         feeds=[FeedConfig(url="https://news.example/rss", outlet="news")])
+    try:
+        result = poller.poll_once()[0]
+        consumer = log.consumer(None, [ARTICLES.name])
+        (record,) = consumer.poll(timeout=0.5)
+        consumer.close()
+    finally:
+        poller.close()
+        log.close()
+
+    article = Article.model_validate_json(record.value)
+    assert article.body_source == "feed" and article.text == "Forces withdrew from the town overnight, residents said."
+    assert requested == ["https://news.example/rss"], "the intranet page (and its robots.txt) were never requested"
+    assert any("private address 10.0.0.5; refused" in w for w in result.warnings)

@@ -45,9 +45,24 @@ from newswire.core.models import Article
 from newswire.core.topics import ARTICLES
 from newswire.poller.clean import Cleaned, clean_html
 from newswire.poller.feeds import feeds_for, is_file_feed, local_page
-from newswire.poller.fetch import HTML_TYPES, FetchFailure, Fetcher, HostGate, Resolver, RobotsCache, system_resolver
-from newswire.poller.identity import StoryIndex, article_id_for, canonical_url, content_hash, signature
-from newswire.poller.identity import signature_bytes
+from newswire.poller.fetch import (
+    HTML_TYPES,
+    FetchFailure,
+    Fetcher,
+    HostGate,
+    Resolver,
+    RobotsCache,
+    check_address,
+    system_resolver,
+)
+from newswire.poller.identity import (
+    StoryIndex,
+    article_id_for,
+    canonical_url,
+    content_hash,
+    signature,
+    signature_bytes,
+)
 from newswire.poller.parse import FeedEntry, parse_feed
 from newswire.poller.state import PollerState
 
@@ -320,6 +335,8 @@ class Poller:
             if path is not None:
                 got = self.client.get(str(path), local=True)
             else:
+                # The address first: a refused host should be reported as such, not as "robots.txt unreachable".
+                check_address(link, self.client.resolver, local=local)
                 if self.settings.respect_robots and not self.robots.allowed(self.client, link, local=local):
                     return None, "robots.txt disallows the page"
                 got = self.client.get(link, local=local, accept=PAGE_ACCEPT, content_types=HTML_TYPES)
