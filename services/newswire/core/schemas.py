@@ -37,9 +37,13 @@ def render_schemas() -> dict[str, str]:
 
 
 def export_schemas(directory: Path) -> list[Path]:
+    """Write every rendered file and delete schema files no model renders any more."""
     directory.mkdir(parents=True, exist_ok=True)
+    files = render_schemas()
+    for stale in _stale(directory, files):
+        (directory / stale).unlink()
     written = []
-    for name, content in render_schemas().items():
+    for name, content in files.items():
         path = directory / name
         path.write_text(content, encoding="utf-8")
         written.append(path)
@@ -47,10 +51,18 @@ def export_schemas(directory: Path) -> list[Path]:
 
 
 def drifted_schemas(directory: Path) -> list[str]:
-    """Names of files in ``directory`` that are missing or differ from the models."""
+    """Names of files in ``directory`` that are missing, differ from the models, or are left over."""
+    files = render_schemas()
     drifted = []
-    for name, content in render_schemas().items():
+    for name, content in files.items():
         path = directory / name
         if not path.is_file() or path.read_text(encoding="utf-8") != content:
             drifted.append(name)
-    return drifted
+    return drifted + _stale(directory, files)
+
+
+def _stale(directory: Path, files: dict[str, str]) -> list[str]:
+    """Schema files in ``directory`` that no model renders (a removed or renamed record type)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.glob("*.schema.json") if p.name not in files)
