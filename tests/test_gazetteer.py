@@ -168,3 +168,40 @@ def test_focus_country_of_no_mentions_is_none(gaz: Gazetteer) -> None:
 def test_find_never_raises(gaz: Gazetteer, text: str) -> None:
     for m in gaz.find(text):
         assert text[m.start:m.end] == m.text
+
+
+def test_part_of_a_longer_unknown_name_is_not_a_small_place(gaz: Gazetteer) -> None:
+    found = gaz.find("Rebels took Khan al-Assal west of Aleppo, the Syrian army said.")
+    assert [m.text for m in found] == ["Aleppo", "Syrian"]
+
+
+def test_article_inside_a_name_may_be_al_or_el(gaz: Gazetteer) -> None:
+    found = gaz.find("Strikes hit Deir al-Balah and Deir el-Balah in the Gaza Strip.")
+    ids = {m.text: m.place.id for m in found}
+    assert ids["Deir al-Balah"] == ids["Deir el-Balah"] and ids["Deir al-Balah"].startswith("geonames:")
+    assert ids["Gaza Strip"] == "newswire:gaza-strip"
+
+
+def test_press_spellings_of_towns_in_conflict_countries(gaz: Gazetteer) -> None:
+    found = gaz.find("Israeli troops entered Khan Younis and Jabalia.")
+    assert [(m.text, m.place.country) for m in found][1:] == [("Khan Younis", "PS"), ("Jabalia", "PS")]
+
+
+def test_place_names_are_plain_ascii_where_geonames_uses_diacritics(gaz: Gazetteer) -> None:
+    hodeidah = next(m for m in gaz.find("Houthi fighters held Hodeidah in Yemen.") if m.text == "Hodeidah")
+    assert hodeidah.place.name == "Al Hudaydah" and "Al Ḩudaydah" in hodeidah.place.aliases
+
+
+def test_province_aliases_do_not_name_the_city(gaz: Gazetteer) -> None:
+    province = gaz.lookup("Daraa province")
+    assert province is not None and "Daraa" not in province.aliases and "Daraa governorate" in province.aliases
+
+
+def test_blockers_keep_organisation_names_from_being_places(gaz: Gazetteer) -> None:
+    found = gaz.find("The White House said Hayat Tahrir al-Sham fighters entered Hama.")
+    assert [m.text for m in found] == ["Hama"]
+
+
+def test_airport_codes_and_news_agencies_are_not_places(gaz: Gazetteer) -> None:
+    found = gaz.find("SANA said the SDF and the NGO left Aleppo, Syria.")
+    assert [m.text for m in found] == ["Aleppo", "Syria"]

@@ -30,7 +30,7 @@ import pycountry
 
 from newswire.extractor.gazetteer import DATA_DIR, fold_key
 
-__all__ = ["CONFLICT_COUNTRIES", "MIN_POPULATION", "MAX_ALIASES", "build", "main"]
+__all__ = ["CONFLICT_COUNTRIES", "MIN_POPULATION", "MAX_ALIASES", "MAX_ALIASES_ELSEWHERE", "build", "main"]
 
 # Countries whose every town (GeoNames cities500) we keep: where the articles we
 # extract from happen. Elsewhere only places with MIN_POPULATION people.
@@ -38,9 +38,11 @@ CONFLICT_COUNTRIES = frozenset(
     "SY IQ LB JO TR IL PS YE UA RU SD SS LY EG IR AF SO ML BF NE TD ET ER CD CF MM AM AZ GE MD"
     .split())
 MIN_POPULATION = 15000
-# GeoNames lists up to hundreds of alternate names per city; the Latin-script ones
-# that fold to distinct keys are the spellings the press uses. Cap to stay small.
-MAX_ALIASES = 40
+# GeoNames lists up to hundreds of alternate names per city (alphabetically); the
+# Latin-script ones that fold to distinct keys are the spellings the press uses.
+# Every one for the conflict countries; elsewhere a few ASCII ones, to stay small.
+MAX_ALIASES = 200
+MAX_ALIASES_ELSEWHERE = 8
 
 _LATIN = re.compile(r"^[A-Za-z0-9 '\-.()]+$")
 
@@ -50,7 +52,7 @@ def _latin(name: str) -> bool:
     return bool(_LATIN.match(fold_key(name, keep_case=True))) and any(c.isalpha() for c in name)
 
 
-def _aliases(name: str, alternates: list[str]) -> list[str]:
+def _aliases(name: str, alternates: list[str], limit: int = MAX_ALIASES, ascii_only: bool = False) -> list[str]:
     seen = {fold_key(name)}
     out: list[str] = []
     for alt in alternates:
@@ -58,11 +60,11 @@ def _aliases(name: str, alternates: list[str]) -> list[str]:
         if key in seen or not _latin(alt) or len(key) < 3 or alt.islower() or alt.isupper():
             # lower case: romanisation debris ('trabls'); upper case: airport codes ('SDF', 'NGO')
             continue
-        if any(c.isdigit() for c in alt):
+        if any(c.isdigit() for c in alt) or (ascii_only and not alt.isascii()):
             continue
         seen.add(key)
         out.append(alt)
-        if len(out) >= MAX_ALIASES:
+        if len(out) >= limit:
             break
     return out
 
@@ -92,7 +94,9 @@ def build() -> dict[str, object]:
         if not _latin(c["name"]):
             continue
         cities.append([int(c["geonameid"]), c["name"], cc, round(c["latitude"], 5), round(c["longitude"], 5),
-                       pop, _aliases(c["name"], c.get("alternatenames") or [])])
+                       pop, _aliases(c["name"], c.get("alternatenames") or [])
+                       if cc in CONFLICT_COUNTRIES else
+                       _aliases(c["name"], c.get("alternatenames") or [], MAX_ALIASES_ELSEWHERE, ascii_only=True)])
     del raw
     cities.sort(key=lambda r: r[0])
 
