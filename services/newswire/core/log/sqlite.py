@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS topics (
     name TEXT PRIMARY KEY,
     partitions INTEGER NOT NULL
 );
+-- A rowid table, not WITHOUT ROWID: values are ~1 KiB and more, and SQLite
+-- stores large rows poorly in a clustered index (its docs advise WITHOUT ROWID
+-- only for rows under ~1/20 of a page): measured 2x faster batched produce
+-- with 1 KiB values (benchmarks/log.py). The unique index keeps offsets unique.
 CREATE TABLE IF NOT EXISTS records (
     topic TEXT NOT NULL,
     partition INTEGER NOT NULL,
@@ -48,8 +52,8 @@ CREATE TABLE IF NOT EXISTS records (
     value BLOB NOT NULL,
     headers TEXT,
     ts REAL NOT NULL,
-    PRIMARY KEY (topic, partition, offset)
-) WITHOUT ROWID;
+    UNIQUE (topic, partition, offset)
+);
 CREATE TABLE IF NOT EXISTS group_offsets (
     group_id TEXT NOT NULL,
     topic TEXT NOT NULL,

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables, not tests. ``python -m benchmarks`` runs them all."""
