@@ -426,3 +426,27 @@ def test_run_polls_each_feed_on_its_own_interval(http_server: LocalHttpServer, t
     assert len(http_server.hits("/fast.xml")) == 4  # t = 0, 10, 20, 30
     assert len(http_server.hits("/slow.xml")) == 2  # t = 0, 30
     assert stats.not_modified == 4 and stats.published == 4
+
+
+def test_state_on_each_database_backend(db_url: str, http_server: LocalHttpServer, sqlite_log: SqliteLog) -> None:
+    """SQLite by default, PostgreSQL in production: the same poll, restart and health on both."""
+    http_server.route("/gone.xml", status=404)
+    feeds = [feed(http_server, "/world.xml"), feed(http_server, "/gone.xml")]
+    settings = load_settings(db_url=db_url, poller={"host_delay": 0.0, "include_sample_feed": False})
+
+    first = make_poller(settings, log=sqlite_log, feeds=feeds)
+    try:
+        assert [len(r.published) for r in first.poll_once()] == [3, 0]
+    finally:
+        first.close()
+    restarted = make_poller(settings, log=sqlite_log, feeds=feeds)
+    try:
+        results = restarted.poll_once()
+        health = {h.url: h for h in restarted.state.feeds()}
+    finally:
+        restarted.close()
+
+    assert [len(r.published) for r in results] == [0, 0]
+    assert len(articles(sqlite_log)) == 3
+    assert health[feeds[0].url].published == 3 and health[feeds[0].url].failures == 0
+    assert health[feeds[1].url].failures == 2
