@@ -205,3 +205,8 @@ def test_blockers_keep_organisation_names_from_being_places(gaz: Gazetteer) -> N
 def test_airport_codes_and_news_agencies_are_not_places(gaz: Gazetteer) -> None:
     found = gaz.find("SANA said the SDF and the NGO left Aleppo, Syria.")
     assert [m.text for m in found] == ["Aleppo", "Syria"]
+
+
+def test_quoted_names_and_punctuation_around_them(gaz: Gazetteer) -> None:
+    found = gaz.find("Rebels 'took Aleppo' and \"Hama\" (Syria); ʿAfrin/Idlib.")
+    assert [m.text for m in found] == ["Aleppo", "Hama", "Syria", "Afrin", "Idlib"]

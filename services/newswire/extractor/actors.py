@@ -139,7 +139,7 @@ class ActorLexicon:
 
         auto = ahocorasick.Automaton()
         for key, entry in keys.items():
-            auto.add_word(key, (len(key), entry))
+            auto.add_word(" " + key, (len(key), entry))  # a key starts a word (see gazetteer._raw)
         auto.make_automaton()
         self._automaton = auto
 
@@ -193,10 +193,9 @@ class ActorLexicon:
         n = len(folded)
         cc = country.upper() if country else None
         hits: list[tuple[int, int, int]] = []
-        for end_idx, (length, entry) in self._automaton.iter(folded):
-            end = end_idx + 1
+        for end, (length, entry) in self._automaton.iter(" " + folded):
             start = end - length
-            if (start > 0 and folded[start - 1].isalnum()) or (end < n and folded[end].isalnum()):
+            if end < n and folded[end].isalnum():
                 continue
             span = text[start:end]
             if entry.case == _UPPER:

@@ -64,10 +64,16 @@ _SPECIAL = {"ı": "i", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "�
 
 
 def _fold_char(ch: str) -> str:
-    """One character in, one character out: lower case, no diacritics, one apostrophe, dashes as spaces."""
+    """One character in, one character out: lower case, no diacritics, one apostrophe, other marks as spaces.
+
+    Punctuation becomes a space (only ``'`` and ``.`` stay, for "Dar'a" and "U.S."), so a
+    word always starts after a space and the automaton's keys can start with one.
+    """
     if ch in _APOSTROPHES:
         return "'"
-    if ch in _DASHES or ch.isspace():
+    if ch == ".":
+        return "."
+    if ch in _DASHES or ch.isspace() or not ch.isalnum():
         return " "
     if ch in _SPECIAL:
         return _SPECIAL[ch]
@@ -90,15 +96,19 @@ class _FoldTable(dict[int, str]):
 _TABLE = _FoldTable()
 _TABLE_LOCK = threading.Lock()
 _SPACES = re.compile(r" {2,}")
+_LEADING_APOSTROPHE = re.compile(r"(?<![a-z0-9.])'")
 
 
 def fold_text(text: str) -> str:
     """The folded copy of ``text``, of the same length (offsets carry over)."""
     try:
-        return text.translate(_TABLE)
+        folded = text.translate(_TABLE)
     except RuntimeError:  # dict resized by another thread mid-translate: retry under the lock
         with _TABLE_LOCK:
-            return text.translate(_TABLE)
+            folded = text.translate(_TABLE)
+    # An apostrophe that starts a word is a quote mark or an ʿayn ("'Aleppo'", "ʿAfrin"):
+    # a space, so the word after it still starts a word.
+    return _LEADING_APOSTROPHE.sub(" ", folded) if "'" in folded else folded
 
 
 def fold_key(name: str, keep_case: bool = False) -> str:
@@ -300,11 +310,11 @@ class Gazetteer:
             group = (ordered, tuple(best[r] for r in ordered), key not in not_acronym)
             gid = groups.setdefault(group, len(groups))
             if len(key) <= _MAX_KEY:
-                auto.add_word(key, gid << 8 | len(key))
+                auto.add_word(" " + key, gid << 8 | len(key))
         for phrase in blockers:
             for key in _key_variants(phrase):
-                if not auto.exists(key) and len(key) <= _MAX_KEY:
-                    auto.add_word(key, len(key))  # group 0: no candidates
+                if not auto.exists(" " + key) and len(key) <= _MAX_KEY:
+                    auto.add_word(" " + key, len(key))  # group 0: no candidates
         auto.make_automaton()
         self._automaton = auto
         self._groups: list[_Group] = list(groups)
@@ -314,7 +324,7 @@ class Gazetteer:
 
     def _group(self, key: str) -> _Group:
         """The candidates of one exact key (no candidates if it is unknown)."""
-        value = self._automaton.get(key, 0)
+        value = self._automaton.get(" " + key, 0)
         return self._groups[value >> 8]
 
     # --- construction ---------------------------------------------------------
@@ -506,13 +516,13 @@ class Gazetteer:
         hits: list[tuple[int, int, tuple[int, ...], tuple[bool, ...]]] = []
         rows = self._rows
         groups = self._groups
-        for end_idx, value in self._automaton.iter(folded):
+        # Keys start with a space and so does the searched text: every hit starts a word.
+        # Offsets: index e of " " + folded is index e - 1 of the text, so a hit ending at
+        # e ends (exclusive) at e in the text.
+        for end, value in self._automaton.iter(" " + folded):
             length = value & 0xFF
             cands, primary, acronym = groups[value >> 8]
-            end = end_idx + 1
             start = end - length
-            if start > 0 and folded[start - 1].isalnum():
-                continue
             if end < n and folded[end].isalnum():
                 # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
                 if not (cands and folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
