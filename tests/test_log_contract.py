@@ -223,6 +223,7 @@ class LogContract(abc.ABC):
         log.flush()
         group = f"g-{uuid.uuid4().hex[:8]}"
         first = log.consumer(group, [topic])
+        assert first.assignment() == {tp}  # a lone member owns the partition as soon as it has joined
         assert [r.offset for r in poll_until(first, 10)] == list(range(10))
         first.commit({tp: 6})  # records 6..9 polled but not committed
         assert first.committed(tp) == 6
