@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newswire.extractor import actors as actors_module
 from newswire.extractor.actors import ActorLexicon, ActorMention
@@ -95,3 +97,13 @@ def test_get_unknown_actor_names_it(lex: ActorLexicon) -> None:
 def test_find_never_raises(lex: ActorLexicon, text: str) -> None:
     for m in lex.find(text, country="SY"):
         assert text[m.start:m.end] == m.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.sampled_from([None, "SY", "SD", "UA", "XX"]))
+def test_find_never_raises_property(text: str, country: str | None) -> None:
+    found = ActorLexicon.default().find(text, country)
+    for a, b in zip(found, found[1:]):
+        assert a.end <= b.start
+    for m in found:
+        assert text[m.start:m.end] == m.text == m.actor.mention

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newswire.extractor import gazetteer as gazetteer_module
 from newswire.extractor.gazetteer import Gazetteer, PlaceMention, fold_text
@@ -210,3 +212,15 @@ def test_airport_codes_and_news_agencies_are_not_places(gaz: Gazetteer) -> None:
 def test_quoted_names_and_punctuation_around_them(gaz: Gazetteer) -> None:
     found = gaz.find("Rebels 'took Aleppo' and \"Hama\" (Syria); ʿAfrin/Idlib.")
     assert [m.text for m in found] == ["Aleppo", "Hama", "Syria", "Afrin", "Idlib"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=400) | st.from_regex(r"(the |al-|[A-Z][a-z]+[ .,'-]){0,12}",
+                                                                       fullmatch=True))
+def test_find_never_raises_property(text: str) -> None:
+    gaz = Gazetteer.default()
+    found = gaz.find(text)
+    for a, b in zip(found, found[1:]):
+        assert a.end <= b.start
+    for m in found:
+        assert text[m.start:m.end] == m.text
