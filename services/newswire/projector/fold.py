@@ -29,8 +29,9 @@ from __future__ import annotations
 import calendar
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date, timedelta
 from typing import Any
 
@@ -213,22 +214,44 @@ class Fact:
     last_reported_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The event ids of its reports, sorted: the fact's identity for reuse across folds."""
+        return tuple(r.event_id for r in self.reports)
+
     def finish(self) -> Fact:
-        self.reports.sort(key=lambda r: r.event_id)
-        self.fact_id = stable_id(self.type, self.subject, self.key, self.reports[0].event_id)
-        explicit_days = [r for r in self.reports if r.day_precise and not r.inferred]
-        inferred_days = [r for r in self.reports if r.day_precise and r.inferred]
-        if explicit_days or inferred_days:
-            first = min(explicit_days or inferred_days, key=lambda r: r.day_start)
-        else:  # only month/year precision: the most precise, then the earliest
-            first = min(self.reports, key=lambda r: (r.day_end - r.day_start, r.day_start))
+        """Compute the fact's date, counts and confidence from its reports (one pass)."""
+        reports = self.reports
+        reports.sort(key=_EVENT_ID)
+        self.fact_id = stable_id(self.type, self.subject, self.key, reports[0].event_id)
+        explicit = inferred = coarse = None
+        articles: set[str] = set()
+        historical = True
+        last = ""
+        for r in reports:
+            articles.add(r.article_id)
+            historical = historical and r.historical
+            if r.reported_at and r.reported_at > last:
+                last = r.reported_at
+            if r.precision == "day":
+                if r.inferred:
+                    if inferred is None or r.day_start < inferred.day_start:
+                        inferred = r
+                elif explicit is None or r.day_start < explicit.day_start:
+                    explicit = r
+            # only month/year precision: the most precise, then the earliest
+            elif coarse is None or (r.day_end - r.day_start, r.day_start) < (
+                    coarse.day_end - coarse.day_start, coarse.day_start):
+                coarse = r
+        first = explicit or inferred or coarse
+        assert first is not None
         self.day, self.day_end, self.date_text, self.precision = (
             first.day_start, first.day_end, first.date_text, first.precision)
-        self.historical = all(r.historical for r in self.reports)
-        self.n_reports = len({r.article_id for r in self.reports})
-        self.n_sources = count_sources(self.reports)
-        self.confidence = _combined_confidence(self.reports)
-        self.last_reported_at = max((r.reported_at or "" for r in self.reports), default="")
+        self.historical = historical
+        self.n_reports = len(articles)
+        self.n_sources = count_sources(reports)
+        self.confidence = _combined_confidence(reports)
+        self.last_reported_at = last
         return self
 
     @property
@@ -239,6 +262,9 @@ class Fact:
 
 def count_sources(reports: Iterable[Report]) -> int:
     """Independent sources: articles linked by a shared outlet or ``story_id`` count once."""
+    reports = list(reports)
+    if not any(r.story_id for r in reports):  # the common case: one source per outlet
+        return len({r.outlet for r in reports})
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -266,19 +292,29 @@ def _combined_confidence(reports: Sequence[Report]) -> float:
     return round(1.0 - miss, 6)
 
 
-def cluster(reports: Iterable[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS) -> list[Fact]:
-    """Group reports into facts: same ``key``, day dates chained within ``window`` days."""
+_BY_DATE = attrgetter("day_start", "event_id")
+_EVENT_ID = attrgetter("event_id")
+
+
+def cluster(reports: Iterable[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS,
+            reuse: Mapping[tuple[str, ...], Fact] | None = None) -> list[Fact]:
+    """Group reports into facts: same ``key``, day dates chained within ``window`` days.
+
+    ``reuse`` maps the member event ids of facts from an earlier fold to those
+    facts: a fact whose members did not change is taken as it was, not recomputed.
+    """
     groups: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         groups[key(r)].append(r)
     facts: list[Fact] = []
     for k in sorted(groups):
-        members = sorted(groups[k], key=lambda r: r.sort_key)
-        precise = [r for r in members if r.day_precise]
-        coarse = [r for r in members if not r.day_precise]
+        members = sorted(groups[k], key=_BY_DATE)
         chains: list[list[Report]] = []
-        for r in precise:
-            if chains and (r.day_start - chains[-1][-1].day_start).days <= window:
+        coarse: list[Report] = []
+        for r in members:
+            if r.precision != "day":
+                coarse.append(r)
+            elif chains and (r.day_start - chains[-1][-1].day_start).days <= window:
                 chains[-1].append(r)
             else:
                 chains.append([r])
@@ -291,14 +327,20 @@ def cluster(reports: Iterable[Report], key: Callable[[Report], str], *, window: 
                 loose[r.date_text].append(r)
         first = members[0]
         for group in chains + [loose[t] for t in sorted(loose)]:
-            facts.append(Fact(first.type, first.subject, k, group).finish())
+            ids = tuple(sorted(map(_EVENT_ID, group)))
+            known = reuse.get(ids) if reuse is not None else None
+            facts.append(known if known is not None else Fact(first.type, first.subject, k, group).finish())
     return facts
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
-    counts = Counter(v for v in values if v)
-    if not counts:
-        return None
+    """The most frequent value, ties to the smallest; ``None`` when there is none."""
+    counts: dict[str, int] = {}
+    for v in values:
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    if len(counts) <= 1:
+        return next(iter(counts), None)
     return min(counts, key=lambda v: (-counts[v], v))
 
 
@@ -310,20 +352,28 @@ class PlaceFold:
     control: dict[str, Any] | None
     history: list[dict[str, Any]]
     facts: dict[str, str]  # event_id -> fact_id
+    memo: dict[tuple[str, ...], Fact] = field(default_factory=dict)  # for the next fold's ``reuse``
 
 
-def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> PlaceFold:
-    """The ``control`` row (or none) and ``control_history`` rows of one place."""
+def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
+               reuse: Mapping[tuple[str, ...], Fact] | None = None) -> PlaceFold:
+    """The ``control`` row (or none) and ``control_history`` rows of one place.
+
+    ``reuse`` is the previous fold's ``memo``: unchanged facts are not recomputed.
+    """
     place_id = reports[0].subject
     place_name = _most_common(r.subject_name for r in reports) or place_id
-    facts = cluster(reports, key=lambda r: f"{r.type}|{r.side}", window=window)
+    facts = cluster(reports, key=lambda r: f"{r.type}|{r.side}", window=window, reuse=reuse)
     changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=lambda f: f.rank)
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=lambda f: f.rank)
 
     def who(f: Fact) -> tuple[str, str, str]:
-        actor_id = _most_common(r.actor_id for r in f.reports) or ""
-        name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
-        return actor_id, name, f.reports[0].side or actor_id
+        named = f.extra.get("who")
+        if named is None:
+            actor_id = _most_common(r.actor_id for r in f.reports) or ""
+            name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
+            named = f.extra["who"] = (actor_id, name, f.reports[0].side or actor_id)
+        return named  # type: ignore[no-any-return]
 
     current = [f for f in changes if not f.historical]
     winner = current[-1] if current else None
@@ -364,7 +414,8 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Place
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
             last_reported_at=winner.last_reported_at or None)
-    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports})
+    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports},
+                     {f.members: f for f in facts})
 
 
 # --- crossings ----------------------------------------------------------------
@@ -439,7 +490,7 @@ def meetings_match(a: Report, b: Report, *, window: int = WINDOW_DAYS) -> bool:
 
 def meeting_components(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> list[list[Report]]:
     """Connected components of :func:`meetings_match`, each sorted by event id."""
-    ordered = sorted(reports, key=lambda r: r.event_id)
+    ordered = sorted(reports, key=lambda r: (r.day_start, r.event_id))
     parent = list(range(len(ordered)))
 
     def find(i: int) -> int:
@@ -448,14 +499,18 @@ def meeting_components(reports: Sequence[Report], *, window: int = WINDOW_DAYS) 
             i = parent[i]
         return i
 
+    # Sweep in date order: a report can only match those starting within the window after its end.
     for i, a in enumerate(ordered):
         for j in range(i + 1, len(ordered)):
-            if find(i) != find(j) and meetings_match(a, ordered[j], window=window):
+            b = ordered[j]
+            if (b.day_start - a.day_end).days > window:
+                break
+            if find(i) != find(j) and meetings_match(a, b, window=window):
                 parent[find(j)] = find(i)
     comps: dict[int, list[Report]] = defaultdict(list)
     for i, r in enumerate(ordered):
         comps[find(i)].append(r)
-    return sorted(comps.values(), key=lambda c: c[0].event_id)
+    return sorted((sorted(c, key=lambda r: r.event_id) for c in comps.values()), key=lambda c: c[0].event_id)
 
 
 def fold_meetings(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> MeetingFold:

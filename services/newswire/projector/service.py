@@ -31,6 +31,7 @@ from newswire.core.topics import EVENT_TOPICS
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
     Applied,
+    SubjectCache,
     apply_batch,
     create_engine,
     ensure_schema,
@@ -90,6 +91,7 @@ class Projector:
         self._accepted: dict[TopicPartition, int] = {}
         # Set during a replay's final catch-up: batches join the swap transaction.
         self.conn: Connection | None = None
+        self.cache = SubjectCache()
         self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout)
         self.seek_to_stored()
 
@@ -149,7 +151,8 @@ class Projector:
         if self.dead_letters and self.stats.dead_letters > rejected:
             # Dead letters are durable before the offsets that skip their records commit.
             self.log.flush()
-        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound, conn=self.conn)
+        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound, conn=self.conn,
+                              cache=self.cache)
         self.stats.events_applied += outcome.applied
         self.stats.duplicates += outcome.duplicates
         self.stats.skipped += outcome.skipped

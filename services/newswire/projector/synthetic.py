@@ -136,10 +136,11 @@ def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
     """
     rng = random.Random(seed)
     sides = [ACTORS["opposition"], ACTORS["government"], ACTORS["sdf"], ACTORS["factions"]]
-    states = [ACTORS["turkey"], ACTORS["russia"], ACTORS["iran"], ACTORS["syria"], ACTORS["iraq"]]
+    states = [ACTORS[k] for k in ("turkey", "russia", "iran", "syria", "iraq", "jordan")] + [
+        Actor(id=f"iso:X{i}", name=f"State {i}", country=f"X{i}") for i in range(6)]
     towns = [place(f"Town {i}") for i in range(places)]
     crossings_ = [place(f"Crossing {i}", "crossing") for i in range(max(1, places // 50))]
-    cities = [place(f"Capital {i}", "city", "QA") for i in range(5)]
+    cities = [place(f"Capital {i}", "city", f"X{i % 6}") for i in range(20)]
     for i in range(n):
         day = start + timedelta(days=rng.randrange(60))
         published = (day + timedelta(days=rng.randrange(3))).isoformat()
