@@ -140,3 +140,15 @@ def test_poll_runs_until_sigterm_and_exits_0(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert len(published(tmp_path / "log.db")) == 5
+
+
+def test_the_docs_cover_every_poller_setting_and_command() -> None:
+    from newswire.core.config import PollerSettings
+
+    docs = (ROOT / "docs" / "poller.md").read_text()
+    for name in PollerSettings.model_fields:
+        if name not in ("batch_size", "poll_timeout"):  # ServiceSettings keys the poller does not use
+            assert f"`{name}`" in docs, name
+    for command in ("newswire poll --once", "newswire poll ", "newswire status", "newswire status --json",
+                    "newswire ingest FILE"):
+        assert command in docs, command
