@@ -29,7 +29,7 @@ def poller_factory(tmp_path: Path, sqlite_log: SqliteLog) -> Iterator[MakePoller
 
     def make(feeds: Sequence[FeedConfig], **poller_settings: Any) -> Poller:
         settings = load_settings(db_url=f"sqlite:///{tmp_path / 'state.db'}", log_url=f"sqlite:///{tmp_path}/x.db",
-                                 poller={"host_delay": 0.0, "timeout": 2.0, "include_sample_feed": False,
+                                 poller={"host_delay": 0.0, "timeout": 10.0, "include_sample_feed": False,
                                          **poller_settings})
         poller = make_poller(settings, log=sqlite_log, feeds=feeds)
         made.append(poller)
