@@ -94,6 +94,8 @@ spokesperson commander commanders minister ministry television tv rights human f
 british-based london-based based security medical diplomatic opposition rebel government army statement
 correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
 newspaper daily channel outlet field""".split())
+_TIME_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
+                        "june july august september october november december yesterday today".split())
 _BODIES = frozenset("council parliament cabinet committee assembly board body members commission senate congress "
                     "delegates delegation leadership".split())
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you"})
@@ -510,7 +512,8 @@ class _ArticleContext:
                 return _KIND_OF_MARKER[toks[k].lower]
         # directly after a verb of taking / withdrawing: "captured Sarrin", "control of Markada"
         back = [t.lower for t in before[-3:]]
-        if back and (back[-1] in P.SEIZE
+        verb_case = [t.text for t in before[-3:]]
+        if back and verb_case[-1].islower() and (back[-1] in P.SEIZE
                      or (back[-1] in ("of", "over") and len(back) > 1 and back[-2] == "control")
                      or (back[-1] in ("from",) and any(w in P.WITHDRAW for w in back[:-1]))
                      or (back[-1] in ("from", "of") and any(w in P.EXPEL or w in P.PASSIVE_EXPEL
@@ -796,6 +799,17 @@ class _ArticleContext:
 
     def _subject(self, toks: list[Tok], trig: int, si: int) -> tuple[Actor, float] | None:
         """The agent of the verb at ``trig``: the nearest actor before it that is not governed by a preposition."""
+        r = trig - 1
+        while r >= 0 and toks[r].lower in ("had", "has", "have", "also", "then", "later", "reportedly", "now"):
+            r -= 1
+        if r > 0 and toks[r].lower in ("which", "who", "that"):
+            # "held by Ahrar al-Sham, which seized it": the relative pronoun is the actor before it
+            for j in range(r - 1, max(-1, r - 4), -1):
+                t = toks[j]
+                if t.label in ("ACTOR", "STATE") and t.mention is not None and t.mention.actor is not None:
+                    return t.mention.actor, 1.0
+                if t.label:
+                    break
         for j in range(trig - 1, max(-1, trig - 30), -1):
             t = toks[j]
             prev = toks[j - 1].lower if j > 0 else ""
@@ -893,6 +907,9 @@ class _ArticleContext:
         s_start, s_end = self.sents[si]
         sentence = self.text[s_start:s_end]
         found = find_dates(sentence, self.published, future=future)
+        if s_start == 0 or not self.text[:s_start].strip():
+            # FA-KES bodies open with a dateline ("10 June 2015 Kurdish fighters ..."): not the event's date
+            found = [d for d in found if sentence[:d.start].strip()]
         pos = toks[trig].start - s_start
         offsets = [o for o in find_offsets(sentence) if o.end <= pos and pos - o.end < 80]
         if offsets:
@@ -1143,12 +1160,14 @@ def _demonym(t: Tok) -> bool:
     return word != name and " " not in word and bool(_DEMONYM_END.search(word)) and not word.startswith(name)
 
 
+_COMMON = P.TRIGGER_WORDS | P.FILLER_WORDS | P.VAGUE_NOUNS | frozenset(
+    "several new more kill kills killed says said free frees gains gain advances advance".split())
+
+
 def _is_title_case(toks: list[Tok]) -> bool:
-    words = [t.text for t in toks if t.text.isalpha() and len(t.text) > 3]
-    if len(words) < 4:
-        return False
-    caps = sum(1 for w in words if w[0].isupper())
-    return caps / len(words) > 0.6
+    """A headline in Title Case ("Army Captures Several Regions in Hama"): capitals say nothing there."""
+    caps = sum(1 for t in toks[1:] if not t.label and t.text[:1].isupper() and t.lower in _COMMON)
+    return caps >= 2
 
 
 def _negated(toks: list[Tok], trig: int, rule: P.Rule | None = None) -> bool:
@@ -1179,7 +1198,7 @@ def _path_ok(toks: list[Tok], trig: int, k: int) -> bool:
 
 def _find_attribution(sentence: str) -> str | None:
     """Who makes the claim: "the Observatory said", "according to X", "state media reported"."""
-    words = re.findall(r"[\w'’\-]+|[\"“”]", sentence)
+    words = re.findall(r"[\w'’\-]+|[\"“”,;:()]", sentence)
     lower = [w.lower() for w in words]
     for i, w in enumerate(lower):
         if w == "according" and i + 1 < len(lower) and lower[i + 1] == "to":
@@ -1204,7 +1223,9 @@ def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
     while 0 <= i < len(words) and len(picked) < 9:
         w = words[i]
         lw = w.lower()
-        if w in ('"', "“", "”"):
+        if w in ('"', "“", "”", ",", ";", ":", "(", ")") or w.isdigit() or lw in _TIME_WORDS:
+            break
+        if forward and picked and lw in ("the", "a", "an"):
             break
         if lw in ("on", "in", "at", "that", "who", "which", "when", "and", "late", "early", "earlier", "later",
                   "also", "had", "has", "have", "was", "were", "is", "told", "added", "it") and picked:
