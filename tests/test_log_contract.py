@@ -240,6 +240,25 @@ class LogContract(abc.ABC):
         finally:
             second.close()
 
+    def test_close_leaves_without_committing_and_twice_is_harmless(self) -> None:
+        log = self.make_log()
+        topic = self.new_topic(log, partitions=1)
+        for i in range(3):
+            log.produce(topic, "k", str(i).encode())
+        log.flush()
+        group = f"g-{uuid.uuid4().hex[:8]}"
+        first = log.consumer(group, [topic])
+        assert len(poll_until(first, 3)) == 3
+        first.close()
+        first.close()
+        second = log.consumer(group, [topic])
+        try:
+            assert [r.offset for r in poll_until(second, 3)] == [0, 1, 2]
+        finally:
+            second.close()
+        log.close()
+        log.close()
+
     def test_polled_but_uncommitted_records_are_redelivered_after_a_kill(self) -> None:
         log = self.make_log()
         topic = self.new_topic(log, partitions=1)

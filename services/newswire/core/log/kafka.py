@@ -153,6 +153,7 @@ class KafkaLog:
         self._lock = threading.RLock()  # admin and metadata clients are not thread-safe
         self._partitions: dict[str, int] = {}
         self._errors: list[BaseException] = []
+        self._closed = False
         with self._wrap("cannot connect"):
             self._producer = KafkaProducer(
                 **self._config, acks="all", enable_idempotence=True, linger_ms=linger_ms,
@@ -268,6 +269,11 @@ class KafkaLog:
             self._admin.describe_cluster()
 
     def close(self) -> None:
+        """Flush, then close the clients; a second call does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         try:
             self.flush()
         finally:
@@ -306,6 +312,7 @@ class KafkaLogConsumer:
         self.log = log
         self.group_id = group_id
         self.topics = list(topics)
+        self._closed = False
         settings = log.settings
         with log._wrap(f"cannot start consumer of {', '.join(self.topics)}"):
             self._consumer = KafkaConsumer(
@@ -400,6 +407,10 @@ class KafkaLogConsumer:
         return {tp: max(0, end - (self.committed(tp) or 0)) for tp, end in ends.items()}
 
     def close(self) -> None:
+        """Leave the group without committing; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         # autocommit=False: leaving must not commit what was polled but not processed.
         self._consumer.close(autocommit=False)
 
