@@ -214,15 +214,13 @@ class Fact:
     last_reported_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def members(self) -> tuple[str, ...]:
-        """The event ids of its reports, sorted: the fact's identity for reuse across folds."""
-        return tuple(r.event_id for r in self.reports)
+    members: tuple[str, ...] = ()  # the sorted event ids of its reports: its identity for reuse across folds
 
     def finish(self) -> Fact:
         """Compute the fact's date, counts and confidence from its reports (one pass)."""
         reports = self.reports
         reports.sort(key=_EVENT_ID)
+        self.members = tuple(map(_EVENT_ID, reports))
         self.fact_id = stable_id(self.type, self.subject, self.key, reports[0].event_id)
         explicit = inferred = coarse = None
         articles: set[str] = set()
