@@ -224,3 +224,19 @@ def test_find_never_raises_property(text: str) -> None:
         assert a.end <= b.start
     for m in found:
         assert text[m.start:m.end] == m.text
+
+
+def test_a_surname_after_a_given_name_or_title_is_not_a_place(gaz: Gazetteer) -> None:
+    text = "Mohammad Sibai and Queen Rania met Dr. Kassab in Aleppo, Syria, while Kassab held out."
+    found = [(m.text, m.place.kind) for m in gaz.find(text)]
+    assert found == [("Aleppo", "city"), ("Syria", "country"), ("Kassab", "village")]
+
+
+def test_a_country_beats_its_namesake_capital_and_a_big_city_beats_a_namesake_town(gaz: Gazetteer) -> None:
+    found = {m.text: m.place for m in gaz.find("Ministers from Kuwait and the US met in Geneva.")}
+    assert found["Kuwait"].kind == "country"
+    assert found["Geneva"].country == "CH"
+
+
+def test_nerve_agent_is_not_a_village(gaz: Gazetteer) -> None:
+    assert [m.text for m in gaz.find("Sarin was used in Syria, inspectors said.")] == ["Syria"]

@@ -185,7 +185,7 @@ _PROVINCES = frozenset({"province", "region"})
 # Prior weight of each kind when a name has several candidates and context is
 # silent. A bare name prefers the city over its province (GOLD.md: "Daraa" is the
 # city); a populated place adds 3 per order of magnitude of its population.
-_KIND_PRIOR = {"country": 40.0, "region": 24.0, "crossing": 24.0, "base": 24.0, "checkpoint": 20.0,
+_KIND_PRIOR = {"country": 90.0, "region": 24.0, "crossing": 24.0, "base": 24.0, "checkpoint": 20.0,
                "province": 8.0, "district": 6.0, "other": 4.0}
 # Which GeoNames towns count without their country in the text's context. A town
 # anywhere has an alternate name that is an English word ("Human" is Uman, UA;
@@ -275,6 +275,7 @@ class Gazetteer:
                  country_keys: dict[str, int], dedouble: Iterable[str] = ()) -> None:
         self._rows = rows
         self._places: dict[int, Place] = {}
+        self._name_words: frozenset[str] = frozenset()
         self._country_keys = country_keys
         self._country_rows = {rows[i].country: i for i in set(country_keys.values())}
         stop = frozenset(fold_key(w) for w in stopwords)
@@ -347,6 +348,7 @@ class Gazetteer:
         countries_extra = _load_yaml(data_dir / "countries.yaml").get("countries", {})
         sub_names = _load_yaml(data_dir / "subdivisions.yaml").get("subdivisions", {})
         not_places = _load_words(data_dir / "not_places.txt")
+        name_words = _load_words(data_dir / "name_words.txt")
 
         rows: list[_Row] = []
         country_keys: dict[str, int] = {}
@@ -411,7 +413,9 @@ class Gazetteer:
         blockers = [w for w in not_places if " " in w.strip()]
         # Spellings with single letters for the Arabic-speaking countries we cover in depth.
         dedouble = [c for c in geo["sources"]["conflict_countries"] if c in _ARABIC_COUNTRIES]
-        return cls(rows, stopwords, blockers, country_keys, dedouble)
+        gaz = cls(rows, stopwords, blockers, country_keys, dedouble)
+        gaz._name_words = frozenset(fold_key(w) for w in name_words)
+        return gaz
 
     # --- places ---------------------------------------------------------------
 
@@ -526,7 +530,7 @@ class Gazetteer:
             if end < n and folded[end].isalnum():
                 # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
                 if not (cands and folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
-                        and rows[cands[0]].strong(primary[0])):
+                        and rows[cands[0]].standalone(primary[0])):
                     continue
             if cands:
                 span = text[start:end]
@@ -584,21 +588,31 @@ class Gazetteer:
             best_score = -math.inf
             # "Balah" in "Deir al-Balah", "Khan" in "Khan al-Assal": a small place that is
             # only part of a longer name the gazetteer lacks is not that place.
-            partial = bool(_NAME_GOES_ON.match(text, end) or _NAME_CAME_BEFORE.search(text[max(0, start - 40):start]))
+            before = text[max(0, start - 40):start]
+            partial = bool(_NAME_GOES_ON.match(text, end) or _NAME_CAME_BEFORE.search(before))
+            # "Mohammad Sibai", "William Hague": a surname after a given name or a title
+            prev = _PREV_WORD.search(before)
+            surname = prev is not None and fold_key(prev.group(1)).rstrip(".") in self._name_words
+            # Geneva, Illinois yields to Geneva even in a text about the US: outside the
+            # conflict countries a small town only counts when no big namesake exists.
+            any_standalone = any(rows[i].standalone(p) for i, p in zip(cands, primary))
             for i, p in zip(cands, primary):
                 row = rows[i]
                 if row.country not in allowed and not row.standalone(p) and not (
                         kinds is not None and row.kind in kinds and row.kind == "province"):
                     continue
-                if partial and not row.standalone(p):
+                if any_standalone and not row.deep and row.kind in _SETTLEMENTS and not row.standalone(p):
                     continue
-                score = row.prior + (_CAPITAL_BONUS if row.capital else 0.0)
+                if (partial or surname) and not (row.curated or row.kind == "country"):
+                    continue
+                strong = row.strong(p)
+                score = row.prior + (_CAPITAL_BONUS if row.capital else 0.0) + (10.0 if strong else 0.0)
                 if kinds is not None and row.kind in kinds:
                     score += 100.0
                 if row.country is not None:
                     if row.country == focus:
                         score += 50.0
-                    elif row.country in counts:
+                    elif row.country in counts and strong:  # a village of a country merely mentioned: no
                         score += 20.0
                 if score > best_score:
                     best, best_score = i, score
@@ -665,6 +679,7 @@ class Gazetteer:
 _ARTICLE_RE = r"(?:(?i:al|el)[ \-]|(?i:ad|ar|as|an|az|ash|at|ath|ed|es|ez)-)"
 _NAME_GOES_ON = re.compile(rf"[ \-]{_ARTICLE_RE}[A-Z]")
 _NAME_CAME_BEFORE = re.compile(rf"[A-Z][\w']*[ \-]{_ARTICLE_RE}$")
+_PREV_WORD = re.compile(r"([A-Z][\w']*\.?) $")
 _ADMIN_WORD = re.compile(rf"\b(?:{_PROVINCE_WORDS})\b", re.IGNORECASE)
 _ARABIC_COUNTRIES = frozenset("SY IQ LB JO PS YE SD LY EG SA AE KW QA BH OM TN DZ MA MR".split())
 _KIND_WORDS = frozenset({"village", "district", "town", "city", "neighbourhood", "neighborhood", "area", "farms",
