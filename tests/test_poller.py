@@ -316,6 +316,7 @@ def test_a_page_article_has_clean_text_and_metadata(
     assert "Copyright" not in a1.text and "Opinion" not in a1.text
     assert a1.feed_url == http_server.url("/world.xml")
     assert http_server.hits("/pages/a1.html")[0].headers["user-agent"].startswith("newswire/")
+    assert len(http_server.hits("/pages/a1.html")) == 1, "listed twice in the feed, fetched once"
 
 
 def test_syndicated_copies_share_a_story_id_and_exact_copies_are_not_published(
@@ -453,3 +454,15 @@ def test_state_on_each_database_backend(db_url: str, http_server: LocalHttpServe
     assert len(articles(sqlite_log)) == 3
     assert health[feeds[0].url].published == 3 and health[feeds[0].url].failures == 0
     assert health[feeds[1].url].failures == 2
+
+
+def test_an_entry_with_no_usable_page_and_no_feed_text_is_skipped_with_both_reasons(
+        http_server: LocalHttpServer, poller_factory: MakePoller, sqlite_log: SqliteLog) -> None:
+    http_server.route("/bare.xml", body=f'<rss version="2.0"><channel><title>t</title><item><title>Bare</title>'
+                                        f'<link>{http_server.url("/pages/nothing.html")}</link></item></channel></rss>',
+                      headers={"Content-Type": "application/rss+xml"})
+    result = poller_factory([feed(http_server, "/bare.xml")]).poll_once()[0]
+    assert result.status is PollStatus.OK and result.published == ()
+    assert result.warnings == (f"entry 'Bare': page not used: {http_server.url('/pages/nothing.html')}: HTTP 404 "
+                               "Not Found; no text in the feed either; skipped",)
+    assert articles(sqlite_log) == []

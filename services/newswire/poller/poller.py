@@ -309,17 +309,19 @@ class Poller:
         candidates: list[_Candidate] = []
         fallbacks = duplicates = 0
         for entry, url in linked:
-            if article_id_for(url) in seen:
+            article_id = article_id_for(url)
+            if article_id in seen:  # published before, or earlier in this feed (one URL listed twice)
                 duplicates += 1
                 continue
+            seen.add(article_id)
             cleaned, problem = self._page(feed, entry.link or url)
             article = self._article(feed, entry, url, cleaned, parsed.language)
             label = f"entry {entry.title[:60]!r}"
+            if article is None:
+                warnings.append(f"{label}: {problem or 'no article body'}; no text in the feed either; skipped")
+                continue
             if problem:
                 warnings.append(f"{label}: {problem}; using the feed's text")
-            if article is None:
-                warnings.append(f"{label}: no body on the page or in the feed; skipped")
-                continue
             fallbacks += article.body_source == "feed"
             candidates.append(_Candidate(article))
         result = PollResult(feed.url, feed.outlet, PollStatus.OK, entries=len(parsed.entries),
