@@ -21,7 +21,8 @@ def rss_mib() -> float:
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "../shared/corpus/fakes.jsonl")
+    default = Path(__file__).resolve().parents[1] / "../shared/corpus/fakes.jsonl"
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     texts = [" ".join([d.get("title", ""), d["text"]]) for d in map(json.loads, path.open(encoding="utf-8"))]
     base = rss_mib()
     t0 = time.process_time()

@@ -240,3 +240,12 @@ def test_a_country_beats_its_namesake_capital_and_a_big_city_beats_a_namesake_to
 
 def test_nerve_agent_is_not_a_village(gaz: Gazetteer) -> None:
     assert [m.text for m in gaz.find("Sarin was used in Syria, inspectors said.")] == ["Syria"]
+
+
+def test_districts_need_their_country_and_resolve_the_district(gaz: Gazetteer) -> None:
+    text = ("Rebels advanced on the Castello Road in the Al Mallah district of Aleppo, Syria. "
+            "The army's capture of the district days ago cut the road.")
+    found = [(m.text, m.place.kind, m.place.id) for m in gaz.find(text)]
+    assert ("Al Mallah district", "district", "newswire:aleppo-mallah") in found
+    assert ("the district", "district", "newswire:aleppo-mallah") in found
+    assert not any(m.place.kind == "district" for m in gaz.find("Waer and Midan are words in a recipe."))

@@ -225,7 +225,7 @@ class _Row:
     def standalone(self, primary: bool) -> bool:
         """True when this row counts in any text, whatever its countries ("Moscow", "Syria", "Nassib")."""
         if self.curated or self.kind == "country":
-            return True
+            return self.kind != "district"  # "Waer", "Midan": a district needs its country in the text
         if self.kind in _SETTLEMENTS:
             return self.capital or self.population >= _BIG_CITY or (
                 (primary or self.deep) and self.population >= _NAMED_CITY)
@@ -244,17 +244,23 @@ def _settlement_kind(population: int) -> str:
 
 _PROVINCE_WORDS = r"province|governorate|oblast|state|region|wilaya|muhafazah"
 _SETTLEMENT_WORDS = r"city|town|village"
-_AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))\b", re.IGNORECASE)
-_BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS}))[ ]+of[ ]+$", re.IGNORECASE)
+_DISTRICT_WORDS = r"district|neighbourhood|neighborhood|quarter"
+_AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))\b", re.IGNORECASE)
+_BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))[ ]+of[ ]+$",
+                     re.IGNORECASE)
+_DISTRICTS = frozenset({"district"})
 _REFERENCE = re.compile(
     r"\bthe[ ]+(?:(eponymous)[ ]+)?"
-    r"(city|town|village|province|governorate|border[ ]+crossing|crossing|air[ ]?base|base)\b"
+    r"(city|town|village|province|governorate|district|neighbou?rhood|border[ ]+crossing|crossing|air[ ]?base"
+    r"|base)\b"
     r"(?![ ]+of\b)", re.IGNORECASE)
 _REFERENCE_KINDS: dict[str, frozenset[str]] = {
     "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": _SETTLEMENTS,
     "province": frozenset({"province"}), "governorate": frozenset({"province"}),
     "crossing": frozenset({"crossing"}), "border crossing": frozenset({"crossing"}),
     "airbase": frozenset({"base"}), "air base": frozenset({"base"}), "base": frozenset({"base"}),
+    "district": frozenset({"district"}), "neighbourhood": frozenset({"district"}),
+    "neighborhood": frozenset({"district"}),
 }
 
 # What a key can mean: (candidate rows best prior first, whether the key is a primary
@@ -397,7 +403,7 @@ class Gazetteer:
                                                                              for m in more)))
 
         for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
-                              ("checkpoints", "checkpoint")):
+                              ("checkpoints", "checkpoint"), ("districts", "district")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
                 aliases = list(item.get("aliases", []))
@@ -408,7 +414,7 @@ class Gazetteer:
                 rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
                                  item.get("lat"), item.get("lon"), 0, aliases,
                                  float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(aliases),
-                                 curated=True, extra={"countries": countries}))
+                                 curated=True, extra={"countries": countries, "city": item.get("city")}))
         stopwords = [*geo.get("stopwords", []), *(w for w in not_places if " " not in w.strip())]
         blockers = [w for w in not_places if " " in w.strip()]
         # Spellings with single letters for the Arabic-speaking countries we cover in depth.
@@ -568,8 +574,8 @@ class Gazetteer:
             top = rows[cands[0]]
             if top.kind == "country":  # "Lebanon" is the country, not Lebanon, Ohio
                 ccs = {top.country}
-            elif top.curated and (top.extra or {}).get("countries"):  # a crossing speaks for both sides
-                ccs = set(top.extra["countries"])  # type: ignore[index]
+            elif top.curated and top.kind != "district" and (top.extra or {}).get("countries"):
+                ccs = set(top.extra["countries"])  # type: ignore[index]  # a crossing: both sides
             else:
                 ccs = {rows[i].country for i, p in zip(cands, primary) if rows[i].strong(p)}
                 if len(ccs) != 1:
@@ -603,7 +609,7 @@ class Gazetteer:
                     continue
                 if any_standalone and not row.deep and row.kind in _SETTLEMENTS and not row.standalone(p):
                     continue
-                if (partial or surname) and not (row.curated or row.kind == "country"):
+                if (partial or surname) and not ((row.curated and row.kind != "district") or row.kind == "country"):
                     continue
                 strong = row.strong(p)
                 score = row.prior + (_CAPITAL_BONUS if row.capital else 0.0) + (10.0 if strong else 0.0)
@@ -627,13 +633,13 @@ class Gazetteer:
         kinds_present = {self._rows[i].kind for i in cands}
         m = _AFTER.match(text, end)
         if m:
-            want = _PROVINCES if m.group(1) else _SETTLEMENTS
+            want = _PROVINCES if m.group(1) else _SETTLEMENTS if m.group(2) else _DISTRICTS
             if kinds_present & want:
                 return want, start, m.end()
         before = text[max(0, start - 24):start]
         b = _BEFORE.search(before)
         if b:
-            want = _PROVINCES if b.group(1) else _SETTLEMENTS
+            want = _PROVINCES if b.group(1) else _SETTLEMENTS if b.group(2) else _DISTRICTS
             if kinds_present & want:
                 return want, start - (len(before) - b.start()), end
         return None, start, end
