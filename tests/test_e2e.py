@@ -318,3 +318,64 @@ def test_kill_9_extractor_and_projector_mid_stream(http_server: Any, tmp_path: P
         live_engine.dispose()
         replay_engine.dispose()
         log.close()
+
+
+# -- the README's main command on a terminal -------------------------------------------------
+
+
+def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """`newswire run` with no configuration in a fresh directory: the bundled sample feed, the live panel."""
+    import pty
+    import re
+    import threading
+
+    master, slave = pty.openpty()
+    env = child_env(COLUMNS="120", LINES="60", TERM="xterm-256color",
+                    # Only so that parallel test runs on one machine do not fight over the default ports.
+                    NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_EXTRACTOR__METRICS_PORT="0",
+                    NEWSWIRE_PROJECTOR__METRICS_PORT="0")
+    proc = subprocess.Popen([sys.executable, "-m", "newswire", "run"], cwd=tmp_path, env=env,
+                            stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    screen = bytearray()
+
+    def drain() -> None:  # a terminal nobody reads would block the panel's writes
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+
+    def text() -> str:
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(screen).decode("utf-8", "replace"))
+
+    db = tmp_path / "data" / "newswire.db"
+
+    def shown() -> bool:
+        assert proc.poll() is None, f"newswire run exited {proc.returncode}:\n{text()[-3000:]}"
+        return (len(query(db, "SELECT place_id FROM control")) == 2
+                and re.search(r"articles published\s*│\s*5\b", text()) is not None
+                and re.search(r"events: control\.changed\s*│\s*[1-9]", text()) is not None)
+
+    try:
+        wait_for(shown, timeout=120, what="the sample feed's rows and the panel showing them")
+        for needle in ("services", "poller", "extractor", "projector", "running", "feeds failing", "tables",
+                       "Ctrl-C stops"):
+            assert needle in text(), needle
+        # A second terminal: `newswire state control` reads the same tables.
+        state = subprocess.run([sys.executable, "-m", "newswire", "state", "control", "--json"], cwd=tmp_path,
+                               env=child_env(), capture_output=True, text=True, timeout=60, check=True)
+        assert {r["place_name"] for r in json.loads(state.stdout)} == {"Saraqib", "Um Rawaba"}
+    finally:
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
+        try:
+            code = proc.wait(timeout=60)
+        finally:
+            os.close(master)
+    assert code == 0, text()[-3000:]
