@@ -249,3 +249,23 @@ def test_districts_need_their_country_and_resolve_the_district(gaz: Gazetteer) -
     assert ("Al Mallah district", "district", "newswire:aleppo-mallah") in found
     assert ("the district", "district", "newswire:aleppo-mallah") in found
     assert not any(m.place.kind == "district" for m in gaz.find("Waer and Midan are words in a recipe."))
+
+
+@pytest.mark.parametrize(("text", "phrase", "name"), [
+    ("Rebels entered the Syrian capital on Sunday.", "the Syrian capital", "Damascus"),
+    ("Fighting in Syria reached the capital, the army said.", "the capital", "Damascus"),
+    ("A bomb exploded in the Iraqi capital.", "the Iraqi capital", "Baghdad"),
+    ("They took Idlib province and the provincial capital fell too.", "the provincial capital", "Idlib"),
+])
+def test_capitals_are_resolved(gaz: Gazetteer, text: str, phrase: str, name: str) -> None:
+    found = {m.text: m.place for m in gaz.find(text)}
+    assert found[phrase].name == name and found[phrase].kind == "city"
+
+
+def test_the_capital_followed_by_its_name_is_left_to_the_name(gaz: Gazetteer) -> None:
+    assert [m.text for m in gaz.find("They entered the capital Damascus in Syria.")] == ["Damascus", "Syria"]
+
+
+def test_possessive_without_apostrophe_on_towns(gaz: Gazetteer) -> None:
+    found = gaz.find("Rebels said Daraas southern countryside and Aleppos east fell in Syria.")
+    assert [m.text for m in found] == ["Daraa", "Aleppo", "Syria"]

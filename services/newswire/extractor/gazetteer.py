@@ -249,6 +249,7 @@ _AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTR
 _BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))[ ]+of[ ]+$",
                      re.IGNORECASE)
 _DISTRICTS = frozenset({"district"})
+_CAPITAL_REF = re.compile(r"\bthe[ ]+(?:(provincial|[A-Z][a-z]+)[ ]+)?capital\b(?![ ]+(?:of|city)\b)")
 _REFERENCE = re.compile(
     r"\bthe[ ]+(?:(eponymous)[ ]+)?"
     r"(city|town|village|province|governorate|district|neighbou?rhood|border[ ]+crossing|crossing|air[ ]?base"
@@ -536,7 +537,7 @@ class Gazetteer:
             if end < n and folded[end].isalnum():
                 # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
                 if not (cands and folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
-                        and rows[cands[0]].standalone(primary[0])):
+                        and rows[cands[0]].strong(primary[0])):
                     continue
             if cands:
                 span = text[start:end]
@@ -665,9 +666,41 @@ class Gazetteer:
                 place = hit.place if hit is not None else None
             if place is not None:
                 refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
+        mentions = self._capitals(text, mentions)
         if not refs:
             return mentions
         return sorted([*mentions, *refs], key=lambda p: p.start)
+
+    def _capitals(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+        """Resolve "the Syrian capital", "the capital" (of the focus country) and "the provincial capital"."""
+        if "capital" not in text:
+            return mentions
+        out = list(mentions)
+        focus = self.focus_country(mentions)
+        for m in _CAPITAL_REF.finditer(text):
+            word = m.group(1) or ""
+            inside = [p for p in out if m.start() <= p.start and p.end <= m.end()]
+            if any(p.start < m.end() + 2 and m.start() < p.end for p in out if p not in inside):
+                continue  # overlaps a name, or "the capital Damascus": the name that follows says it
+            place: Place | None = None
+            if word.lower() == "provincial":  # the namesake city of the province before it
+                province = next((p for p in reversed(out) if p.end <= m.start() and p.place.kind == "province"), None)
+                place = self._namesake(province.place, _SETTLEMENTS) if province is not None else None
+            else:
+                country = self.country(word) if word else None
+                iso2 = country.country if country is not None else (None if word else focus)
+                place = self._capital_of(iso2) if iso2 else None
+            if place is None:
+                continue
+            out = [p for p in out if p not in inside]  # "Syrian" inside "the Syrian capital"
+            out.append(PlaceMention(m.start(), m.end(), m.group(0), place))
+        return sorted(out, key=lambda p: p.start)
+
+    def _capital_of(self, iso2: str) -> Place | None:
+        """The capital city of a country (countries.yaml, else GeoNames), or None."""
+        row = self._country_rows.get(iso2)
+        capital = (self._rows[row].extra or {}).get("capital") if row is not None else None
+        return self.lookup(capital, iso2) if capital else None
 
     def _namesake(self, province: Place, kinds: frozenset[str]) -> Place | None:
         """The city named like a province ("Daraa Governorate" -> Daraa)."""
