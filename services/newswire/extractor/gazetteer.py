@@ -650,6 +650,7 @@ class Gazetteer:
         if not mentions:
             return mentions
         refs: list[PlaceMention] = []
+        focus = self.focus_country(mentions)
         for m in _REFERENCE.finditer(text):
             if any(p.start < m.end() and m.start() < p.end for p in mentions):
                 continue  # part of a name or an admin phrase ("the city of Homs")
@@ -661,8 +662,10 @@ class Gazetteer:
                 province = next((p for p in reversed(prior) if p.place.kind == "province"), None)
                 if province is not None:
                     place = self._namesake(province.place, kinds)
-            else:
-                hit = next((p for p in reversed(prior) if p.place.kind in kinds), None)
+            else:  # the latest of that kind, in the text's country if there is one ("Damascus and Moscow")
+                fitting = [p for p in prior if p.place.kind in kinds]
+                hit = next((p for p in reversed(fitting) if p.place.country == focus),
+                           fitting[-1] if fitting else None)
                 place = hit.place if hit is not None else None
             if place is not None:
                 refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
