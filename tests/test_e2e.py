@@ -218,6 +218,19 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     assert {k: v for k, v in ends.items() if v} == {k: v for k, v in stored.items() if v}
 
 
+def test_run_once_processes_each_stage_until_caught_up(http_server: Any, tmp_path: Path) -> None:
+    write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")])
+    out = tmp_path / "run.log"
+    proc = start(["run", "--once"], tmp_path, out)
+    assert proc.wait(timeout=180) == 0, out.read_text()[-3000:]
+    stages = [e for e in json_lines(out) if e.get("event") == "stage finished"]
+    assert [(e["service"], e["exit_code"]) for e in stages] == [("poller", 0), ("extractor", 0), ("projector", 0)]
+    db = tmp_path / "data" / "newswire.db"
+    assert query(db, "SELECT place_name, controller_id FROM control") == [("Kafr Nabudah", "sy.government")]
+    with SqliteLog(tmp_path / "data" / "log.db") as log:
+        assert sum(log.group_lag("newswire-extractor", [ARTICLES.name]).values()) == 0
+
+
 # -- (c) kill -9 mid-stream ------------------------------------------------------------------
 
 

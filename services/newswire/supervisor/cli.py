@@ -73,6 +73,9 @@ def register(app: typer.Typer) -> None:
         """
         from newswire.core.log import open_log
         from newswire.core.logging import get_logger
+        from rich.markup import escape
+
+        from newswire.supervisor.panel import short_line
         from newswire.supervisor.process import SERVICES, Supervisor, service_argv
 
         settings = settings_of(ctx)
@@ -81,7 +84,9 @@ def register(app: typer.Typer) -> None:
         # topics exist before three children race to create them.
         log = open_log(settings)
         log.ping()
-        use_panel = sys.stderr.isatty() if panel is None else panel
+        # --once is a batch job: no panel; short lines on a terminal, JSON lines otherwise.
+        use_panel = (sys.stderr.isatty() if panel is None else panel) and not once
+        plain = once and sys.stderr.isatty()
         # JSON lines the supervisor can tag; COLUMNS keeps rich from wrapping a child's summary line at 80.
         env = {**os.environ, "NEWSWIRE_LOG_FORMAT": "json", "COLUMNS": os.environ.get("COLUMNS", "250")}
         args = root_args(ctx)
@@ -91,6 +96,9 @@ def register(app: typer.Typer) -> None:
         def sink(service: str, line: str) -> None:
             if use_panel:
                 recent.append((service, line))
+            elif plain:
+                with lock:
+                    err_console.print(f"[bold]{service:<10}[/] {escape(short_line(line))}", highlight=False)
             else:
                 with lock:
                     sys.stderr.write(_json_line(service, line) + "\n")
@@ -238,22 +246,39 @@ def _command_of(service: str) -> str:
 
 
 def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:
-    """``--once``: each service in pipeline order with ``--once``; the first failure's exit code."""
+    """``--once``: each service in pipeline order with ``--once``; the first failure's exit code.
+
+    SIGTERM is passed on to the running stage (which finishes its batch and commits) and no later
+    stage starts; Ctrl-C on a terminal reaches the stage directly (same process group).
+    """
     from newswire.core.logging import get_logger
     from newswire.supervisor.process import SERVICES, service_argv
 
     logger = get_logger("newswire.supervisor")
+    current: list[subprocess.Popen[bytes]] = []
+    stopping = threading.Event()
+
+    def on_term(signum: int, frame: object) -> None:
+        stopping.set()
+        for proc in current:
+            proc.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_term)
     for spec in SERVICES:
+        if stopping.is_set():
+            break
         argv = service_argv(spec, args, ["--once"])
         began = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # noqa: S603
                                 stderr=subprocess.STDOUT, env=env)
+        current[:] = [proc]
         assert proc.stdout is not None
         for raw in proc.stdout:
             sink(spec.name, raw.decode("utf-8", "replace").rstrip("\n"))
         code = proc.wait()
+        current.clear()
         logger.info("stage finished", service=spec.name, exit_code=code, seconds=round(time.monotonic() - began, 2))
-        if code != 0:
+        if code != 0 and not stopping.is_set():
             err_console.print(f"[bold red]error:[/] {spec.name}: exited with code {code}", highlight=False)
             return code
     return 0
