@@ -25,6 +25,7 @@ gives the same result. It never raises on any ``str``.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import json
 import math
@@ -249,6 +250,7 @@ _AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTR
 _BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))[ ]+of[ ]+$",
                      re.IGNORECASE)
 _DISTRICTS = frozenset({"district"})
+_LOOKBACK = 40  # a reference looks this many mentions back for the place it means
 _CAPITAL_REF = re.compile(r"\bthe[ ]+(?:(provincial|[A-Z][a-z]+)[ ]+)?capital\b(?![ ]+(?:of|city)\b)")
 _REFERENCE = re.compile(
     r"\bthe[ ]+(?:(eponymous)[ ]+)?"
@@ -646,48 +648,59 @@ class Gazetteer:
         return None, start, end
 
     def _references(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
-        """Add "the city", "the eponymous city", "the province", "the crossing" resolved to the place in focus."""
+        """Add "the city", "the eponymous city", "the province", "the crossing" resolved to the place in focus.
+
+        ``mentions`` are sorted and do not overlap, so their ends are sorted too: each
+        reference finds what precedes it by bisection (linear in the text overall).
+        """
         if not mentions:
             return mentions
         refs: list[PlaceMention] = []
         focus = self.focus_country(mentions)
+        ends = [p.end for p in mentions]
         for m in _REFERENCE.finditer(text):
-            if any(p.start < m.end() and m.start() < p.end for p in mentions):
+            j = bisect.bisect_right(ends, m.start())  # mentions[:j] end before the reference
+            if j < len(mentions) and mentions[j].start < m.end():
                 continue  # part of a name or an admin phrase ("the city of Homs")
             noun = _SPACES.sub(" ", m.group(2).lower())
             kinds = _REFERENCE_KINDS.get(noun, frozenset())
-            prior = [p for p in mentions if p.end <= m.start()]
+            window = mentions[max(0, j - _LOOKBACK):j]
             place: Place | None = None
             if m.group(1):  # "the eponymous city": the city named like the province before it
-                province = next((p for p in reversed(prior) if p.place.kind == "province"), None)
+                province = next((p for p in reversed(window) if p.place.kind == "province"), None)
                 if province is not None:
                     place = self._namesake(province.place, kinds)
             else:  # the latest of that kind, in the text's country if there is one ("Damascus and Moscow")
-                fitting = [p for p in prior if p.place.kind in kinds]
+                fitting = [p for p in window if p.place.kind in kinds]
                 hit = next((p for p in reversed(fitting) if p.place.country == focus),
                            fitting[-1] if fitting else None)
                 place = hit.place if hit is not None else None
             if place is not None:
                 refs.append(PlaceMention(m.start(), m.end(), m.group(0), place))
-        mentions = self._capitals(text, mentions)
+        mentions = self._capitals(text, mentions, focus)
         if not refs:
             return mentions
         return sorted([*mentions, *refs], key=lambda p: p.start)
 
-    def _capitals(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+    def _capitals(self, text: str, mentions: list[PlaceMention], focus: str | None) -> list[PlaceMention]:
         """Resolve "the Syrian capital", "the capital" (of the focus country) and "the provincial capital"."""
         if "capital" not in text:
             return mentions
-        out = list(mentions)
-        focus = self.focus_country(mentions)
+        starts = [p.start for p in mentions]
+        ends = [p.end for p in mentions]
+        drop: set[int] = set()
+        added: list[PlaceMention] = []
         for m in _CAPITAL_REF.finditer(text):
             word = m.group(1) or ""
-            inside = [p for p in out if m.start() <= p.start and p.end <= m.end()]
-            if any(p.start < m.end() + 2 and m.start() < p.end for p in out if p not in inside):
+            lo = bisect.bisect_left(starts, m.start())  # first mention starting inside or after it
+            hi = bisect.bisect_left(starts, m.end() + 2)
+            inside = [k for k in range(lo, hi) if ends[k] <= m.end()]
+            if hi - lo != len(inside) or (lo > 0 and ends[lo - 1] > m.start()):
                 continue  # overlaps a name, or "the capital Damascus": the name that follows says it
             place: Place | None = None
             if word.lower() == "provincial":  # the namesake city of the province before it
-                province = next((p for p in reversed(out) if p.end <= m.start() and p.place.kind == "province"), None)
+                window = mentions[max(0, lo - _LOOKBACK):lo]
+                province = next((p for p in reversed(window) if p.place.kind == "province"), None)
                 place = self._namesake(province.place, _SETTLEMENTS) if province is not None else None
             else:
                 country = self.country(word) if word else None
@@ -695,9 +708,12 @@ class Gazetteer:
                 place = self._capital_of(iso2) if iso2 else None
             if place is None:
                 continue
-            out = [p for p in out if p not in inside]  # "Syrian" inside "the Syrian capital"
-            out.append(PlaceMention(m.start(), m.end(), m.group(0), place))
-        return sorted(out, key=lambda p: p.start)
+            drop.update(inside)  # "Syrian" inside "the Syrian capital"
+            added.append(PlaceMention(m.start(), m.end(), m.group(0), place))
+        if not added:
+            return mentions
+        kept = [p for k, p in enumerate(mentions) if k not in drop]
+        return sorted([*kept, *added], key=lambda p: p.start)
 
     def _capital_of(self, iso2: str) -> Place | None:
         """The capital city of a country (countries.yaml, else GeoNames), or None."""
