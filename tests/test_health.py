@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -208,3 +209,41 @@ def test_mapping_by_field_names() -> None:
     assert got[("newswire_records_in_total", (("service", "poller"),))] == 5
     assert got[("newswire_records_out_total", (("service", "poller"), ("topic", "published")))] == 3
     assert got[("newswire_errors_total", (("kind", "timeout"), ("service", "poller")))] == 2
+
+
+def test_liveness_fails_when_the_run_loop_stalls(sqlite_log: SqliteLog) -> None:
+    """A real runner, its loop blocked inside a batch: live until the stall limit passes, then 503."""
+    import threading
+
+    sqlite_log.create_topics({"t": 1})
+    sqlite_log.produce("t", "k", b"{}")
+    sqlite_log.flush()
+    release = threading.Event()
+
+    class Stuck:
+        def process(self, records: list[LogRecord]) -> None:
+            release.wait(10)
+
+        def checkpoint(self, records: list[LogRecord]) -> None:
+            pass
+
+    consumer = sqlite_log.consumer("g", ["t"])
+    runner = ConsumerRunner(consumer, Stuck(), poll_timeout=0.05)
+    assert runner.last_turn is None
+    srv = HealthServer("extractor", 0, host="127.0.0.1", live_checks={"loop": health.loop_check(runner, 0.3)})
+    srv.start()
+    thread = threading.Thread(target=runner.run, kwargs={"count": 1})
+    try:
+        assert get(srv.url + "/healthz")[0] == 200  # not running yet: live
+        thread.start()
+        deadline = time.monotonic() + 10
+        while get(srv.url + "/healthz")[0] == 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status, _, body = get(srv.url + "/healthz")
+        assert status == 503 and json.loads(body)["reason"].startswith("loop: run loop stalled for")
+    finally:
+        release.set()
+        thread.join()
+        consumer.close()
+        srv.close()
+    assert runner.last_turn is None  # the loop ended: a stopped runner is not "stalled"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,12 @@ if TYPE_CHECKING:
     from newswire.core.log.types import Log
     from newswire.core.metrics import LagSource, ServiceMetrics, StatsMapping
 
-__all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "HEALTH_PATH", "READY_PATH",
+__all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "loop_check",
+           "LOOP_STALL_SECONDS", "HEALTH_PATH", "READY_PATH",
            "METRICS_PATH", "DEFAULT_HOST"]
+
+# One batch (500 articles through the extractor) takes seconds; ten minutes without a turn is a hang.
+LOOP_STALL_SECONDS = 600.0
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
@@ -121,10 +126,11 @@ class HealthServer:
 
     def __init__(self, service: str, port: int, *, metrics: ServiceMetrics | None = None,
                  checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST,
-                 where: str | None = None) -> None:
+                 where: str | None = None, live_checks: Mapping[str, Check] | None = None) -> None:
         self.service = service
         self.metrics = metrics
         self.checks = dict(checks or {})
+        self.live_checks = dict(live_checks or {})
         self.failed: str | None = None
         try:
             self._server = _Server((host, port), self)
@@ -154,8 +160,17 @@ class HealthServer:
         self.failed = reason
 
     def liveness(self) -> tuple[int, dict[str, Any]]:
-        if self.failed is not None:
-            return 503, {"service": self.service, "status": "failed", "reason": self.failed}
+        """200 unless marked failed or a liveness check fails (e.g. the run loop stalled)."""
+        reason = self.failed
+        for name, check in self.live_checks.items():
+            if reason is not None:
+                break
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not live; report it
+                reason = f"{name}: {' '.join(str(exc).split())}"[:300]
+        if reason is not None:
+            return 503, {"service": self.service, "status": "failed", "reason": reason}
         return 200, {"service": self.service, "status": "live"}
 
     def readiness(self) -> tuple[int, dict[str, Any]]:
@@ -183,11 +198,26 @@ class HealthServer:
 
 
 def serve_health(service: str, port: int | None, *, metrics: ServiceMetrics | None = None,
-                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST) -> HealthServer | None:
+                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST,
+                 live_checks: Mapping[str, Check] | None = None) -> HealthServer | None:
     """Start the endpoint on ``port``; ``None`` or 0 disables it and returns ``None``."""
     if not port:
         return None
-    return HealthServer(service, port, metrics=metrics, checks=checks, host=host).start()
+    return HealthServer(service, port, metrics=metrics, checks=checks, host=host, live_checks=live_checks).start()
+
+
+def loop_check(runner: Any, stall_after: float) -> Check:
+    """Live unless the run loop has not come round for ``stall_after`` seconds (a hung batch).
+
+    A loop that is not running (starting up, a replay before it) counts as live.
+    """
+
+    def check() -> None:
+        last = getattr(runner, "last_turn", None)
+        if last is not None and (idle := time.monotonic() - last) > stall_after:
+            raise TimeoutError(f"run loop stalled for {idle:.0f}s (limit {stall_after:.0f}s)")
+
+    return check
 
 
 def serve_service(name: str, port: int | None, service: object, *, log: Log, db_url: str | None = None,
@@ -214,9 +244,11 @@ def serve_service(name: str, port: int | None, service: object, *, log: Log, db_
     metrics = ServiceMetrics(name, stats=lambda: getattr(service, "stats", None), lag=lag,
                              mapping=mapping or MAPPINGS.get(name))
     runner = getattr(service, "runner", None)
+    live: dict[str, Check] = {}
     if runner is not None and hasattr(runner, "on_batch"):
         runner.on_batch = metrics.observe_batch
+        live["loop"] = loop_check(runner, LOOP_STALL_SECONDS)
     checks: dict[str, Check] = {"log": log_check(log)}
     if db_url is not None:
         checks["db"] = db_check(db_url)
-    return serve_health(name, port, metrics=metrics, checks=checks)
+    return serve_health(name, port, metrics=metrics, checks=checks, live_checks=live)

@@ -58,6 +58,8 @@ class ConsumerRunner:
         self.stats = RunStats()
         # Called after each checkpointed batch with its records and seconds taken (metrics hook).
         self.on_batch: Callable[[list[LogRecord], float], None] | None = None
+        # Monotonic time the loop last came round (None while not running): a liveness probe's heartbeat.
+        self.last_turn: float | None = None
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and return (safe from a signal handler)."""
@@ -73,6 +75,7 @@ class ConsumerRunner:
         self._running = True
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._running:
+            self.last_turn = time.monotonic()
             limit = self.batch_size if count is None else min(self.batch_size, count - self.stats.records)
             records = self.consumer.poll(max_records=limit, timeout=self.poll_timeout)
             if records:
@@ -90,4 +93,5 @@ class ConsumerRunner:
             if deadline is not None and time.monotonic() >= deadline:
                 break
         self._running = False
+        self.last_turn = None
         return self.stats
