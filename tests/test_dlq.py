@@ -132,3 +132,28 @@ def test_unparsable_letters_are_listed_not_replayed(log: SqliteLog, paths: tuple
 def test_public_names() -> None:
     for name in dlq_module.__all__:
         assert hasattr(dlq_module, name), name
+
+
+@pytest.mark.kafka
+def test_list_and_replay_on_kafka(kafka_broker_factory, kafka_settings, tmp_path: Path) -> None:
+    """The same commands on the real broker (a private one: newswire's topic names are fixed)."""
+    from newswire.core.log.kafka import KafkaLog
+
+    bootstrap = kafka_broker_factory()
+    log = KafkaLog([bootstrap], kafka_settings, default_partitions=3)
+    try:
+        log.create_topics({t.name: 3 for t in TOPICS})
+        records = fail_records(log, ARTICLES.name, ["k1", "k2"])  # type: ignore[arg-type]
+        paths = (tmp_path / "unused", f"sqlite:///{tmp_path / 'state.db'}")
+        args = ["--log-url", f"kafka://{bootstrap}", "--db-url", paths[1]]
+        listed = CliRunner().invoke(app, [*args, "dlq", "list", "--json"])
+        assert listed.exit_code == 0, listed.output
+        assert sorted(json.loads(line)["letter"]["key"] for line in listed.stdout.splitlines()) == ["k1", "k2"]
+        replayed = CliRunner().invoke(app, [*args, "dlq", "replay"])
+        assert "replayed 2; already replayed 0" in replayed.output, replayed.output
+        again = CliRunner().invoke(app, [*args, "dlq", "replay"])
+        assert "replayed 0; already replayed 2" in again.output, again.output
+        articles = read_topic(log, ARTICLES.name)  # type: ignore[arg-type]
+        assert sorted(r.key for r in articles if r.header(REPLAY_HEADER)) == sorted(r.key for r in records)
+    finally:
+        log.close()
