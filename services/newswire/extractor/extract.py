@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from newswire.core.models import (
     Actor,
@@ -54,7 +54,7 @@ from newswire.core.models import (
 )
 from newswire.extractor import patterns as P
 from newswire.extractor.dates import DateMention, find_dates, find_offsets, is_historical, shift
-from newswire.extractor.nlp import get_nlp
+from newswire.extractor.nlp import get_nlp, split_sentences
 
 __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
 
@@ -64,10 +64,6 @@ __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DAT
 # stays empty, which marks the date as inferred rather than read.
 FALLBACK_DATE = True
 
-if not Token.has_extension("nw"):
-    Token.set_extension("nw", default="")
-if not Token.has_extension("fill"):
-    Token.set_extension("fill", default=False)
 
 _TRIGGER_RX = re.compile(
     r"seiz|captur|overr[au]n|retook|retak|recaptur|liberat|took|taken|taking|regain|control|expel|oust|drove|"
@@ -134,13 +130,16 @@ _NAME = rf"{_CAP}(?:[ ](?:(?:al|el|ash|as|ad|ar|az|an)[ ])?{_CAP}){{0,3}}"
 _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|neighbou?rhoods?|suburbs?|hill|hilltop|"
                 rf"base|airbase|farms|area)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
-    (re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})[ ]+(?P<k>villages?|towns?|district|hilltop|hill|"
-                rf"airbase|air[ ]base|farms|neighbou?rhood|suburb)\b"), "k"),
-    (re.compile(rf"(?P<n1>{_NAME}[ ](?P<k>District|Triangle|Neighbourhood|Neighborhood|Camp))\b"), "k"),
     (re.compile(r"\b(?P<n1>(?:Base|Regiment|Brigade|Division)[ ]\d{1,4})\b"), None),
     (re.compile(rf"\b(?P<n1>(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|"
                 rf"Maarat|Umm|Beit|Bayt|Bir|Jisr|Khan|Marj)[ -]{_NAME})(?P<k>)"), "k"),
 ]
+# Names before a marker word ("Harbiyat and Anbaj villages", "al-Safih Triangle"): find the marker first
+# (a literal, fast), then the name that ends right before it.
+_MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
+                           r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp)\b")
+_NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
+_FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
                    "neighbourhood": "district", "neighborhood": "district", "suburb": "district",
@@ -227,10 +226,19 @@ class Extractor:
         self.gazetteer = gazetteer or Gazetteer.default()
         self.lexicon = lexicon or ActorLexicon.default()
         self.nlp = get_nlp()
-        self.matcher = Matcher(self.nlp.vocab)
+        # One matcher per rule, run only on sentences that contain one of the rule's trigger
+        # words: most sentences have none, and the ones that do rarely have more than two.
+        self.matchers: dict[str, Matcher] = {}
         for rule in P.RULES:
-            self.matcher.add(rule.name, rule.patterns)
+            matcher = Matcher(self.nlp.vocab)
+            matcher.add(rule.name, rule.patterns)
+            self.matchers[rule.name] = matcher
         self._rule_of = {self.nlp.vocab.strings[r.name]: r for r in P.RULES}
+        self.rules_for: dict[str, list[P.Rule]] = {}
+        for rule in P.RULES:
+            for word in rule.triggers | _pattern_words(rule):
+                self.rules_for.setdefault(word, []).append(rule)
+        self.triggers: frozenset[str] = frozenset(self.rules_for)
         self._provinces: dict[str, Place] = {}
 
     def province(self, place: Place) -> Place:
@@ -274,13 +282,7 @@ class _ArticleContext:
         self.article = article
         self.text = text
         self.published = published
-        doc = ex.nlp(text)
-        self.doc = doc
-        self.sents: list[tuple[int, int]] = []
-        for s in doc.sents:
-            if s.text.strip():
-                self.sents.append((s.start_char, s.end_char))
-        self.tokens_by_sent: list[list[tuple[str, int, int, bool]]] = []
+        self.sents: list[tuple[int, int]] = split_sentences(text)
         self.mentions = self._mentions()
         self.last_agents: list[tuple[int, Actor]] = []
         self.attributions: dict[int, str | None] = {}
@@ -331,31 +333,56 @@ class _ArticleContext:
     def _regex_names(self, taken: list[Mention], occupied: bytearray) -> list[Mention]:
         """Places the gazetteer lacks, where the text says what they are ("the village of X", "X hilltop")."""
         added: list[Mention] = []
-        for rx, kind_group in _NAME_CONTEXTS:
-            for m in rx.finditer(self.text):
-                kind = _KIND_OF_MARKER.get((m.group(kind_group) or "").lower(), "village") if kind_group else "base"
-                for g in ("n1", "n2"):
-                    if g not in rx.groupindex or m.group(g) is None:
-                        continue
-                    start, end = m.span(g)
-                    name = self.text[start:end]
-                    words = name.replace("-", " ").split()
-                    if not words or words[0] in _NAME_STOP or any(w in _NAME_STOP for w in words[-1:]):
-                        continue
-                    if any(occupied[start:end]):
-                        inner = [t for t in taken if start <= t.start and t.end <= end]
-                        if not inner or any(t.label != "PLACE" or (t.end - t.start) >= end - start for t in inner) \
-                                or any(occupied[i] and not any(t.start <= i < t.end for t in inner)
-                                       for i in range(start, end)):
-                            continue
-                        for t in inner:  # "Khan" (a town elsewhere) inside "Khan Al-Assal"
-                            taken.remove(t)
-                    occupied[start:end] = b"\x01" * (end - start)
-                    place = self.ex.gazetteer.make_place(name, kind, self.country)
-                    added.append(Mention(start, end, name, "NAME", place=place))
+        text = self.text
+        for kind, start, end in self._name_spans():
+            if start > 0 and text[start - 1].isalnum():
+                continue
+            # "The Tal Baghdaq hilltop": leading capitalised function words are not part of the name
+            while True:
+                word = _FIRST_WORD.match(text, start, end)
+                if word is None or word.group(1) not in _NAME_STOP:
+                    break
+                start = word.end()
+            name = text[start:end]
+            words = name.replace("-", " ").split()
+            if not words or words[-1] in _NAME_STOP or not words[0][:1].isalpha():
+                continue
+            if any(occupied[start:end]):
+                inner = [t for t in taken if start <= t.start and t.end <= end]
+                if not inner or any(t.label != "PLACE" or (t.end - t.start) >= end - start for t in inner) \
+                        or any(occupied[i] and not any(t.start <= i < t.end for t in inner) for i in range(start, end)):
+                    continue
+                for t in inner:  # "Khan" (a town elsewhere) inside "Khan Al-Assal"
+                    taken.remove(t)
+            occupied[start:end] = b"\x01" * (end - start)
+            place = self.ex.gazetteer.make_place(name, kind, self.country)
+            added.append(Mention(start, end, name, "NAME", place=place))
         if not added:
             return taken
         return sorted([*taken, *added], key=lambda m: m.start)
+
+    def _name_spans(self) -> Iterable[tuple[str, int, int]]:
+        """(kind, start, end) of every name a marker context calls a place."""
+        text = self.text
+        for rx, kind_group in _NAME_CONTEXTS:
+            for m in rx.finditer(text):
+                kind = _KIND_OF_MARKER.get((m.group(kind_group) or "").lower(), "village") if kind_group else "base"
+                for g in ("n1", "n2"):
+                    if g in rx.groupindex and m.group(g) is not None:
+                        yield kind, m.start(g), m.end(g)
+        for m in _MARKER_AFTER.finditer(text):
+            marker = m.group("k")
+            lo = max(0, m.start() - 90)
+            before = _NAME_BEFORE.search(text, lo, m.start())
+            if before is None:
+                continue
+            kind = _KIND_OF_MARKER.get(marker.lower(), "other")
+            for g in ("n1", "n2"):
+                if before.group(g) is not None:
+                    start, end = before.span(g)
+                    if marker[0].isupper() and g == "n2":
+                        end = m.end()  # "al-Safih Triangle", "Khaldiyeh District": the marker is in the name
+                    yield kind, start, end
 
     def _rebind_references(self, mentions: list[Mention]) -> list[Mention]:
         """"the town", "the village": the nearest settlement named before, places we named included."""
@@ -374,14 +401,12 @@ class _ArticleContext:
 
     def _sentence_tokens(self, s_start: int, s_end: int, by_start: dict[int, Mention]) -> list[Tok]:
         """The sentence's tokens with each entity merged into one token."""
-        doc = self.doc
-        span = doc.char_span(s_start, s_end, alignment_mode="expand")
+        span = self.ex.nlp.tokenizer(self.text[s_start:s_end])
         toks: list[Tok] = []
-        if span is None:
-            return toks
         current: Mention | None = None
         for t in span:
-            ts, te = t.idx, t.idx + len(t.text)
+            ts = s_start + t.idx
+            te = ts + len(t.text)
             if t.is_space:
                 if toks:
                     toks[-1].space = True
@@ -544,17 +569,28 @@ class _ArticleContext:
                 continue
             title_case = _is_title_case(toks)
             toks = self._tag_names(toks, title_case)
-            words = [t.text for t in toks]
-            spaces = [t.space for t in toks]
-            doc = Doc(nlp.vocab, words=words, spaces=spaces)
-            for tok, t in zip(doc, toks, strict=True):
+            if not any(t.lower in self.ex.triggers for t in toks) or not any(
+                    t.label in ("PLACE", "NAME", "CROSSING", "STATE") for t in toks):
+                continue  # every rule needs its trigger word and a place (or states, for meetings)
+            tags = []
+            for t in toks:
                 label = t.label
-                if not label and t.lower in ("it", "they", "its", "their"):
-                    label = "IT" if t.lower in ("it", "its") else "THEY"
-                tok._.nw = label
-                tok._.fill = (t.lower in P.FILLER_WORDS or tok.like_num) and not label
+                if not label:
+                    low = t.lower
+                    if low in ("it", "they", "its", "their"):
+                        label = "IT" if low in ("it", "its") else "THEY"
+                    elif low in P.FILLER_WORDS or low.isdigit():
+                        label = "FILL"
+                    else:
+                        label = "O"
+                tags.append(label)
+            doc = Doc(nlp.vocab, words=[t.text for t in toks], spaces=[t.space for t in toks], tags=tags)
             self._remember_agents(si, toks)
-            matches = self.ex.matcher(doc)
+            rules: dict[str, P.Rule] = {}
+            for t in toks:
+                for rule in self.ex.rules_for.get(t.lower, ()):
+                    rules[rule.name] = rule
+            matches = [m for name in sorted(rules, key=_RULE_ORDER.__getitem__) for m in self.ex.matchers[name](doc)]
             matches.sort(key=lambda m: (m[1], -(m[2] - m[1])))
             for match_id, start, end in matches:
                 rule = self.ex._rule_of[match_id]
@@ -1045,6 +1081,21 @@ class _ArticleContext:
                           confidence=round(c.confidence, 3), rule=c.rule.name, data=c.data)
             out.append(Finding(event, c.rule.name, sentence, evidence.start, evidence.end))
         return out
+
+
+_RULE_ORDER = {r.name: n for n, r in enumerate(P.RULES)}
+
+
+def _pattern_words(rule: P.Rule) -> set[str]:
+    """The words the first token of each pattern requires (a rule may start before its trigger)."""
+    words: set[str] = set()
+    for pattern in rule.patterns:
+        lower = pattern[0].get("LOWER")
+        if isinstance(lower, str):
+            words.add(lower)
+        elif isinstance(lower, dict) and "IN" in lower:
+            words.update(lower["IN"])
+    return words & P.TRIGGER_WORDS | (words if rule.kind == "meeting" else set())
 
 
 class _Skip(Exception):

@@ -1,7 +1,7 @@
 """The event patterns: named, declarative token patterns over recognised entities.
 
 Before matching, every recognised entity of a sentence is one token whose
-``token._.nw`` says what it is:
+tag (``token.tag_``, a C-level attribute the ``Matcher`` reads fast) says what it is:
 
 ========  ==================================================================
 PLACE     a place from the gazetteer (city, province, region, base ...)
@@ -11,6 +11,7 @@ CROSSING  a border crossing
 STATE     a country or its demonym ("Jordan", "Iranian"): an actor or a place
 ACTOR     an armed group, force or organisation from the actor lexicon
 IT/THEY   a pronoun, resolved to the nearest fitting entity before it
+FILL      a word allowed between a verb and its place ("the strategic town of")
 ========  ==================================================================
 
 so a pattern reads like the sentence it matches:
@@ -145,7 +146,7 @@ def W(*words: str, op: str | None = None) -> dict[str, Any]:
 
 def E(*labels: str, op: str | None = None) -> dict[str, Any]:
     """A recognised entity (or pronoun) token with one of ``labels``."""
-    tok: dict[str, Any] = {"_": {"nw": {"IN": list(labels)}}}
+    tok: dict[str, Any] = {"TAG": {"IN": list(labels)}}
     if op:
         tok["OP"] = op
     return tok
@@ -154,9 +155,9 @@ def E(*labels: str, op: str | None = None) -> dict[str, Any]:
 AGENT = E("ACTOR", "STATE", "THEY", "IT")
 TARGET = E("PLACE", "NAME", "IT")
 CROSS = E("CROSSING")
-FILL = {"_": {"fill": True}, "OP": "{0,9}"}
+FILL = {"TAG": "FILL", "OP": "{0,9}"}
 # Anything inside the clause that is not a place, not the end of a sentence.
-GAP = {"ORTH": {"NOT_IN": [".", ";", ":", "?", "!"]}, "_": {"nw": {"NOT_IN": ["PLACE", "NAME", "CROSSING"]}}}
+GAP = {"ORTH": {"NOT_IN": [".", ";", ":", "?", "!"]}, "TAG": {"NOT_IN": ["PLACE", "NAME", "CROSSING"]}}
 
 
 def ANY(n: int) -> dict[str, Any]:
@@ -289,7 +290,7 @@ RULES: list[Rule] = [
     ], place="first", agent="last", strength=0.8, doc="PLACE has now been under AGENT's full control"),
     _rule("control.relative", "control", SEIZE, [
         [TARGET, gap(6), W("that", "which", "whom"), AGENT, W("had", "has", "have", op="?"), ADV, W(*SEIZE),
-         {"_": {"nw": {"NOT_IN": ["PLACE", "NAME", "IT", "CROSSING"]}}, "LOWER": {"NOT_IN": ["control", "over"]}}],
+         {"TAG": {"NOT_IN": ["PLACE", "NAME", "IT", "CROSSING"]}, "LOWER": {"NOT_IN": ["control", "over"]}}],
     ], place="antecedent", agent="last", strength=0.8, expand=False,
         doc="PLACE, the town that AGENT recaptured on DATE"),
     # --- withdrawals -------------------------------------------------------------------
@@ -302,7 +303,7 @@ RULES: list[Rule] = [
     _rule("withdrew.intransitive", "withdrew", WITHDRAW, [
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"),
          {"LOWER": {"NOT_IN": ["from", "of", "its", "their", "his", "troops", "forces", "to", "towards", "toward",
-                               "into", "out", "back", "all", "some", "most", "part"]}, "_": {"nw": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}}],
+                               "into", "out", "back", "all", "some", "most", "part"]}, "TAG": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}],
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"), {"ORTH": "."}],
     ], place="context", agent="first", strength=0.7,
         doc="as AGENT successively pulled out: the place is the one the sentence is about"),
