@@ -173,7 +173,7 @@ def test_find_never_raises(gaz: Gazetteer, text: str) -> None:
 
 
 def test_part_of_a_longer_unknown_name_is_not_a_small_place(gaz: Gazetteer) -> None:
-    found = gaz.find("Rebels took Khan al-Assal west of Aleppo, the Syrian army said.")
+    found = gaz.find("Rebels took Khan al-Zaytoun west of Aleppo, the Syrian army said.")
     assert [m.text for m in found] == ["Aleppo", "Syrian"]
 
 
@@ -298,3 +298,14 @@ def test_curated_places_have_ids_names_countries_and_unique_ids(gaz: Gazetteer) 
     assert len(ids) == len(set(ids))
     for row in curated:
         assert row.id.startswith("newswire:") and row.name and row.country and len(row.country) == 2
+
+
+def test_curated_towns_need_their_country(gaz: Gazetteer) -> None:
+    syria = gaz.find("Pro-government forces entered Fuaa and Kafriya in Idlib province, Syria.")
+    assert [(m.text, m.place.kind) for m in syria][:2] == [("Fuaa", "town"), ("Kafriya", "town")]
+    assert gaz.find("Hayyan said Dabiq was a word.") == []
+
+
+def test_names_made_only_of_particles_are_still_names(gaz: Gazetteer) -> None:
+    found = {m.text: m.place for m in gaz.find("Turkish-backed fighters entered Ras al-Ain in Syria.")}
+    assert found["Ras al-Ain"].country == "SY" and found["Ras al-Ain"].id.startswith("geonames:")

@@ -187,7 +187,7 @@ _PROVINCES = frozenset({"province", "region"})
 # silent. A bare name prefers the city over its province (GOLD.md: "Daraa" is the
 # city); a populated place adds 3 per order of magnitude of its population.
 _KIND_PRIOR = {"country": 90.0, "region": 24.0, "crossing": 24.0, "base": 24.0, "checkpoint": 20.0,
-               "province": 8.0, "district": 6.0, "other": 4.0}
+               "province": 8.0, "town": 12.0, "district": 6.0, "other": 4.0}
 # Which GeoNames towns count without their country in the text's context. A town
 # anywhere has an alternate name that is an English word ("Human" is Uman, UA;
 # "White House" is Casablanca), so outside the text's countries we take only
@@ -226,7 +226,7 @@ class _Row:
     def standalone(self, primary: bool) -> bool:
         """True when this row counts in any text, whatever its countries ("Moscow", "Syria", "Nassib")."""
         if self.curated or self.kind == "country":
-            return self.kind != "district"  # "Waer", "Midan": a district needs its country in the text
+            return self.kind not in _CONTEXT_KINDS  # "Waer", "Hayyan": a district or town needs its country
         if self.kind in _SETTLEMENTS:
             return self.capital or self.population >= _BIG_CITY or (
                 (primary or self.deep) and self.population >= _NAMED_CITY)
@@ -250,6 +250,8 @@ _AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTR
 _BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))[ ]+of[ ]+$",
                      re.IGNORECASE)
 _DISTRICTS = frozenset({"district"})
+# Curated places of these kinds count only in a text about their country, like small GeoNames towns.
+_CONTEXT_KINDS = frozenset({"district", "town", "village"})
 _LOOKBACK = 40  # a reference looks this many mentions back for the place it means
 _CAPITAL_REF = re.compile(r"\bthe[ ]+(?:(provincial|[A-Z][a-z]+)[ ]+)?capital\b(?![ ]+(?:of|city)\b)")
 _REFERENCE = re.compile(
@@ -406,7 +408,7 @@ class Gazetteer:
                                                                              for m in more)))
 
         for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
-                              ("checkpoints", "checkpoint"), ("districts", "district")):
+                              ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
                 aliases = list(item.get("aliases", []))
@@ -577,7 +579,7 @@ class Gazetteer:
             top = rows[cands[0]]
             if top.kind == "country":  # "Lebanon" is the country, not Lebanon, Ohio
                 ccs = {top.country}
-            elif top.curated and top.kind != "district" and (top.extra or {}).get("countries"):
+            elif top.curated and top.kind not in _CONTEXT_KINDS and (top.extra or {}).get("countries"):
                 ccs = set(top.extra["countries"])  # type: ignore[index]  # a crossing: both sides
             else:
                 ccs = {rows[i].country for i, p in zip(cands, primary) if rows[i].strong(p)}
@@ -612,7 +614,7 @@ class Gazetteer:
                     continue
                 if any_standalone and not row.deep and row.kind in _SETTLEMENTS and not row.standalone(p):
                     continue
-                if (partial or surname) and not ((row.curated and row.kind != "district") or row.kind == "country"):
+                if (partial or surname) and not (row.standalone(p) and (row.curated or row.kind == "country")):
                     continue
                 strong = row.strong(p)
                 score = row.prior + (_CAPITAL_BONUS if row.capital else 0.0) + (10.0 if strong else 0.0)
@@ -746,8 +748,9 @@ _PLACE_KINDS = frozenset(Place.model_fields["kind"].annotation.__args__)  # type
 
 
 def _all_stop(key: str, stop: frozenset[str]) -> bool:
-    """True when every word of a key is a stop word or a particle ("the crossing", "of")."""
-    return key in stop or all(w in stop or w in _PARTICLES for w in key.split(" "))
+    """True when a key is only stop words and particles ("the crossing", "of the"); "Ras al Ayn" is a name."""
+    words = key.split(" ")
+    return key in stop or (all(w in stop or w in _PARTICLES for w in words) and any(w in stop for w in words))
 
 
 def _capitalised(span: str) -> bool:
