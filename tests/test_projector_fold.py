@@ -186,3 +186,17 @@ def test_different_dates_places_or_parties_are_different_meetings() -> None:
         s.meeting(("sana", "2024-12-06"), [s.actor("syria"), s.actor("iraq")], doha, "held", "2024-12-06"),
     ))
     assert len(result.rows) == 4
+
+
+def test_incremental_fold_equals_a_fold_from_scratch() -> None:
+    events = [e for e in s.stream(300, places=3, seed=5) if e.type in fold.CONTROL_TYPES]
+    rs = [to_report(e) for e in events if e.key() == events[0].key()]
+    rng = random.Random(2)
+    done: list[Report] = []
+    memo = None
+    while len(done) < len(rs):
+        done = done + rs[len(done):len(done) + rng.randint(1, 4)]
+        step = fold_place(done, reuse=memo)
+        memo = step.memo
+        fresh = fold_place(list(done))
+        assert (step.control, step.history, step.facts) == (fresh.control, fresh.history, fresh.facts)

@@ -57,6 +57,7 @@ __all__ = [
     "MeetingFold",
     "to_report",
     "date_interval",
+    "Clustered",
     "cluster",
     "count_sources",
     "fold_place",
@@ -294,40 +295,78 @@ _BY_DATE = attrgetter("day_start", "event_id")
 _EVENT_ID = attrgetter("event_id")
 
 
-def cluster(reports: Iterable[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS,
-            reuse: Mapping[tuple[str, ...], Fact] | None = None) -> list[Fact]:
+@dataclass
+class Clustered:
+    """Reports grouped by key and the facts of each group.
+
+    Kept between folds of one subject: when the next fold's reports are these
+    plus new ones, only the groups the new ones join are chained again, and
+    there only the facts whose members changed are recomputed.
+    """
+
+    count: int
+    groups: dict[str, list[Report]]
+    facts: dict[str, list[Fact]]
+
+    def all(self) -> list[Fact]:
+        return [f for k in sorted(self.facts) for f in self.facts[k]]
+
+
+def cluster(reports: Sequence[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS,
+            reuse: Clustered | None = None) -> Clustered:
     """Group reports into facts: same ``key``, day dates chained within ``window`` days.
 
-    ``reuse`` maps the member event ids of facts from an earlier fold to those
-    facts: a fact whose members did not change is taken as it was, not recomputed.
+    ``reuse`` is the result for a prefix of ``reports`` (the same reports, in
+    the same order, then new ones); anything it already holds is not redone.
     """
-    groups: dict[str, list[Report]] = defaultdict(list)
-    for r in reports:
-        groups[key(r)].append(r)
-    facts: list[Fact] = []
-    for k in sorted(groups):
-        members = sorted(groups[k], key=_BY_DATE)
-        chains: list[list[Report]] = []
-        coarse: list[Report] = []
-        for r in members:
-            if r.precision != "day":
-                coarse.append(r)
-            elif chains and (r.day_start - chains[-1][-1].day_start).days <= window:
-                chains[-1].append(r)
-            else:
-                chains.append([r])
-        loose: dict[str, list[Report]] = defaultdict(list)
-        for r in coarse:
-            inside = [c for c in chains if any(r.day_start <= x.day_start <= r.day_end for x in c)]
-            if inside:  # the largest fact inside the interval, then the earliest
-                max(inside, key=lambda c: (len(c), -c[0].day_start.toordinal())).append(r)
-            else:
-                loose[r.date_text].append(r)
-        first = members[0]
-        for group in chains + [loose[t] for t in sorted(loose)]:
-            ids = tuple(sorted(map(_EVENT_ID, group)))
-            known = reuse.get(ids) if reuse is not None else None
-            facts.append(known if known is not None else Fact(first.type, first.subject, k, group).finish())
+    if reuse is not None and reuse.count <= len(reports):
+        groups = dict(reuse.groups)
+        touched: set[str] = set()
+        for r in reports[reuse.count:]:
+            k = key(r)
+            if k not in touched:
+                groups[k] = list(groups.get(k, ()))
+                touched.add(k)
+            groups[k].append(r)
+    else:
+        reuse = None
+        groups = defaultdict(list)
+        for r in reports:
+            groups[key(r)].append(r)
+        touched = set(groups)
+    facts: dict[str, list[Fact]] = {}
+    for k, members in groups.items():
+        if reuse is not None and k not in touched:
+            facts[k] = reuse.facts[k]
+        else:
+            known = {f.members: f for f in reuse.facts.get(k, ())} if reuse is not None else {}
+            facts[k] = _chain(k, members, window, known)
+    return Clustered(len(reports), dict(groups), facts)
+
+
+def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str, ...], Fact]) -> list[Fact]:
+    members = sorted(reports, key=_BY_DATE)
+    chains: list[list[Report]] = []
+    coarse: list[Report] = []
+    for r in members:
+        if r.precision != "day":
+            coarse.append(r)
+        elif chains and (r.day_start - chains[-1][-1].day_start).days <= window:
+            chains[-1].append(r)
+        else:
+            chains.append([r])
+    loose: dict[str, list[Report]] = defaultdict(list)
+    for r in coarse:
+        inside = [c for c in chains if any(r.day_start <= x.day_start <= r.day_end for x in c)]
+        if inside:  # the largest fact inside the interval, then the earliest
+            max(inside, key=lambda c: (len(c), -c[0].day_start.toordinal())).append(r)
+        else:
+            loose[r.date_text].append(r)
+    first = members[0]
+    facts = []
+    for group in chains + [loose[t] for t in sorted(loose)]:
+        fact = known.get(tuple(sorted(map(_EVENT_ID, group))))
+        facts.append(fact if fact is not None else Fact(first.type, first.subject, k, group).finish())
     return facts
 
 
@@ -350,18 +389,20 @@ class PlaceFold:
     control: dict[str, Any] | None
     history: list[dict[str, Any]]
     facts: dict[str, str]  # event_id -> fact_id
-    memo: dict[tuple[str, ...], Fact] = field(default_factory=dict)  # for the next fold's ``reuse``
+    memo: Clustered | None = None  # for the next fold's ``reuse``
 
 
 def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
-               reuse: Mapping[tuple[str, ...], Fact] | None = None) -> PlaceFold:
+               reuse: Clustered | None = None) -> PlaceFold:
     """The ``control`` row (or none) and ``control_history`` rows of one place.
 
-    ``reuse`` is the previous fold's ``memo``: unchanged facts are not recomputed.
+    ``reuse`` is the previous fold's ``memo`` when ``reports`` are that fold's
+    reports followed by new ones: unchanged facts are not recomputed.
     """
     place_id = reports[0].subject
     place_name = _most_common(r.subject_name for r in reports) or place_id
-    facts = cluster(reports, key=lambda r: f"{r.type}|{r.side}", window=window, reuse=reuse)
+    clustered = cluster(reports, key=_place_key, window=window, reuse=reuse)
+    facts = clustered.all()
     changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=lambda f: f.rank)
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=lambda f: f.rank)
 
@@ -412,8 +453,11 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
             last_reported_at=winner.last_reported_at or None)
-    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports},
-                     {f.members: f for f in facts})
+    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports}, clustered)
+
+
+def _place_key(r: Report) -> str:
+    return f"{r.type}|{r.side}"
 
 
 # --- crossings ----------------------------------------------------------------
@@ -429,7 +473,7 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Cr
     """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status."""
     crossing_id = reports[0].subject
     name = _most_common(r.subject_name for r in reports) or crossing_id
-    facts = cluster(reports, key=lambda r: f"{r.status}|{r.side_code or ''}|{r.side or ''}", window=window)
+    facts = cluster(reports, key=lambda r: f"{r.status}|{r.side_code or ''}|{r.side or ''}", window=window).all()
     live = [f for f in facts if not f.historical] or facts
     sided = sorted((f for f in live if f.reports[0].side_code), key=lambda f: f.rank)
     unsided = sorted((f for f in live if not f.reports[0].side_code), key=lambda f: f.rank)

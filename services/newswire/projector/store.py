@@ -16,6 +16,7 @@ One batch is one transaction (:func:`apply_batch`):
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -340,7 +341,7 @@ def _insert_applied(conn: Connection, tables: Tables, new: Sequence[Applied]) ->
             reported_at=r.reported_at, article_id=r.article_id, outlet=r.outlet, story_id=r.story_id,
             confidence=r.confidence, extent=r.extent, participants=r.participants, location=r.location,
             framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset))
-    conn.execute(sa.insert(tables.applied_events), rows)
+    _write_rows(conn, tables.applied_events, rows)
 
 
 _REPORT_FIELDS = [f for f in Report.__dataclass_fields__]
@@ -367,7 +368,7 @@ class Folded:
     reports: list[Report]
     rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]]
     keys: dict[str, tuple[str, str, str | None]]  # event_id -> (row_table, row_key, fact_id)
-    memo: dict[tuple[str, ...], Any] = field(default_factory=dict)  # facts by members, for the next fold
+    memo: Any = None  # the place's clustering, for the next fold (fold.Clustered)
 
 
 class SubjectCache:
@@ -486,7 +487,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
                          [{f"k_{c}": v for c, v in zip(cols, pk, strict=True)} for pk in pks])
     for table, rows in inserts.items():
         if rows:
-            _upsert(conn, by_table[table], _PKEYS[table], rows)
+            _write_rows(conn, by_table[table], rows, upsert=_PKEYS[table])
 
     if meeting_days:
         new_ids = {a.report.event_id for a in new if a.report.type == MEETING}
@@ -502,17 +503,46 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     return pending
 
 
-def _upsert(conn: Connection, table: sa.Table, pkey: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows, or update the row with the same primary key (SQLite and PostgreSQL both say ON CONFLICT)."""
-    if conn.dialect.name == "postgresql":
+def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]],
+                upsert: Sequence[str] | None = None) -> None:
+    """Insert rows; with ``upsert`` (the primary key), update the row with the same key instead.
+
+    On SQLite the rows go to the driver's ``executemany`` directly, converted
+    as SQLAlchemy's types would store them: per-row parameter processing in
+    SQLAlchemy costs about three times the insert itself (measured 9.6 µs vs
+    3.8 µs a row), and these are the projector's hot writes.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
         from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[c] for c in pkey],
-        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pkey})
-    conn.execute(stmt, list(rows))
+
+        stmt = insert(table)
+        if upsert:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c[c] for c in upsert],
+                set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in upsert})
+        conn.execute(stmt, list(rows))
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = [c.name for c in table.columns]
+    convert = [_SQLITE_CONVERT.get(type(c.type)) for c in table.columns]
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)})"
+           f" VALUES ({', '.join('?' * len(names))})")
+    if upsert:
+        sql += (f" ON CONFLICT ({', '.join(quote(n) for n in upsert)}) DO UPDATE SET "
+                + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in upsert))
+    params = [tuple(v if f is None or v is None else f(v)
+                    for v, f in zip((row.get(n) for n in names), convert, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+# How SQLAlchemy's SQLite dialect stores these types (ISO dates, 0/1, JSON text).
+_SQLITE_CONVERT: dict[type[Any], Any] = {
+    sa.Date: date.isoformat,
+    sa.Boolean: int,
+    sa.JSON: lambda v: json.dumps(v),
+}
 
 
 def _counts(conn: Connection, tables: Tables, types: Sequence[str], subjects: Sequence[str]) -> dict[str, int]:
@@ -584,7 +614,7 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
             url=e.source.url, title=e.source.title, sentence=e.evidence.sentence, start=e.evidence.start,
             end=e.evidence.end, attribution=e.attribution, modality=str(e.modality),
             reported_at=e.reported_at.isoformat() if e.reported_at else None))
-    conn.execute(sa.insert(ev), rows)
+    _write_rows(conn, ev, rows)
     changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in sorted(keys.items())
                if event_id not in new_ids and old_keys.get(event_id) != key]
     if changed:
