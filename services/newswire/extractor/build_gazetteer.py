@@ -79,7 +79,10 @@ def _stopwords() -> list[str]:
         words |= {w.strip() for w in justext.read_text(encoding="utf-8").splitlines() if w.strip()}
     words |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr",
               "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
-    return sorted({fold_key(w) for w in words if w})
+    # jusText's list comes from Wikipedia's frequent words, places among them: keep those places.
+    places = {"london", "york", "san", "st", "st.", "america", "american", "british", "europe", "european",
+              "french", "german", "indian", "japanese", "australian", "canadian", "english", "us", "u.s."}
+    return sorted({fold_key(w) for w in words if w} - places)
 
 
 def build() -> dict[str, object]:
