@@ -95,18 +95,13 @@ class _FoldTable(dict[int, str]):
 
 
 _TABLE = _FoldTable()
-_TABLE_LOCK = threading.Lock()
 _SPACES = re.compile(r" {2,}")
 _LEADING_APOSTROPHE = re.compile(r"(?<![a-z0-9.])'")
 
 
 def fold_text(text: str) -> str:
     """The folded copy of ``text``, of the same length (offsets carry over)."""
-    try:
-        folded = text.translate(_TABLE)
-    except RuntimeError:  # dict resized by another thread mid-translate: retry under the lock
-        with _TABLE_LOCK:
-            folded = text.translate(_TABLE)
+    folded = text.translate(_TABLE)  # a code point seen first is computed once (_FoldTable.__missing__)
     # An apostrophe that starts a word is a quote mark or an ʿayn ("'Aleppo'", "ʿAfrin"):
     # a space, so the word after it still starts a word.
     return _LEADING_APOSTROPHE.sub(" ", folded) if "'" in folded else folded
