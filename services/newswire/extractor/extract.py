@@ -19,6 +19,7 @@ Nothing here does IO; the gazetteer and lexicon are built once per process.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -65,11 +66,6 @@ __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DAT
 FALLBACK_DATE = True
 
 
-_TRIGGER_RX = re.compile(
-    r"seiz|captur|overr[au]n|retook|retak|recaptur|liberat|took|taken|taking|regain|control|expel|oust|drove|"
-    r"driven|pushed|fell|fall|withdr|pull|retreat|left|abandon|vacat|return|revert|lost|clos|shut|seal|open|"
-    r"\bmet\b|meet|talks|\bheld\b|\bhold|\bhost|stormed|overt|conquer|evict|kick|rout|dislodg|under|lose|suspend",
-    re.IGNORECASE)
 _FRAMEWORK_RX = re.compile(r"\b(Astana|Geneva|Sochi|Vienna|Minsk|Doha|Jeddah|Istanbul)\s+(process|format|talks|"
                            r"framework|track|platform|agreement)\b", re.IGNORECASE)
 _PHONE_RX = re.compile(r"\b(phone|telephone|call|called|calls|video ?link|videoconference)\b", re.IGNORECASE)
@@ -239,7 +235,16 @@ class Extractor:
             for word in rule.triggers | _pattern_words(rule):
                 self.rules_for.setdefault(word, []).append(rule)
         self.triggers: frozenset[str] = frozenset(self.rules_for)
+        self.trigger_rx = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.triggers), key=len, reverse=True))
+                                     + r")\b", re.IGNORECASE)
+        self._states: dict[str, Actor | None] = {}
         self._provinces: dict[str, Place] = {}
+
+    def state(self, name: str) -> Actor | None:
+        """The state actor of a country name or code (memoised: every article names a few countries)."""
+        if name not in self._states:
+            self._states[name] = self.lexicon.state(name)
+        return self._states[name]
 
     def province(self, place: Place) -> Place:
         """A province without the aliases that name its namesake city.
@@ -311,7 +316,7 @@ class _ArticleContext:
             place = self.ex.province(p.place) if kind == "province" else p.place
             m = Mention(p.start, p.end, p.text, label, place=place)
             if label == "STATE":
-                m.actor = lex.state(p.place.country or p.text)
+                m.actor = self.ex.state(p.place.country or p.text)
             out.append(m)
         # Overlaps: the longer span wins; on a tie a state beats an actor (it is both), an actor a place.
         rank = {"STATE": 0, "ACTOR": 1, "CROSSING": 2, "PLACE": 3, "NAME": 4}
@@ -437,8 +442,6 @@ class _ArticleContext:
         return None
 
     def _mentions_in(self, start: int, end: int) -> Iterable[Mention]:
-        import bisect
-
         i = bisect.bisect_left(self._starts, start)
         j = i - 1
         if j >= 0 and self.mentions[j].end > start:
@@ -497,8 +500,6 @@ class _ArticleContext:
 
     def _antecedent(self, pos: int, kinds: frozenset[str]) -> Place | None:
         """The nearest place of one of ``kinds`` named before ``pos`` (within about three sentences)."""
-        import bisect
-
         i = bisect.bisect_left(self._starts, pos) - 1
         while i >= 0:
             m = self.mentions[i]
@@ -560,9 +561,15 @@ class _ArticleContext:
         self._starts = [m.start for m in self.mentions]
         by_start = {m.start: m for m in self.mentions}
         nlp = self.ex.nlp
+        entity_starts = [m.start for m in self.mentions]
+        trigger_rx = self.ex.trigger_rx
         for si, (s_start, s_end) in enumerate(self.sents):
-            sentence = self.text[s_start:s_end]
-            if not _TRIGGER_RX.search(sentence):
+            # cheap tests first: a trigger word and an entity in the sentence, or no rule can fire
+            # (a place the gazetteer lacks is only named later, after the verb: "captured Sarrin")
+            i = bisect.bisect_left(entity_starts, s_start)
+            if i >= len(entity_starts) or entity_starts[i] >= s_end:
+                continue
+            if not trigger_rx.search(self.text, s_start, s_end):
                 continue
             toks = self._sentence_tokens(s_start, s_end, by_start)
             if not toks:
@@ -1095,7 +1102,7 @@ def _pattern_words(rule: P.Rule) -> set[str]:
             words.add(lower)
         elif isinstance(lower, dict) and "IN" in lower:
             words.update(lower["IN"])
-    return words & P.TRIGGER_WORDS | (words if rule.kind == "meeting" else set())
+    return words & P.TRIGGER_WORDS
 
 
 class _Skip(Exception):

@@ -342,7 +342,7 @@ RULES: list[Rule] = [
     _rule("meeting.held", "meeting", ["met", "meets"], [
         [W("met", "meets")],
     ], status="held", expand=False, doc="A met (in PLACE) with B and C"),
-    _rule("meeting.scheduled", "meeting", ["meet", "meeting", "talks"], [
+    _rule("meeting.scheduled", "meeting", ["meet", "hold", "host", "meeting", "talks"], [
         [W("set", "due", "scheduled", "expected", "slated", "poised"), W("to"), W("meet", "hold")],
         [W("will", "would", "to"), W("meet", "hold", "host")],
     ], status="scheduled", expand=False, doc="A is set to meet B in PLACE on DAY"),
