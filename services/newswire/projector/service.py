@@ -61,11 +61,6 @@ class ProjectorStats:
     dead_letters: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def records_out(self) -> int:
-        """Events that changed the tables (the metrics' ``records_out``)."""
-        return self.events_applied
-
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
