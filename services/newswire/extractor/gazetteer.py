@@ -403,7 +403,8 @@ class Gazetteer:
                                                                              for m in more)))
 
         for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
-                              ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town")):
+                              ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town"),
+                              ("landmarks", "other")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
                 aliases = list(item.get("aliases", []))
