@@ -107,3 +107,24 @@ def test_find_never_raises_property(text: str, country: str | None) -> None:
         assert a.end <= b.start
     for m in found:
         assert text[m.start:m.end] == m.text == m.actor.mention
+
+
+def test_actor_data_is_well_formed() -> None:
+    import yaml
+
+    from newswire.extractor.gazetteer import DATA_DIR
+
+    entries = yaml.safe_load((DATA_DIR / "actors.yaml").read_text(encoding="utf-8"))["actors"]
+    ids = [e["id"] for e in entries]
+    assert len(ids) == len(set(ids))
+    for e in entries:
+        assert e["name"] and e.get("side"), e["id"]
+        assert e.get("aliases") or e.get("generic"), e["id"]
+        for cc in e.get("context", []) + ([e["country"]] if e.get("country") else []):
+            assert len(cc) == 2 and cc.isupper(), e["id"]
+
+
+def test_generic_names_have_a_fallback_outside_their_wars(lex: ActorLexicon) -> None:
+    for text in ("the army", "rebels", "government forces", "militants"):
+        found = lex.find(f"Yesterday {text} moved.", country="FR")
+        assert len(found) == 1 and found[0].actor.country is None, text
