@@ -622,8 +622,8 @@ class _ArticleContext:
 
     def _apply(self, rule: P.Rule, si: int, toks: list[Tok], start: int, end: int) -> None:
         trig = next((k for k in range(start, end) if toks[k].lower in rule.triggers), None)
-        if trig is None:
-            raise _Skip
+        if trig is None or (trig > 0 and toks[trig].text[:1].isupper()):
+            raise _Skip  # "Liberated Province of Aleppo", "Army Captures ...": a name or a headline
         if rule.kind == "meeting":
             self._meeting(rule, si, toks, trig)
             return
@@ -855,10 +855,12 @@ class _ArticleContext:
                     break
         for j in range(trig - 1, max(-1, trig - 30), -1):
             t = toks[j]
-            prev = toks[j - 1].lower if j > 0 else ""
+            prev = _governing_word(toks, j)
             if t.label in ("ACTOR", "STATE") or t.lower in ("they", "it"):
-                # "with Jordan closing its side": an absolute clause, the actor is the subject
-                absolute = prev == "with" and j + 1 == trig
+                # "with Jordan closing its side", "with Iraqi forces ... having retaken": an absolute
+                # clause, the actor is the subject
+                absolute = prev == "with" and (j + 1 == trig or toks[trig - 1].lower == "having"
+                                               or toks[trig].lower.endswith("ing"))
                 if prev in P.PREPOSITIONS and prev not in ("including",) and not absolute:
                     continue
                 if _oblique_conjunct(toks, j) or _demonym(t) or _modifier(toks, j):
@@ -1201,8 +1203,27 @@ _MODIFIER_PARTICIPLES = frozenset("backed led held allied supported based linked
 
 
 def _modifier(toks: list[Tok], j: int) -> bool:
-    """"U.S.-backed rebels", "Iran-backed militias": the first name modifies; it is not the agent."""
-    return j + 2 < len(toks) and toks[j + 1].text in ("-", "–") and toks[j + 2].lower in _MODIFIER_PARTICIPLES
+    """"U.S.-backed rebels", "anti-ISIL offensive": a name inside a modifier is not the agent."""
+    # a hyphen, not a dash: no space around it ("fighters - backed by" is a parenthesis)
+    if j + 2 < len(toks) and toks[j + 1].text in ("-", "–") and toks[j + 2].lower in _MODIFIER_PARTICIPLES \
+            and not toks[j].space and not toks[j + 1].space:
+        return True
+    return j >= 2 and toks[j - 1].text in ("-", "–") and toks[j - 2].lower in ("anti", "pro", "non", "ex") \
+        and not toks[j - 2].space and not toks[j - 1].space
+
+
+def _governing_word(toks: list[Tok], j: int) -> str:
+    """The word before the noun phrase of token ``j``, past determiners and modifiers ("to Russian-backed X")."""
+    k = j - 1
+    while k >= 0:
+        w = toks[k].lower
+        if w in ("the", "its", "their", "his", "her", "allied", "local", "so-called"):
+            k -= 1
+        elif w in _MODIFIER_PARTICIPLES and k >= 2 and toks[k - 1].text in ("-", "–") and not toks[k - 1].space:
+            k -= 3  # "Russian - backed"
+        else:
+            break
+    return toks[k].lower if k >= 0 else ""
 
 
 _DEMONYM_END = re.compile(r"(?:ian|ish|ese|i|an|ic|ch)$", re.IGNORECASE)
