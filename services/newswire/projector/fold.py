@@ -117,10 +117,10 @@ class Report:
 
 def date_interval(text: str) -> tuple[date, date, str]:
     """``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY`` → (first day, last day, precision)."""
-    parts = [int(p) for p in text.split("-")]
-    if len(parts) == 3:
-        d = date(*parts)
+    if len(text) == 10:
+        d = date.fromisoformat(text)
         return d, d, "day"
+    parts = [int(p) for p in text.split("-")]
     if len(parts) == 2:
         y, m = parts
         return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), "month"

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -532,8 +533,15 @@ def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     if upsert:
         sql += (f" ON CONFLICT ({', '.join(quote(n) for n in upsert)}) DO UPDATE SET "
                 + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in upsert))
-    params = [tuple(v if f is None or v is None else f(v)
-                    for v, f in zip((row.get(n) for n in names), convert, strict=True)) for row in rows]
+    values = itemgetter(*names)  # every row carries every column
+    converted = [(i, f) for i, f in enumerate(convert) if f is not None]
+    params = []
+    for row in rows:
+        vals = list(values(row))
+        for i, f in converted:
+            if vals[i] is not None:
+                vals[i] = f(vals[i])
+        params.append(tuple(vals))
     conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
 
 
