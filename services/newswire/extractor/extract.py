@@ -135,6 +135,8 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp)\b")
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
+_NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosque hospital school dam factory "
+                             "building compound checkpoint field fields station plant university prison".split())
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
@@ -537,6 +539,8 @@ class _ArticleContext:
             if k < len(toks) and toks[k].lower in _KIND_OF_MARKER:
                 return _KIND_OF_MARKER[toks[k].lower]
         # directly after a verb of taking / withdrawing: "captured Sarrin", "control of Markada"
+        if nxt in _NOT_PLACE_NOUNS:
+            return None  # "captured al-Rabet street", "seized Tishreen dam"
         back = [t.lower for t in before[-3:]]
         verb_case = [t.text for t in before[-3:]]
         if back and verb_case[-1].islower() and (back[-1] in P.SEIZE
@@ -859,8 +863,9 @@ class _ArticleContext:
             if t.label in ("ACTOR", "STATE") or t.lower in ("they", "it"):
                 # "with Jordan closing its side", "with Iraqi forces ... having retaken": an absolute
                 # clause, the actor is the subject
-                absolute = prev == "with" and (j + 1 == trig or toks[trig - 1].lower == "having"
-                                               or toks[trig].lower.endswith("ing"))
+                absolute = (prev == "with" and (j + 1 == trig or toks[trig - 1].lower == "having"
+                                                or toks[trig].lower.endswith("ing"))) or (
+                    prev == "in" and toks[trig].lower.endswith("ing") and trig - j <= 4)  # "resulted in X taking"
                 if prev in P.PREPOSITIONS and prev not in ("including",) and not absolute:
                     continue
                 if _oblique_conjunct(toks, j) or _demonym(t) or _modifier(toks, j):
