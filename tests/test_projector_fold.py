@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import date
+
+import pytest
 
 from newswire.core.models import Modality
 from newswire.projector import fold
@@ -200,3 +203,15 @@ def test_incremental_fold_equals_a_fold_from_scratch() -> None:
         memo = step.memo
         fresh = fold_place(list(done))
         assert (step.control, step.history, step.facts) == (fresh.control, fresh.history, fresh.facts)
+
+
+@pytest.mark.parametrize("name", ["newswire.projector", "newswire.projector.fold", "newswire.projector.store",
+                                  "newswire.projector.service", "newswire.projector.tables",
+                                  "newswire.projector.query", "newswire.projector.cli",
+                                  "newswire.projector.synthetic"])
+def test_every_exported_name_exists_once(name: str) -> None:
+    importlib.import_module("newswire.cli")  # service CLIs are imported by it (importing one first is circular)
+    module = importlib.import_module(name)
+    assert len(module.__all__) == len(set(module.__all__))
+    for member in module.__all__:
+        assert hasattr(module, member), f"{name}.{member}"

@@ -50,6 +50,9 @@ from newswire.core.models import (
 __all__ = [
     "WINDOW_DAYS",
     "CONTROL_TYPES",
+    "CONTROL_CHANGED",
+    "CROSSING",
+    "MEETING",
     "Report",
     "Fact",
     "PlaceFold",
@@ -64,6 +67,8 @@ __all__ = [
     "fold_crossing",
     "fold_meetings",
     "meetings_match",
+    "meeting_components",
+    "widen",
 ]
 
 WINDOW_DAYS = 3
