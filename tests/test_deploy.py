@@ -217,3 +217,11 @@ def test_extractor_scales_and_singletons_do_not(k8s: list[dict[str, Any]]) -> No
     for single in ("poller", "projector"):
         spec = deployments[f"newswire-{single}"]["spec"]
         assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+
+
+def test_build_context_excludes_local_state_but_not_what_the_image_copies() -> None:
+    ignored = [line.strip() for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    assert {".venv", "data", ".git"} <= set(ignored)
+    copied = {src for arg in dockerfile()["COPY"] for src in shlex.split(arg)[:-1]}
+    assert not copied & set(ignored), copied & set(ignored)
