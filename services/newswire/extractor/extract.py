@@ -101,6 +101,7 @@ Rebels Rebel Forces Troops Observatory Reuters AFP AP SANA State Islamic Syrian 
 Iranian Saudi Lebanese Jordanian Related Read Source Tags Click Watch Video Photo Photos Update Updated
 Shiite Shia Sunni Alawite Christian Druze Arab Turkmen Armenian Assyrian Ismaili Yazidi Muslim Jewish Kurd Kurds
 Monitor Report Reports News Agency Agencies Press Breaking Latest Live Map Maps Several Two Three Four Five
+Division Brigade Regiment Battalion Base Army Front
 """.split())
 _TOPONYM_PREFIX = frozenset("""Tal Tall Tel Tell Khirbet Khirbat Khirbit Kafr Kfar Jabal Jebel Jabel Deir Dayr Ain Ayn
 Ras Bab Wadi Qasr Maarat Maaret Marat Umm Beit Bayt Bir Jisr Khan Marj Sheikh Hazm""".split()) - {"Hazm", "Sheikh"}
@@ -347,8 +348,8 @@ class _ArticleContext:
             # "The Tal Baghdaq hilltop": leading capitalised function words are not part of the name
             while True:
                 word = _FIRST_WORD.match(text, start, end)
-                if word is None or word.group(1) not in _NAME_STOP:
-                    break
+                if word is None or word.group(1) not in _NAME_STOP or text[word.end():end].isdigit():
+                    break  # "Regiment 111" keeps its word
                 start = word.end()
             name = text[start:end]
             words = name.replace("-", " ").split()
@@ -631,7 +632,7 @@ class _ArticleContext:
         if rule.kind == "meeting":
             self._meeting(rule, si, toks, trig)
             return
-        if _negated(toks, trig, rule):
+        if _negated(toks, trig, rule) or _hypothetical_after(toks, trig, end):
             raise _Skip
         span = toks[start:end]
         # -- the place(s)
@@ -650,6 +651,7 @@ class _ArticleContext:
             modality = Modality.HISTORICAL
         confidence = rule.strength * agent_strength
         extent = self._extent(toks, trig, targets[0][1]) if rule.kind == "control" else None
+        targets = [t for t in targets if _placeish(t[0]) and not _demonym(toks[t[1]])]
         for n, (place, idx, how) in enumerate(targets):
             conf = confidence * (0.85 if place.id.startswith("newswire:") and place.kind != "crossing" else 1.0)
             conf *= how
@@ -838,7 +840,7 @@ class _ArticleContext:
     def _actor_of(self, toks: list[Tok], k: int, si: int) -> tuple[Actor | None, float]:
         t = toks[k]
         if t.mention is not None and t.mention.actor is not None:
-            return t.mention.actor, 1.0
+            return _member_of(toks, k) or t.mention.actor, 1.0
         if t.lower in ("they", "it", "their", "its"):
             actor = self._actor_before(toks, k, si)
             return (actor, 0.85) if actor is not None else (None, 0.0)
@@ -880,7 +882,7 @@ class _ArticleContext:
                         return actor, 0.85
                     continue
                 if t.mention is not None and t.mention.actor is not None:
-                    return self._first_conjunct(toks, j), 1.0
+                    return _member_of(toks, j) or self._first_conjunct(toks, j), 1.0
             elif t.label == "PLACE" and self._capital_state(t) is not None and j + 1 < len(toks) and (
                     toks[j + 1].lower in ("has", "have", "had", "is", "was", "will", "began", "started")
                     or j + 1 == trig) and prev not in P.PREPOSITIONS:
@@ -918,8 +920,9 @@ class _ArticleContext:
         for j in range(k - 1, -1, -1):
             t = toks[j]
             if t.label in ("ACTOR", "STATE") and t.mention is not None and t.mention.actor is not None:
-                prev = toks[j - 1].lower if j > 0 else ""
-                if prev in ("against", "from", "with", "of", "its", "their", "his") or _demonym(t):
+                prev = _governing_word(toks, j)
+                if prev in ("against", "from", "with", "of", "its", "their", "his", "in", "across", "into",
+                            "near", "over", "on") or _demonym(t) or _oblique_conjunct(toks, j) or _modifier(toks, j):
                     continue
                 if toks[k].lower == "it" and t.text.lower().endswith("s") and not t.text.isupper():
                     continue  # "it" is a group ("ISIL"), not "its fighters"
@@ -1021,10 +1024,11 @@ class _ArticleContext:
         participants: list[Actor] = []
         seen: set[str] = set()
         for k, t in enumerate(toks):
-            if k == loc_idx or t.mention is None:
-                continue
+            if k == loc_idx or t.mention is None or abs(k - trig) > 25:
+                continue  # a long run-on sentence (captions, link lists) names other parties far away
             prev = toks[k - 1].lower if k > 0 else ""
-            if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on"):
+            if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on", "discuss",
+                        "about", "regarding", "against"):
                 continue
             actor: Actor | None = None
             inside_name = k > 0 and k + 1 < len(toks) and toks[k - 1].text[:1].isupper() and \
@@ -1186,6 +1190,37 @@ def _subjects_back(toks: list[Tok], k: int) -> list[int]:
             continue
         break
     return sorted(heads)
+
+
+_GENERIC_MEMBERS = frozenset("fighters militants members forces troops units elements gunmen".split())
+
+
+def _member_of(toks: list[Tok], k: int) -> Actor | None:
+    """"fighters from the Islamic State", "members of Hezbollah": the group, not the generic noun."""
+    if toks[k].text.lower().split()[-1] not in _GENERIC_MEMBERS:
+        return None
+    j = k + 1
+    if j < len(toks) and toks[j].lower in ("from", "of", "loyal"):
+        j += 1
+        while j < len(toks) and toks[j].lower in ("the", "to"):
+            j += 1
+        if j < len(toks) and toks[j].label in ("ACTOR",) and toks[j].mention is not None:
+            return toks[j].mention.actor
+    return None
+
+
+def _hypothetical_after(toks: list[Tok], trig: int, end: int) -> bool:
+    """"recapturing it would sever the road", "capturing all of it has been one of his goals"."""
+    if not toks[trig].lower.endswith("ing"):
+        return False
+    after = {t.lower for t in toks[end:end + 6]}
+    return bool(after & {"would", "could", "will", "might", "may", "goal", "goals", "aim", "aims", "objective"})
+
+
+def _placeish(place: Place) -> bool:
+    """Roads, streets and dams are not places whose control the events track."""
+    last = place.name.rsplit(" ", 1)[-1].lower()
+    return last not in _NOT_PLACE_NOUNS
 
 
 def _oblique_conjunct(toks: list[Tok], j: int) -> bool:
