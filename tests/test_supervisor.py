@@ -178,3 +178,27 @@ def test_short_line_condenses_json() -> None:
 def test_public_names(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]
         assert hasattr(module, name), name
+
+
+def test_run_stops_with_the_childs_error_when_its_port_is_taken(tmp_path: Path) -> None:
+    """A real misconfiguration: the extractor's metrics port is in use. No restart loop: exit 2, one line."""
+    import os
+    import socket
+    import subprocess
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))  # noqa: S104 - the services bind all interfaces
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+        env.update(NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_PROJECTOR__METRICS_PORT="0",
+                   NEWSWIRE_EXTRACTOR__METRICS_PORT=str(port), NEWSWIRE_POLLER__INCLUDE_SAMPLE_FEED="false",
+                   COLUMNS="400")
+        done = subprocess.run([sys.executable, "-m", "newswire", "run", "--no-panel"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: extractor: exited with code 2 (bad usage or configuration), so the pipeline"
+                           " stopped: extractor.metrics_port: cannot serve health and metrics on 0.0.0.0:"), last
+    assert "NEWSWIRE_EXTRACTOR__METRICS_PORT" in last
+    assert "service crashed; restarting" not in done.stderr

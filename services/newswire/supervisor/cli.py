@@ -139,9 +139,11 @@ def register(app: typer.Typer) -> None:
         logger.info("pipeline stopped", exit_codes={mp.name: mp.last_exit for mp in sup.processes})
         if sup.fatal is not None:
             name, exit_code = sup.fatal
+            said = next((short_line(line) for mp in sup.processes if mp.name == name
+                         for line in reversed(mp.lines) if "error" in line.lower()), None)
             raise fail(f"{name}: exited with code {exit_code} (bad usage or configuration), so the pipeline"
-                       f" stopped; run `newswire {_command_of(name)}` alone to see why",
-                       exit_code)
+                       f" stopped" + (f": {said.removeprefix('error:').strip()}" if said else
+                                      f"; run `newswire {_command_of(name)}` alone to see why"), exit_code)
         raise typer.Exit(code)
 
     @dlq_app.command("list")
