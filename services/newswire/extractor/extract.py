@@ -814,7 +814,7 @@ class _ArticleContext:
             return found if found is not None else (None, 0.0)
         if rule.agent in ("first", "last"):
             idxs = [k for k in range(start, end) if toks[k].label in ("ACTOR", "STATE")
-                    or toks[k].lower in ("they", "it")]
+                    or toks[k].lower in ("they", "it", "their", "its")]
             if rule.name == "control.passive_expel_from":
                 idxs = [k for k in idxs if k > trig]
             if not idxs:

@@ -283,7 +283,7 @@ RULES: list[Rule] = [
          W(*CONTROL_ADJ, op="*"), W("control", "hands"), W("of"), AGENT],
     ], place="first", agent="last", doc="PLACE returned to AGENT control"),
     _rule("control.under_control", "control", ["under"], [
-        [TARGET, gap(8), W("now"), gap(2), W("under"), W("the", op="?"), AGENT, W("'s", "’s", "s", op="?"),
+        [TARGET, gap(10), W("now"), gap(2), W("under"), W("the", op="?"), AGENT, W("'s", "’s", "s", op="?"),
          W(*CONTROL_ADJ, op="*"), W("control")],
         [TARGET, gap(8), W("now"), gap(2), W("under"), W("the"), W(*CONTROL_ADJ, op="*"), W("control"), W("of"),
          AGENT],
@@ -313,7 +313,7 @@ RULES: list[Rule] = [
         [AGENT, W("'s", "’s", op="?"), W("withdrawal", "pullout", "retreat"), W("from"), FILL,
          E("PLACE", "NAME", "STATE")],
         [W("their", "its"), W("withdrawal", "pullout", "retreat"), W("from"), FILL, E("PLACE", "NAME", "STATE")],
-    ], agent="subject", strength=0.75, doc="the withdrawal of AGENT from PLACE"),
+    ], agent="first", strength=0.75, doc="the withdrawal of AGENT from PLACE; AGENT's / their withdrawal from PLACE"),
     # --- crossings ---------------------------------------------------------------------
     _rule("crossing.seize", "crossing", SEIZE + CONTROL_VERBS, [
         [W(*SEIZE), FILL, CROSS],
