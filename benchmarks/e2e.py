@@ -346,6 +346,8 @@ class PhaseResult:
     latencies: list[float] = field(default_factory=list)  # feed -> row, per arrived article
     to_fetch: list[float] = field(default_factory=list)  # feed -> page request (the poll interval's share)
     lag_at_end: int = 0  # published minus arrived when the step's publishing ended
+    numbers: range = range(0)
+    segments: dict[str, list[float]] = field(default_factory=dict)  # stage -> seconds per article (breakdown)
 
     @property
     def arrived(self) -> int:
@@ -366,13 +368,63 @@ def run_phase(server: FeedServer, watcher: Watcher, pipeline: Pipeline, backend:
         time.sleep(0.1)
     lag = sum(1 for n in numbers if n not in watcher.appeared)
     watcher.wait_for(numbers, SETTLE_TIMEOUT, pipeline)
-    result = PhaseResult(backend, phase, rate, count, lag_at_end=lag)
+    result = PhaseResult(backend, phase, rate, count, lag_at_end=lag, numbers=numbers)
     for n in numbers:
         if n in watcher.appeared:
             result.latencies.append(watcher.appeared[n] - server.schedule[n])
         if n in server.page_requested:
             result.to_fetch.append(server.page_requested[n] - server.schedule[n])
     return result
+
+
+SEGMENTS = ("feed -> page fetched", "page -> article on log", "article -> event on log", "event -> row")
+
+
+def log_times(log_url: str) -> tuple[dict[int, float], dict[int, float]]:
+    """When each article and its first event were written to the log (the log's record timestamps)."""
+    import json
+
+    from newswire.core.config import KafkaSettings, load_settings
+    from newswire.core.log import open_log
+    from newswire.core.topics import ARTICLES, EVENT_TOPICS
+
+    settings = load_settings(log_url=log_url, kafka=KafkaSettings(session_timeout_ms=6000,
+                                                                  heartbeat_interval_ms=1000))
+    log = open_log(settings)
+    articles: dict[int, float] = {}
+    events: dict[int, float] = {}
+    try:
+        consumer = log.consumer(None, [ARTICLES.name, *EVENT_TOPICS])
+        consumer.seek_to_beginning()
+        empty = 0
+        while empty < 3:  # Tansu's end offsets lag (DESIGN.md): read until polls come back empty
+            batch = consumer.poll(max_records=2000, timeout=1.0)
+            empty = 0 if batch else empty + 1
+            for r in batch:
+                value = json.loads(r.value)
+                url = value.get("url") if r.topic == ARTICLES.name else value.get("source", {}).get("url")
+                match = _PAGE.search(url or "")
+                if match:
+                    target = articles if r.topic == ARTICLES.name else events
+                    n = int(match.group(1))
+                    target[n] = min(target.get(n, r.timestamp), r.timestamp)
+        consumer.close()
+    finally:
+        log.close()
+    return articles, events
+
+
+def add_segments(results: list[PhaseResult], server: FeedServer, watcher: Watcher, log_url: str) -> None:
+    """Split each article's latency at the page fetch, the article record and the first event record."""
+    articles, events = log_times(log_url)
+    for r in results:
+        r.segments = {name: [] for name in SEGMENTS}
+        for n in r.numbers:
+            marks = (server.schedule[n], server.page_requested.get(n), articles.get(n), events.get(n),
+                     watcher.appeared.get(n))
+            for name, a, b in zip(SEGMENTS, marks, marks[1:]):
+                if a is not None and b is not None:
+                    r.segments[name].append(b - a)
 
 
 @contextmanager
@@ -427,6 +479,7 @@ def run_backend(backend: str, args: argparse.Namespace, console: Console) -> lis
             watcher.close()
             pipeline.stop()
             server.close()
+        add_segments(results, server, watcher, log_url or f"sqlite:///{workdir}/data/log.db")
         if args.profile:
             text = pipeline.profile_text()
             console.print(text or f"no profile written for {args.profile}", highlight=False, markup=False)
@@ -449,6 +502,16 @@ def print_tables(results: list[PhaseResult], args: argparse.Namespace, console: 
                       _fmt(p99), _fmt(max(r.latencies, default=float("nan"))), _fmt(percentiles(r.to_fetch)[0]),
                       str(r.lag_at_end), "yes" if r.kept_up else "NO")
     console.print(table)
+    breakdown = Table(title="where the time goes: p50 / p95 of each segment (seconds; log record timestamps)")
+    for col in ("backend", "phase", "rate/s", *SEGMENTS):
+        breakdown.add_column(col, justify="left" if col in ("backend", "phase") else "right")
+    for r in results:
+        cells = []
+        for name in SEGMENTS:
+            p50, p95, _ = percentiles(r.segments.get(name, []))
+            cells.append(f"{_fmt(p50)} / {_fmt(p95)}")
+        breakdown.add_row(r.backend, r.phase, f"{r.rate:g}", *cells)
+    console.print(breakdown)
     for backend in dict.fromkeys(r.backend for r in results):
         ramp = [r for r in results if r.backend == backend and r.phase == "ramp"]
         kept = [r.rate for r in ramp if r.kept_up]
