@@ -314,3 +314,30 @@ def test_extract_handles_empty_and_huge_text(extractor: Extractor) -> None:
     huge = ("Rebels captured Saraqeb on Friday. " + "Nothing happened here at all today. " * 50) * 40
     evs = extractor.extract(article(huge))
     assert len(evs) == 1  # one fact, however often repeated
+
+
+# --- more constructions, in other wars ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, rule, place, side", [
+    ("Aleppo is now under full government control.", "control.under_control", "Aleppo", "government"),
+    ("The Houthis seized the port city of Hodeidah on Monday.", "control.seize", "Hodeidah", None),
+    ("Government forces are now in full control of Morek.", "control.now_in_control", "Morek", "government"),
+    ("The army completed the capture of Palmyra on Sunday.", "control.nominal_subject", "Palmyra", "government"),
+    ("The capture of Palmyra by government forces was announced.", "control.nominal_by", "Palmyra", "government"),
+    ("Morek, a town near Hama, was captured by government forces.", "control.passive", "Morek", "government"),
+    ("The RSF took over the city of El Fasher on Sunday.", None, "El Fasher", None),
+    ("Ukrainian forces have liberated Kherson, Kyiv said.", "control.seize", "Kherson", None),
+])
+def test_general_constructions(extractor: Extractor, text: str, rule: str | None, place: str,
+                               side: str | None) -> None:
+    [e] = events(extractor, text)
+    assert fold(place) in names(e.data.place)
+    assert rule is None or e.rule == rule
+    assert side is None or e.data.controller.side == side
+
+
+def test_intransitive_withdrawal_takes_the_place_of_the_sentence(extractor: Extractor) -> None:
+    [e] = events(extractor, "Government troops entered Palmyra on Sunday after IS fighters withdrew.")
+    assert e.type == "forces.withdrew" and e.data.actor.id == "islamic-state"
+    assert e.occurred_on is not None and e.occurred_on.date == "2024-12-01"

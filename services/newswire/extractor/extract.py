@@ -715,7 +715,7 @@ class _ArticleContext:
             if not _path_ok(toks, trig, k):
                 return []
         if rule.place == "first":
-            heads = _subjects_back(toks, k)
+            heads = _subjects_back(toks, k) if rule.kind == "control" else [k]
             for h in heads:
                 place = self._place_of(toks, h, si)
                 if place is not None and all(place.id != f[0].id for f in found):
@@ -765,6 +765,8 @@ class _ArticleContext:
             adjacent = k > 0 and toks[k - 1].label in ("PLACE", "NAME") and not toks[k - 1].text.endswith(".")
             if t.label in ("PLACE", "NAME") and (conj or adjacent):
                 # "A and B", "including A B and C" (FA-KES lists have no commas)
+                if k + 1 < n and toks[k + 1].lower in _REPORT_VERBS:
+                    break  # "liberated Kherson, Kyiv said": the source, not another place
                 conj = False
                 place = self._place_of(toks, k, si)
                 if place is not None and all(place.id != f[0].id for f in found):
@@ -1175,6 +1177,13 @@ def _subjects_back(toks: list[Tok], k: int) -> list[int]:
 
     heads: list[int] = []
     j = k
+    if j >= 1 and (toks[j - 1].lower in P.LOCATIVE_WORDS or toks[j - 1].lower in P.DIRECTION_WORDS
+                   or (toks[j - 1].lower == "of" and j >= 2 and toks[j - 2].lower in P.DIRECTION_WORDS)):
+        # "X, a town near Aleppo, was captured": Aleppo only locates X
+        back = next((b for b in range(j - 2, max(-1, j - 8), -1) if place_at(b)), None)
+        if back is None:
+            return []
+        j = back
     while True:
         # "B in Y": Y locates B
         if j >= 2 and toks[j - 1].lower in ("in", "near", "outside") and place_at(j - 2):

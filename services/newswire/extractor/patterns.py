@@ -99,7 +99,7 @@ jihadist town city village villages towns cities district districts neighbourhoo
 neighborhoods province governorate area region suburb of most all much nearly almost virtually parts part large
 swathes swaths more than over percent per cent % hilltop hill base airbase air military border crossing oil rich
 flashpoint east west north south full total complete provincial capital coastal desert mountain mountainous
-farms farm eponymous key northernmost southernmost easternmost westernmost industrial old new small big
+farms farm port eponymous key northernmost southernmost easternmost westernmost industrial old new small big
 remote frontline front-line besieged divided contested fiercely hotly long-besieged long key-held in- this that
 these those
 """.split())
@@ -227,6 +227,17 @@ RULES: list[Rule] = [
     _rule("control.now_control", "control", ["control", "controls", "hold", "holds"], [
         [W("now"), W("control", "controls", "hold", "holds"), FILL, TARGET],
     ], strength=0.8, doc="AGENT now control(s) [more than 90 percent of] PLACE"),
+    _rule("control.now_in_control", "control", ["control"], [
+        [W("now"), W("in"), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), FILL, TARGET],
+    ], strength=0.8, doc="AGENT (is|are) now in (full) control of PLACE"),
+    _rule("control.nominal_subject", "control", ["capture", "seizure", "recapture", "takeover", "liberation"], [
+        [W("completed", "completes", "announced", "announces", "declared", "declares", "claimed", "claims",
+           "confirmed", "confirms"), W("the", "its", "their"), W("full", "complete", op="?"),
+         W("capture", "seizure", "recapture", "takeover", "liberation"), W("of"), FILL, TARGET],
+    ], strength=0.8, doc="AGENT completed / announced the capture of PLACE"),
+    _rule("control.nominal_by", "control", ["capture", "seizure", "recapture", "takeover", "liberation"], [
+        [W("capture", "seizure", "recapture", "takeover", "liberation"), W("of"), FILL, TARGET, W("by"), AGENT],
+    ], agent="last", strength=0.75, expand=False, doc="the capture of PLACE by AGENT"),
     _rule("control.expel", "control", EXPEL, [
         [W(*EXPEL), {**GAP, "LOWER": {"NOT_IN": ["by", "."]}}, {**GAP, "OP": "{0,5}"}, *FROM, FILL, TARGET],
     ], doc="AGENT (expelled|ousted|drove) X (from|out of) PLACE"),
@@ -283,8 +294,8 @@ RULES: list[Rule] = [
          W(*CONTROL_ADJ, op="*"), W("control", "hands"), W("of"), AGENT],
     ], place="first", agent="last", doc="PLACE returned to AGENT control"),
     _rule("control.under_control", "control", ["under"], [
-        [TARGET, gap(10), W("now"), gap(2), W("under"), W("the", op="?"), AGENT, W("'s", "’s", "s", op="?"),
-         W(*CONTROL_ADJ, op="*"), W("control")],
+        [TARGET, gap(10), W("now"), gap(2), W("under"), W("the", op="?"), W(*CONTROL_ADJ, op="*"), AGENT,
+         W("'s", "’s", "s", op="?"), W(*CONTROL_ADJ, op="*"), W("control")],
         [TARGET, gap(8), W("now"), gap(2), W("under"), W("the"), W(*CONTROL_ADJ, op="*"), W("control"), W("of"),
          AGENT],
     ], place="first", agent="last", strength=0.8, doc="PLACE has now been under AGENT's full control"),
