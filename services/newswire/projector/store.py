@@ -621,7 +621,7 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
             article_id=e.source.article_id, outlet=e.source.outlet, story_id=e.source.story_id,
             url=e.source.url, title=e.source.title, sentence=e.evidence.sentence, start=e.evidence.start,
             end=e.evidence.end, attribution=e.attribution, modality=str(e.modality),
-            reported_at=e.reported_at.isoformat() if e.reported_at else None))
+            reported_at=a.report.reported_at))
     _write_rows(conn, ev, rows)
     changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in sorted(keys.items())
                if event_id not in new_ids and old_keys.get(event_id) != key]
