@@ -40,8 +40,12 @@ def events(ex: Extractor, text: str, published: str = "2024-12-06") -> list[Even
 
 
 def fold(name: str) -> str:
-    """Case, spaces, hyphens and apostrophes ignored (as the scorer does)."""
-    return re.sub(r"[^a-z0-9]+", "", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower())
+    """Case, diacritics, spaces, hyphens, apostrophes and a leading article ignored (as the scorer does)."""
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("'", "")
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_).split()
+    if len(words) > 1 and words[0] in ("al", "el", "the", "ad", "ar", "as", "an", "az", "ash"):
+        words = words[1:]
+    return "".join(words)
 
 
 def names(entity: Any) -> set[str]:
