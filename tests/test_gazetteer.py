@@ -309,3 +309,9 @@ def test_curated_towns_need_their_country(gaz: Gazetteer) -> None:
 def test_names_made_only_of_particles_are_still_names(gaz: Gazetteer) -> None:
     found = {m.text: m.place for m in gaz.find("Turkish-backed fighters entered Ras al-Ain in Syria.")}
     assert found["Ras al-Ain"].country == "SY" and found["Ras al-Ain"].id.startswith("geonames:")
+
+
+def test_a_plural_kind_word_after_a_list_names_every_name_in_it(gaz: Gazetteer) -> None:
+    found = gaz.find("Local groups took most of Quneitra and As-Suwayda provinces, and the towns of Nawa, Syria.")
+    kinds = [(m.text, m.place.kind) for m in found]
+    assert kinds[:2] == [("Quneitra", "province"), ("As-Suwayda", "province")]

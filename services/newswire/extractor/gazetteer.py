@@ -242,6 +242,11 @@ _PROVINCE_WORDS = r"province|governorate|oblast|state|region|wilaya|muhafazah"
 _SETTLEMENT_WORDS = r"city|town|village"
 _DISTRICT_WORDS = r"district|neighbourhood|neighborhood|quarter"
 _AFTER = re.compile(rf"[ ]+(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))\b", re.IGNORECASE)
+# "Quneitra and Sweida provinces", "the Aleppo and Idlib countryside": the plural kind word
+# after the last name of a pair or list names the kind of every name in it.
+_PLURAL_AFTER = re.compile(
+    r"(?:[ ]*,[ ]*|[ ]+)(?:and[ ]+|&[ ]+)?(?:[A-Z][\w'\-]*[ ]+){0,3}?(?:and[ ]+)?(?:[A-Z][\w'\-]*[ ]+){0,3}?"
+    r"(?:(provinces|governorates|oblasts|states|regions)|(cities|towns|villages))\b")
 _BEFORE = re.compile(rf"\b(?:({_PROVINCE_WORDS})|({_SETTLEMENT_WORDS})|({_DISTRICT_WORDS}))[ ]+of[ ]+$",
                      re.IGNORECASE)
 _DISTRICTS = frozenset({"district"})
@@ -537,7 +542,8 @@ class Gazetteer:
             if end < n and folded[end].isalnum():
                 # "Syrias", "Daraas": a possessive whose apostrophe FA-KES stripped
                 if not (cands and folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum())
-                        and rows[cands[0]].strong(primary[0])):
+                        and rows[cands[0]].strong(primary[0])
+                        and folded[start:end].rpartition(" ")[2] not in _NOT_POSSESSIVE):
                     continue
             if cands:
                 span = text[start:end]
@@ -637,6 +643,11 @@ class Gazetteer:
             want = _PROVINCES if m.group(1) else _SETTLEMENTS if m.group(2) else _DISTRICTS
             if kinds_present & want:
                 return want, start, m.end()
+        p = _PLURAL_AFTER.match(text, end)
+        if p:
+            want = _PROVINCES if p.group(1) else _SETTLEMENTS
+            if kinds_present & want:
+                return want, start, end  # the span stays the name: "Quneitra" in "Quneitra and Sweida provinces"
         before = text[max(0, start - 24):start]
         b = _BEFORE.search(before)
         if b:
@@ -740,6 +751,8 @@ _ADMIN_WORD = re.compile(rf"\b(?:{_PROVINCE_WORDS})\b", re.IGNORECASE)
 _ARABIC_COUNTRIES = frozenset("SY IQ LB JO PS YE SD LY EG SA AE KW QA BH OM TN DZ MA MR".split())
 _KIND_WORDS = frozenset({"village", "district", "town", "city", "neighbourhood", "neighborhood", "area", "farms",
                          "hilltop", "hill", "province", "governorate", "region"})
+# A name ending in one of these takes a plural "s", not a possessive one ("Daraa provinces").
+_NOT_POSSESSIVE = _KIND_WORDS | {"oblast", "state", "crossing", "camp", "airbase", "base"}
 _PLACE_KINDS = frozenset(Place.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]
 
 
