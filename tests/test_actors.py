@@ -128,3 +128,8 @@ def test_generic_names_have_a_fallback_outside_their_wars(lex: ActorLexicon) -> 
     for text in ("the army", "rebels", "government forces", "militants"):
         found = lex.find(f"Yesterday {text} moved.", country="FR")
         assert len(found) == 1 and found[0].actor.country is None, text
+
+
+def test_an_alias_starting_in_lower_case_matches_as_written(lex: ActorLexicon) -> None:
+    found = lex.find("Sudan's paramilitary Rapid Support Forces seized the town.", country="SD")
+    assert [(m.text, m.actor.id) for m in found][-1] == ("paramilitary Rapid Support Forces", "sd.rsf")

@@ -53,9 +53,16 @@ _STATE_WORDS = ("government", "authorities", "officials", "foreign ministry", "f
 
 
 def _case_of(alias: str) -> int:
+    """How the text must write an alias: "IS" in upper case, "Hezbollah" capitalised, "rebels" any way.
+
+    An alias that starts in lower case ("paramilitary Rapid Support Forces", "al-Nusra")
+    is specific enough to match however the text writes it.
+    """
     bare = alias.replace(".", "").replace("-", "")
     if len(alias) <= 6 and bare.isupper():
         return _UPPER
+    if alias[:1].islower():
+        return _ANY_CASE
     return _CAPITALISED if any(w[:1].isupper() for w in alias.split()) else _ANY_CASE
 
 
