@@ -345,3 +345,9 @@ def test_intransitive_withdrawal_takes_the_place_of_the_sentence(extractor: Extr
     [e] = events(extractor, "Government troops entered Palmyra on Sunday after IS fighters withdrew.")
     assert e.type == "forces.withdrew" and e.data.actor.id == "islamic-state"
     assert e.occurred_on is not None and e.occurred_on.date == "2024-12-01"
+
+
+def test_meeting_framework_from_the_next_sentence(extractor: Extractor) -> None:
+    [e] = events(extractor, "Turkey's foreign minister is set to meet his Russian and Iranian counterparts in Doha on "
+                            "Saturday. The three countries have been partners since 2017 in the Astana process.")
+    assert e.data.framework == "Astana process" and e.data.location is not None
