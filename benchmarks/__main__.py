@@ -1,16 +1,7 @@
-"""Run every ``benchmarks/*.py`` module's ``main()`` with its default arguments, in name order."""
+"""``python -m benchmarks``: run every benchmark and write ``docs/benchmarks.md`` (see :mod:`benchmarks.report`)."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
+from benchmarks.report import main
 
-for path in sorted(Path(__file__).parent.glob("*.py")):
-    if path.stem.startswith("_"):
-        continue
-    module = importlib.import_module(f"benchmarks.{path.stem}")
-    if hasattr(module, "main"):
-        print(f"\n== benchmarks/{path.name}", flush=True)
-        sys.argv = [str(path)]  # each main() parses its own defaults, not the runner's arguments
-        module.main()
+raise SystemExit(main())

@@ -27,8 +27,12 @@ latency (``--articles`` at ``--rate``/s, p50/p95/p99); ramp (each rate of
 latency stays under ``KEEP_UP_P95`` and every article of it arrives; the ramp
 stops at the first step that is not). Everything is bounded in time.
 
-``--profile extractor|projector|poller`` runs that service under pyinstrument
-(main thread only) and prints its profile after the run.
+``--profile extractor|projector`` runs that service under pyinstrument (its
+main thread, where each does its work) and prints its profile after the run.
+``--profile-poller`` profiles one poller round in process instead (the
+poller fetches pages in worker threads, which a subprocess profile of the
+main thread would not see): ``--profile-entries`` new entries of this feed,
+fetched, cleaned, published and recorded, with the time per article.
 """
 
 from __future__ import annotations
@@ -486,6 +490,48 @@ def run_backend(backend: str, args: argparse.Namespace, console: Console) -> lis
     return results
 
 
+def profile_poller(entries: int = 100) -> str:
+    """One poller round over ``entries`` new feed entries, in this process, under pyinstrument; the report."""
+    from pyinstrument import Profiler
+
+    from newswire.core.config import load_settings
+    from newswire.core.logging import configure_logging
+    from newswire.poller.poller import make_poller
+
+    configure_logging("warning", "console")
+    server = FeedServer(window=max(100, entries))
+    try:
+        with tempfile.TemporaryDirectory(prefix="newswire-profile-") as tmp:
+            settings = load_settings(
+                log_url=f"sqlite:///{tmp}/log.db", db_url=f"sqlite:///{tmp}/newswire.db",
+                poller={"include_sample_feed": False, "host_delay": 0.0, "metrics_port": 0,
+                        "feeds": [{"url": f"{server.base}/feed.xml", "outlet": "bench-wire", "interval": 1,
+                                   "local": True}]})
+            poller = make_poller(settings)
+            try:
+                server.publish([time.time() - 1] * 3)
+                poller.poll_once()  # warm: connections, trafilatura's lazy imports, the state tables
+                server.publish([time.time() - 1] * entries)
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
+                wall, cpu = time.perf_counter(), time.process_time()
+                # poll_once's two halves for one feed, both on this thread so the profiler sees them: the
+                # worker's fetch-parse-clean, then the publishing (pyinstrument samples one thread only).
+                (feed,) = poller.feeds
+                result = poller._finish(feed, poller._fetch_feed(feed))
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                profiler.stop()
+            finally:
+                poller.close()
+    finally:
+        server.close()
+    n = max(1, len(result.published))
+    head = (f"one poller round: {len(result.published)} articles published in {wall:.2f} s wall, {cpu:.2f} s CPU "
+            f"(this process, the feed server included): {1000 * wall / n:.1f} ms and {1000 * cpu / n:.1f} ms CPU "
+            "per article\n")
+    return head + profiler.output_text(unicode=True, color=False, show_all=False)
+
+
 def _fmt(v: float) -> str:
     return "-" if v != v else f"{v:.2f}"  # NaN when nothing arrived
 
@@ -536,10 +582,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--step-seconds", type=float, default=15.0)
     parser.add_argument("--interval", type=float, default=1.0, help="the feed's poll interval (s)")
     parser.add_argument("--window", type=int, default=100, help="items listed in the feed")
-    parser.add_argument("--profile", choices=STAGES, help="run this service under pyinstrument")
+    parser.add_argument("--profile", choices=("extractor", "projector"), help="run this service under pyinstrument")
+    parser.add_argument("--profile-poller", action="store_true", help="only profile one poller round in process")
+    parser.add_argument("--profile-entries", type=int, default=100, help="new entries in the profiled round")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args(argv)
     console = Console(width=140)
+    if args.profile_poller:
+        console.print(profile_poller(args.profile_entries), highlight=False, markup=False)
+        return
     results: list[PhaseResult] = []
     for backend in args.backend:
         try:

