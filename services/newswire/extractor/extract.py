@@ -585,8 +585,10 @@ class _ArticleContext:
                     t.label in ("PLACE", "NAME", "CROSSING", "STATE") for t in toks):
                 continue  # every rule needs its trigger word and a place (or states, for meetings)
             tags = []
-            for t in toks:
+            for k, t in enumerate(toks):
                 label = t.label
+                if label in ("ACTOR", "STATE") and _modifier(toks, k):
+                    label = "FILL"  # "the regime-held stronghold of Idlib": a modifier, not an actor
                 if not label:
                     low = t.lower
                     if low in ("it", "they", "its", "their"):

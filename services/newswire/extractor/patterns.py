@@ -94,12 +94,13 @@ FILLER_WORDS: frozenset[str] = frozenset("""
 the a an its their his her strategic strategically key important symbolic major main northern southern eastern
 western central northwestern northeastern southwestern southeastern north-western north-eastern south-western
 south-eastern nearby neighbouring neighboring besieged encircled embattled historic ancient entire whole
-remaining last second third fourth fifth largest biggest - rebel held controlled government regime opposition
+remaining last second third fourth fifth largest biggest - rebel held controlled backed led government regime
+opposition
 jihadist town city village villages towns cities district districts neighbourhood neighborhood neighbourhoods
 neighborhoods province governorate area region suburb of most all much nearly almost virtually parts part large
 swathes swaths more than over percent per cent % hilltop hill base airbase air military border crossing oil rich
 flashpoint east west north south full total complete provincial capital coastal desert mountain mountainous
-farms farm port eponymous key northernmost southernmost easternmost westernmost industrial old new small big
+farms farm port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost easternmost westernmost industrial old new small big
 remote frontline front-line besieged divided contested fiercely hotly long-besieged long key-held in- this that
 these those
 """.split())
@@ -269,7 +270,7 @@ RULES: list[Rule] = [
     ], agent="first", strength=0.7, doc="AGENT's capture of PLACE"),
     # --- control: the place first ------------------------------------------------------
     _rule("control.fall_to", "control", FALL, [
-        [TARGET, gap(3), W(*FALL), W("to"), AGENT],
+        [TARGET, gap(3), W(*FALL), W("to"), {"TAG": {"IN": ["O", "FILL"]}, "OP": "{0,2}"}, AGENT],
         [TARGET, gap(3), W(*FALL), W("into"), W("the"), W("hands"), W("of"), AGENT],
         [TARGET, gap(3), W(*FALL), W("into"), AGENT, W("hands")],
     ], place="first", agent="last", doc="PLACE fell to AGENT"),
