@@ -14,6 +14,7 @@ afterwards; it is skipped when the server does not answer.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import uuid
@@ -81,12 +82,13 @@ def main() -> None:
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # quiet: warnings only
-    console = Console()
+    # Not on a terminal (benchmarks/report.py captures it): wide enough that no row wraps.
+    console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"projection throughput: {args.events} events, {args.places} places (one process, one core)")
     # CPU seconds are this process's only (the database server's are not counted for PostgreSQL);
     # they show the cost when other work shares the machine and wall time does not.
     for col in ("database", "batch", "events applied", "seconds", "events/s", "CPU s", "events/CPU-s"):
-        table.add_column(col, justify="right" if col != "database" else "left")
+        table.add_column(col, justify="right" if col != "database" else "left", no_wrap=True)
     with tempfile.TemporaryDirectory() as tmp:
         log = fill_log(Path(tmp) / "log.db", args.events, args.places)
         try:
