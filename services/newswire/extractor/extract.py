@@ -1223,7 +1223,8 @@ def _member_of(toks: list[Tok], k: int) -> Actor | None:
 def _hypothetical_after(toks: list[Tok], trig: int, end: int) -> bool:
     """"recapturing it would sever the road", "capturing all of it has been one of his goals"."""
     if not toks[trig].lower.endswith("ing"):
-        return False
+        # "when it fell into their hands it would be ruled by ...": a condition, not a report
+        return bool({t.lower for t in toks[end:end + 3]} & {"would", "could", "might"})
     after = {t.lower for t in toks[end:end + 6]}
     return bool(after & {"would", "could", "will", "might", "may", "goal", "goals", "aim", "aims", "objective"})
 

@@ -125,7 +125,7 @@ not n't never no nor failed fail fails failing denied denies deny denying refuse
 attempts attempted attempting trying tried try tries aims aim aimed aiming seeking seek seeks sought bid plan
 plans planned planning intend intends intended threatened threatens threaten threat threatening could would might
 may will should must can cannot hoping hope hopes goal want wants wanted vowed vows vow pledged pledge expected
-poised ready prepare prepares preparing prepared allow if unless whether objective objectives struggle struggling struggled push
+poised ready prepare prepares preparing prepared allow if unless whether objective objectives ensure ensuring struggle struggling struggled push
 pushing effort efforts order ordered urged urge called calls demand demanded demands agreed agree agrees
 agreement deal proposed propose proposal rumours rumors false
 """.split())
