@@ -373,8 +373,7 @@ def extraction_group_main(argv: list[str]) -> None:
             article_id = f"{a.article_id}-{copy}" if copy else a.article_id
             values.append(a.model_copy(update={"article_id": article_id}).model_dump_json().encode())
             keys.append(article_id)
-    table = Table(title=f"extraction as a consumer group: {len(values)} articles ({args.copies} x {len(corpus)} "
-                        f"FA-KES), embedded log, 3 partitions ({os.cpu_count()} CPUs)")
+    table = Table(title=f"extraction in one consumer group: {len(values)} articles ({args.copies} x FA-KES)")
     for col in ("processes", "seconds", "articles/s", "CPU s (all processes)", "articles/CPU-s", "events",
                 "speed-up"):
         table.add_column(col, justify="right")
@@ -386,8 +385,15 @@ def extraction_group_main(argv: list[str]) -> None:
         table.add_row(str(n), f"{seconds:.2f}", f"{rate:,.0f}", f"{cpu:.2f}", f"{len(values) / cpu:,.0f}",
                       str(events), f"{rate / first:.2f}x")
     console.print(table)
-    console.print("3 partitions over 2 members split 2:1, so 2 processes can at best go 1.5x; "
-                  "each process loads its own gazetteer (see the gazetteer section for its memory).")
+    from newswire.core.log.sqlite import partition_for
+
+    sizes = [0, 0, 0]
+    for key in keys:
+        sizes[partition_for(key, 3)] += 1
+    bound = len(keys) / max(sizes[0] + sizes[2], sizes[1])  # member 0 owns partitions 0 and 2, member 1 owns 1
+    console.print(f"embedded log, 3 partitions holding {sizes[0]}/{sizes[1]}/{sizes[2]} articles; {os.cpu_count()} "
+                  f"CPUs. Two members split the 3 partitions 2:1, so 2 processes can go at most {bound:.2f}x "
+                  "faster than one; each process loads its own gazetteer.")
 
 
 # -- the command ---------------------------------------------------------------------------

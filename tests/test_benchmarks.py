@@ -1,0 +1,97 @@
+"""The benchmark harness measures what it says: the feed server's schedule, the percentiles, the goal read-back,
+and a 5-article end-to-end run whose every article is seen in the tables. Correctness only, never speed."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from benchmarks.e2e import SEGMENTS, FeedServer, article, percentiles, run_backend
+from benchmarks.report import GOALS, condensed, machine
+
+
+def test_synthetic_articles_are_distinct_and_name_their_town() -> None:
+    articles = [article(n) for n in range(300)]
+    leads = [a.paragraphs[0] for a in articles]
+    assert len(set(leads)) == len(leads)  # distinct texts: the poller would drop an exact duplicate
+    assert all(a.town in a.paragraphs[0] for a in articles)
+    # Each town's reports are 4 days apart, so no two corroborate into one fact.
+    dates = [re.search(r"on (\d+ \w+ \d{4})", a.paragraphs[0]).group(1) for a in articles  # type: ignore[union-attr]
+             if a.town == "Saraqib"]
+    assert len(set(dates)) == len(dates) > 5
+
+
+def test_feed_server_lists_only_items_whose_time_has_come() -> None:
+    server = FeedServer(window=2)
+    try:
+        now = time.time()
+        numbers = server.publish([now - 2, now - 1, now - 0.5, now + 3600])
+
+        def get(path: str) -> tuple[int, str]:
+            try:
+                with urllib.request.urlopen(server.base + path, timeout=5) as resp:  # noqa: S310 - loopback
+                    return resp.status, resp.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, ""
+
+        status, feed = get("/feed.xml")
+        assert status == 200
+        links = re.findall(r"<link>[^<]*/a/(\d+)\.html</link>", feed)
+        assert links == ["2", "1"]  # newest first, the window's 2 latest, nothing from the future
+        assert get("/a/0.html")[0] == 200 and "Saraqib" in get("/a/0.html")[1]
+        assert get(f"/a/{numbers[-1]}.html")[0] == 404  # not published yet
+        assert set(server.page_requested) == {0}
+    finally:
+        server.close()
+
+
+def test_percentiles_interpolate_between_observations() -> None:
+    assert percentiles([float(v) for v in range(1, 101)]) == pytest.approx((50.5, 95.05, 99.01))
+    assert percentiles([2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_goals_are_read_back_from_the_printed_tables() -> None:
+    outputs = {
+        "extraction": "│ articles/s (CPU time)                  │                 412 │",
+        "projection": "│ SQLite (WAL) │   500 │          20000 │    2.31 │ 8,658 │  2.20 │        9,090 │",
+        "log": "│ embedded (SQLite) │ batched   │  20,000 │        61,523 │         63.0 │",
+        "e2e": "goal: end-to-end p95 < 2 s (embedded, poll interval 1 s): 1.18 s: met",
+    }
+    found = {g.section: g.find(outputs[g.section]) for g in GOALS}
+    assert found == {"extraction": 412, "projection": 8658, "log": 61523, "e2e": 1.18}
+    assert [g.met(found[g.section]) for g in GOALS] == [True, True, True, True]
+
+
+def test_condensed_profile_drops_small_and_deep_frames() -> None:
+    text = "\n".join(["header", "10.0 root  a.py:1", "├─ 9.0 big  a.py:2", "│  └─ 0.1 tiny  a.py:3",
+                      "└─ 1.0 other  a.py:4"])
+    assert condensed(text, depth=9, share=0.05).splitlines() == ["header", "10.0 root  a.py:1",
+                                                                 "├─ 9.0 big  a.py:2", "└─ 1.0 other  a.py:4"]
+    assert condensed(text, depth=0, share=0.0).splitlines() == ["header", "10.0 root  a.py:1"]
+
+
+def test_machine_description_names_cpu_cores_memory_python_os() -> None:
+    host = machine()
+    assert set(host) >= {"CPU", "cores", "memory", "Python", "OS"}
+    assert host["cores"].isdigit()
+
+
+@pytest.mark.slow
+def test_e2e_five_articles_reach_the_tables_on_the_embedded_defaults(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    args = argparse.Namespace(articles=5, rate=5.0, ramp=[], step_seconds=1.0, interval=1.0, window=100,
+                              profile=None, pg="")
+    results = run_backend("embedded", args, Console(file=(tmp_path / "out.txt").open("w")))
+    (phase,) = results
+    assert (phase.phase, phase.published, phase.arrived) == ("latency", 5, 5)
+    assert all(v > 0 for v in phase.latencies)  # a row appears after its article entered the feed
+    # Every article was seen at each stage (page fetched, article and event on the log, row), in that order.
+    assert all(len(phase.segments[name]) == 5 for name in SEGMENTS)
+    assert all(v >= -0.05 for name in SEGMENTS for v in phase.segments[name])  # 20 ms polls of the tables
