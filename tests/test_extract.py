@@ -351,3 +351,18 @@ def test_meeting_framework_from_the_next_sentence(extractor: Extractor) -> None:
     [e] = events(extractor, "Turkey's foreign minister is set to meet his Russian and Iranian counterparts in Doha on "
                             "Saturday. The three countries have been partners since 2017 in the Astana process.")
     assert e.data.framework == "Astana process" and e.data.location is not None
+
+
+@pytest.mark.parametrize("text, rule, place", [
+    ("The assault on the border town of Ras al-Ain, from which the jihadists were expelled by Kurdish militia "
+     "last month, sparked an exodus.", "control.relative_expel", "Ras al-Ain"),
+    ("Strikes hit the southern district of Ramussa, seized by rebels earlier this month.", "control.reduced_passive",
+     "Ramussa"),
+    ("On Friday ISIL seized control of the areas of Hafez and Muhassen in Deir Ezzor.", "control.take_control",
+     "Hafez"),
+])
+def test_relative_and_reduced_passives(extractor: Extractor, text: str, rule: str, place: str) -> None:
+    evs = events(extractor, text, published="2016-08-20")
+    hit = [e for e in evs if fold(place) in names(e.data.place)]
+    assert len(hit) == 1 and hit[0].rule == rule
+    assert all(e.data.place.kind != "province" for e in evs)  # "in Deir Ezzor" only locates them

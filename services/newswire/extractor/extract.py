@@ -126,7 +126,7 @@ _CAP = r"(?:(?:al|el|ash|as|ad|ar|az|an|at|ath|ed|es|ez)-)?[A-Z][\w'’]*(?:-[A-
 _NAME = rf"{_CAP}(?:[ ](?:(?:al|el|ash|as|ad|ar|az|an)[ ])?{_CAP}){{0,3}}"
 _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|neighbou?rhoods?|suburbs?|hill|hilltop|"
-                rf"base|airbase|farms|area)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
+                rf"base|airbase|farms|areas?)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
     (re.compile(r"\b(?P<n1>(?:Base|Regiment|Brigade|Division)[ ]\d{1,4})\b"), None),
     (re.compile(rf"\b(?P<n1>(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|"
                 rf"Maarat|Umm|Beit|Bayt|Bir|Jisr|Khan|Marj)[ -]{_NAME})(?P<k>)"), "k"),
@@ -143,7 +143,7 @@ _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", 
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
                    "neighbourhood": "district", "neighborhood": "district", "suburb": "district",
                    "hill": "other", "hilltop": "other", "base": "base", "airbase": "base", "airport": "base",
-                   "triangle": "other", "farms": "other", "area": "other", "camp": "other",
+                   "triangle": "other", "farms": "other", "area": "other", "areas": "other", "camp": "other",
                    "air base": "base", "": "village"}
 
 
@@ -826,7 +826,13 @@ class _ArticleContext:
             k = idxs[0] if rule.agent == "first" else idxs[-1]
             return self._actor_of(toks, k, si)
         if rule.agent == "discourse":
-            recent = [a for s, a in self.last_agents if si - 3 <= s <= si]
+            # "the town was recaptured from IS": the winner is whoever was taking places just
+            # before, and never the side it was taken from
+            loser = next((t.mention.actor for t in toks[trig + 1:trig + 4] if t.label == "ACTOR" and t.mention
+                          and t.mention.actor), None) if trig + 1 < len(toks) and toks[trig + 1].lower == "from" \
+                else None
+            recent = [a for s, a in self.last_agents if si - 3 <= s <= si
+                      and (loser is None or (a.id != loser.id and a.side != loser.side))]
             return (recent[-1], 0.8) if recent else (None, 0.0)
         if rule.agent == "winner":
             loser = self._subject(toks, trig, si)

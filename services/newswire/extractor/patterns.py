@@ -100,7 +100,7 @@ jihadist town city village villages towns cities district districts neighbourhoo
 neighborhoods province governorate area region suburb of most all much nearly almost virtually parts part large
 swathes swaths more than over percent per cent % hilltop hill base airbase air military border crossing oil rich
 flashpoint east west north south full total complete provincial capital coastal desert mountain mountainous
-farms farm port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost easternmost westernmost industrial old new small big
+farms farm areas port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost easternmost westernmost industrial old new small big
 remote frontline front-line besieged divided contested fiercely hotly long-besieged long key-held in- this that
 these those
 """.split())
@@ -278,8 +278,17 @@ RULES: list[Rule] = [
         [TARGET, gap(8), W(*BE), ADV, W(*PASSIVE_SEIZE), W("back", op="?"), W("by"), AGENT],
         [TARGET, gap(8), W(*BE), ADV, W(*PASSIVE_EXPEL), W("by"), AGENT, W("out", op="?"), W("of", "from")],
     ], place="first", agent="last", doc="PLACE (was|were) (captured|seized|taken) by AGENT"),
+    _rule("control.reduced_passive", "control", PASSIVE_SEIZE, [
+        [TARGET, W("area", "district", "village", "town", "neighbourhood", "neighborhood", op="?"), W(",", op="?"), ADV,
+         W(*PASSIVE_SEIZE), W("back", op="?"), W("by"), AGENT],
+    ], place="first", agent="last", strength=0.8, doc="PLACE (recently) seized by AGENT"),
+    _rule("control.relative_expel", "control", PASSIVE_EXPEL, [
+        [TARGET, W(",", op="?"), W("from"), W("which", "where"), W("the", op="?"), AGENT, gap(2), W(*BE), ADV, W(*PASSIVE_EXPEL),
+         W("out", op="?"),
+         W("by"), AGENT],
+    ], place="first", agent="last", expand=False, doc="PLACE from which X were expelled by AGENT"),
     _rule("control.passive_agentless", "control", PASSIVE_SEIZE, [
-        [TARGET, gap(8), W("was", "were", "been"), ADV, W(*PASSIVE_SEIZE), {"LOWER": {"NOT_IN": ["by", "from"]}}],
+        [TARGET, gap(8), W("was", "were", "been"), ADV, W(*PASSIVE_SEIZE), {"LOWER": {"NOT_IN": ["by"]}}],
         [TARGET, gap(8), W("was", "were", "been"), ADV, W(*PASSIVE_SEIZE), {"ORTH": "."}],
     ], place="first", agent="discourse", strength=0.6,
         doc="PLACE(s) were taken: the agent is whoever was taking places just before"),
