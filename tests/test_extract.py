@@ -366,3 +366,11 @@ def test_relative_and_reduced_passives(extractor: Extractor, text: str, rule: st
     hit = [e for e in evs if fold(place) in names(e.data.place)]
     assert len(hit) == 1 and hit[0].rule == rule
     assert all(e.data.place.kind != "province" for e in evs)  # "in Deir Ezzor" only locates them
+
+
+def test_sentence_splitting_keeps_abbreviations_and_mends_missing_spaces() -> None:
+    from newswire.extractor.nlp import split_sentences
+
+    text = "Officials in the U.S. Army said so. Col. Akidi agreed.Next one\nA heading\n\nLast line"
+    assert [text[a:b].strip() for a, b in split_sentences(text)] == [
+        "Officials in the U.S. Army said so.", "Col. Akidi agreed.", "Next one", "A heading", "Last line"]

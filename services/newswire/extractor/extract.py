@@ -631,6 +631,9 @@ class _ArticleContext:
         trig = next((k for k in range(start, end) if toks[k].lower in rule.triggers), None)
         if trig is None or (trig > 0 and toks[trig].text[:1].isupper()):
             raise _Skip  # "Liberated Province of Aleppo", "Army Captures ...": a name or a headline
+        if trig > 0 and toks[trig - 1].lower in ("the", "a", "an", "these", "those", "newly", "recently-") \
+                and toks[trig].lower in P.SEIZE:
+            raise _Skip  # "the liberated areas of the city": an adjective, not a verb
         if rule.kind == "meeting":
             self._meeting(rule, si, toks, trig)
             return

@@ -32,7 +32,8 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr col gen lt capt maj sgt cpl adm brig st no nos vs etc jan feb mar apr jun jul aug sep sept oct "
     "nov dec prof rev gov sen rep inc ltd co corp approx est fig".split())
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)|\n")
+# "... violations.In a letter": scraped text sometimes loses the space after a full stop.
+_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)|\n|(?<=[a-z]{2})\.(?=[A-Z][a-z])")
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.+$")
 
 
