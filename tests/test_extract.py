@@ -374,3 +374,12 @@ def test_sentence_splitting_keeps_abbreviations_and_mends_missing_spaces() -> No
     text = "Officials in the U.S. Army said so. Col. Akidi agreed.Next one\nA heading\n\nLast line"
     assert [text[a:b].strip() for a, b in split_sentences(text)] == [
         "Officials in the U.S. Army said so.", "Col. Akidi agreed.", "Next one", "A heading", "Last line"]
+
+
+def test_the_terrorists_after_a_named_jihadist_group(extractor: Extractor) -> None:
+    text = ("ISIL militants clashed with Kurdish fighters in the village of Qassiab. The YPG regained control of "
+            "the village two days after it was seized by the terrorists.")
+    evs = events(extractor, text, published="2014-12-25")
+    assert {e.data.controller.id for e in evs} == {"sy.ypg", "islamic-state"}
+    assert all(fold("Qassiab") in names(e.data.place) for e in evs)
+    assert events(extractor, "The terrorists seized Morek.") == []  # names no one by itself

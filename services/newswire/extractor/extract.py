@@ -138,6 +138,7 @@ _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|air
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
 _NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosque hospital school dam factory "
                              "building compound checkpoint field fields station plant university prison".split())
+_PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|takfiri terrorists))\b", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
@@ -335,8 +336,29 @@ class _ArticleContext:
                 m.place = gaz.country(m.actor.country) if m.actor.country else None
             taken.append(m)
         taken.sort(key=lambda m: m.start)
+        taken = self._pejoratives(taken, occupied)
         taken = self._regex_names(taken, occupied)
         return self._rebind_references(taken)
+
+    def _pejoratives(self, taken: list[Mention], occupied: bytearray) -> list[Mention]:
+        """"the terrorists", "the Takfiris": the jihadist group the article named last, if it named one.
+
+        State media call every armed group "terrorists"; the words alone name no one,
+        but after "ISIL militants" in the sentence before they mean ISIL.
+        """
+        added: list[Mention] = []
+        for m in _PEJORATIVE.finditer(self.text):
+            start, end = m.span(1)
+            if any(occupied[start:end]):
+                continue
+            before = [t for t in taken if t.end <= start and start - t.end < 600 and t.label == "ACTOR"
+                      and t.actor is not None and t.actor.side in ("islamic-state", "jihadist")]
+            if not before:
+                continue
+            actor = before[-1].actor.model_copy(update={"mention": m.group(1)})  # type: ignore[union-attr]
+            occupied[start:end] = b"\x01" * (end - start)
+            added.append(Mention(start, end, m.group(1), "ACTOR", actor=actor))
+        return sorted([*taken, *added], key=lambda m: m.start) if added else taken
 
     def _regex_names(self, taken: list[Mention], occupied: bytearray) -> list[Mention]:
         """Places the gazetteer lacks, where the text says what they are ("the village of X", "X hilltop")."""
