@@ -208,6 +208,10 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     stopped = [e for e in entries if e.get("event") == "pipeline stopped"]
     assert stopped and stopped[-1]["exit_codes"] == {"poller": 0, "extractor": 0, "projector": 0}
     assert {e.get("service") for e in entries} >= {"poller", "extractor", "projector"}
+    # Each service drained and printed its summary on the way out, and the supervisor passed it on.
+    summaries = {e["service"]: e["event"] for e in entries if str(e.get("event", "")).startswith(
+        ("polled ", "extracted ", "projected "))}
+    assert set(summaries) == {"poller", "extractor", "projector"}, summaries
 
     # Nothing is left uncommitted: the groups' offsets are at the end of the log.
     with SqliteLog(tmp_path / "data" / "log.db") as log:

@@ -91,6 +91,7 @@ class ManagedProcess:
     last_exit: int | None = None
     next_start: float | None = 0.0  # monotonic time of the next (re)start; None: not to be started
     lines: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    reader: threading.Thread | None = None
 
     @property
     def name(self) -> str:
@@ -142,7 +143,8 @@ class Supervisor:
             start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         mp.started_at = time.monotonic()
         mp.next_start = None
-        threading.Thread(target=self._pump, args=(mp, mp.proc), name=f"{mp.name}-output", daemon=True).start()
+        mp.reader = threading.Thread(target=self._pump, args=(mp, mp.proc), name=f"{mp.name}-output", daemon=True)
+        mp.reader.start()
         _log.info("service started", service=mp.name, pid=mp.proc.pid, restarts=mp.restarts)
 
     def _pump(self, mp: ManagedProcess, proc: subprocess.Popen[bytes]) -> None:
@@ -219,5 +221,7 @@ class Supervisor:
                 mp.proc.kill()
                 mp.proc.wait()
             mp.last_exit = mp.proc.returncode
+            if mp.reader is not None:  # pass on the child's last lines (its summary) before we exit
+                mp.reader.join(timeout=2.0)
             _log.info("service stopped", service=mp.name, exit_code=mp.last_exit)
         return {mp.name: mp.last_exit for mp in self.processes}
