@@ -247,3 +247,15 @@ def test_liveness_fails_when_the_run_loop_stalls(sqlite_log: SqliteLog) -> None:
         consumer.close()
         srv.close()
     assert runner.last_turn is None  # the loop ended: a stopped runner is not "stalled"
+
+
+def test_db_check_accepts_plain_postgresql_urls_and_reports_bad_ones() -> None:
+    assert health.sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert health.sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
+    check = db_check("nosuchdialect://x")  # built lazily: a bad URL is "not ready", not a crash
+    srv = HealthServer("poller", 0, host="127.0.0.1", checks={"db": check}).start()
+    try:
+        status, _, body = get(srv.url + "/readyz")
+        assert status == 503 and "NoSuchModuleError" in json.loads(body)["checks"]["db"]
+    finally:
+        srv.close()

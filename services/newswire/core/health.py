@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from newswire.core.metrics import LagSource, ServiceMetrics, StatsMapping
 
 __all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "loop_check",
+           "sqlalchemy_url",
            "LOOP_STALL_SECONDS", "HEALTH_PATH", "READY_PATH",
            "METRICS_PATH", "DEFAULT_HOST"]
 
@@ -57,22 +58,34 @@ def log_check(log: Log) -> Check:
     return log.ping
 
 
+def sqlalchemy_url(db_url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver for it, psycopg2, is not installed)."""
+    if db_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
+    return db_url
+
+
 def db_check(db_url: str) -> Check:
     """Ready when the database at ``db_url`` answers ``SELECT 1``.
 
-    One engine per check with ``pool_pre_ping``; connection attempts time out
-    after 3 s so a probe is never stuck behind an unreachable server.
+    The engine is built on the first probe, so a bad URL shows as "not ready" with its error
+    instead of stopping the service; connection attempts time out after 3 s so a probe is never
+    stuck behind an unreachable server.
     """
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import Engine
 
-    if db_url.startswith("sqlite"):
-        engine = create_engine(db_url, connect_args={"timeout": 3})
-    else:
-        engine = create_engine(db_url, pool_pre_ping=True, pool_size=1, max_overflow=0,
-                               connect_args={"connect_timeout": 3})
+    url = sqlalchemy_url(db_url)
+    engines: list[Engine] = []
 
     def check() -> None:
-        with engine.connect() as conn:
+        if not engines:
+            if url.startswith("sqlite"):
+                engines.append(create_engine(url, connect_args={"timeout": 3}))
+            else:
+                engines.append(create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0,
+                                             connect_args={"connect_timeout": 3}))
+        with engines[0].connect() as conn:
             conn.execute(text("SELECT 1"))
 
     return check

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import create_engine, func, inspect, select, table
 from sqlalchemy.engine import Engine
 
+from newswire.core.health import sqlalchemy_url
 from newswire.core.log.types import Consumer, Log, TopicPartition
 from newswire.core.topics import ARTICLES, DLQ, EVENT_TOPICS
 
 __all__ = ["PipelineState", "FeedHealth", "StateReader", "GroupSpec", "state_engine", "table_sizes",
-           "poller_feed_health", "sqlalchemy_url"]
+           "poller_feed_health"]
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,3 @@ def state_engine(db_url: str) -> Engine:
     url = sqlalchemy_url(db_url)
     connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 5}
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
-
-
-def sqlalchemy_url(db_url: str) -> str:
-    """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver for it, psycopg2, is not installed)."""
-    return "postgresql+psycopg://" + db_url.removeprefix("postgresql://") if db_url.startswith("postgresql://") \
-        else db_url
