@@ -183,7 +183,8 @@ def test_extract_command_errors_name_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_explain_shows_sentences_and_rules(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["explain", "--input", str(_articles_file(tmp_path)), "--doc-id", "fixture:ukraine"])
+    articles = str(_articles_file(tmp_path))
+    result = CliRunner().invoke(app, ["explain", "--input", articles, "--doc-id", "fixture:ukraine"])
     assert result.exit_code == 0, result.output
     assert "Russian forces captured the village of Staromaiorske" in result.output
     assert "control.seize" in result.output and "withdrew.from" in result.output

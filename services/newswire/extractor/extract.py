@@ -661,7 +661,6 @@ class _ArticleContext:
             return
         if _negated(toks, trig, rule) or _hypothetical_after(toks, trig, end):
             raise _Skip
-        span = toks[start:end]
         # -- the place(s)
         targets = self._targets(rule, si, toks, start, end, trig)
         if not targets:
@@ -670,7 +669,6 @@ class _ArticleContext:
         agent, agent_strength = self._agent(rule, si, toks, start, end, trig)
         if agent is None and not (rule.kind == "crossing" and rule.status in ("closed", "opened")):
             raise _Skip
-        del span
         occurred, explicit = self._date(si, toks, trig, future=False)
         attribution = self._attribution(si)
         modality = Modality.CLAIMED if attribution else Modality.ASSERTED

@@ -95,12 +95,12 @@ the a an its their his her strategic strategically key important symbolic major 
 western central northwestern northeastern southwestern southeastern north-western north-eastern south-western
 south-eastern nearby neighbouring neighboring besieged encircled embattled historic ancient entire whole
 remaining last second third fourth fifth largest biggest - rebel held controlled backed led government regime
-opposition
-jihadist town city village villages towns cities district districts neighbourhood neighborhood neighbourhoods
+opposition jihadist town city village villages towns cities district districts neighbourhood neighborhood neighbourhoods
 neighborhoods province governorate area region suburb of most all much nearly almost virtually parts part large
 swathes swaths more than over percent per cent % hilltop hill base airbase air military border crossing oil rich
 flashpoint east west north south full total complete provincial capital coastal desert mountain mountainous
-farms farm areas port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost easternmost westernmost industrial old new small big
+farms farm areas port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost
+easternmost westernmost industrial old new small big
 remote frontline front-line besieged divided contested fiercely hotly long-besieged long key-held in- this that
 these those
 """.split())
@@ -125,7 +125,8 @@ not n't never no nor failed fail fails failing denied denies deny denying refuse
 attempts attempted attempting trying tried try tries aims aim aimed aiming seeking seek seeks sought bid plan
 plans planned planning intend intends intended threatened threatens threaten threat threatening could would might
 may will should must can cannot hoping hope hopes goal want wants wanted vowed vows vow pledged pledge expected
-poised ready prepare prepares preparing prepared allow if unless whether objective objectives ensure ensuring struggle struggling struggled push
+poised ready prepare prepares preparing prepared allow if unless whether objective objectives ensure ensuring
+struggle struggling struggled push
 pushing effort efforts order ordered urged urge called calls demand demanded demands agreed agree agrees
 agreement deal proposed propose proposal rumours rumors false
 """.split())
@@ -283,7 +284,8 @@ RULES: list[Rule] = [
          W(*PASSIVE_SEIZE), W("back", op="?"), W("by"), AGENT],
     ], place="first", agent="last", strength=0.8, doc="PLACE (recently) seized by AGENT"),
     _rule("control.relative_expel", "control", PASSIVE_EXPEL, [
-        [TARGET, W(",", op="?"), W("from"), W("which", "where"), W("the", op="?"), AGENT, gap(2), W(*BE), ADV, W(*PASSIVE_EXPEL),
+        [TARGET, W(",", op="?"), W("from"), W("which", "where"), W("the", op="?"), AGENT, gap(2), W(*BE), ADV,
+         W(*PASSIVE_EXPEL),
          W("out", op="?"),
          W("by"), AGENT],
     ], place="first", agent="last", expand=False, doc="PLACE from which X were expelled by AGENT"),
@@ -324,7 +326,8 @@ RULES: list[Rule] = [
     _rule("withdrew.intransitive", "withdrew", WITHDRAW, [
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"),
          {"LOWER": {"NOT_IN": ["from", "of", "its", "their", "his", "troops", "forces", "to", "towards", "toward",
-                               "into", "out", "back", "all", "some", "most", "part"]}, "TAG": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}],
+                               "into", "out", "back", "all", "some", "most", "part"]},
+         "TAG": {"NOT_IN": ["PLACE", "NAME", "STATE", "ACTOR"]}}],
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"), {"ORTH": "."}],
     ], place="context", agent="first", strength=0.7,
         doc="as AGENT successively pulled out: the place is the one the sentence is about"),
