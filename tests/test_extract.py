@@ -383,3 +383,11 @@ def test_the_terrorists_after_a_named_jihadist_group(extractor: Extractor) -> No
     assert {e.data.controller.id for e in evs} == {"sy.ypg", "islamic-state"}
     assert all(fold("Qassiab") in names(e.data.place) for e in evs)
     assert events(extractor, "The terrorists seized Morek.") == []  # names no one by itself
+
+
+def test_lists_with_commas_and_the_abovementioned_villages(extractor: Extractor) -> None:
+    text = ("Syrian troops clashed with rebels near the villages of Kafr Nabudah, Hbeit and Morek. "
+            "The army later established control over the abovementioned villages.")
+    evs = events(extractor, text, published="2016-06-15")
+    assert {e.data.place.name for e in evs} >= {"Kafr Nabudah", "Hbeit"} and len(evs) == 3
+    assert all(e.rule == "control.take_control" for e in evs)

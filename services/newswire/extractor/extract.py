@@ -133,12 +133,14 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 ]
 # Names before a marker word ("Harbiyat and Anbaj villages", "al-Safih Triangle"): find the marker first
 # (a literal, fast), then the name that ends right before it.
+_LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp)\b")
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
 _NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosque hospital school dam factory "
                              "building compound checkpoint field fields station plant university prison".split())
 _PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|takfiri terrorists))\b", re.IGNORECASE)
+_LIST_REF = frozenset({"abovementioned", "aforementioned", "above-mentioned", "said", "mentioned"})
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
@@ -340,6 +342,21 @@ class _ArticleContext:
         taken = self._regex_names(taken, occupied)
         return self._rebind_references(taken)
 
+    def _name_place(self, name: str, kind: str) -> Place:
+        """The place a name the text calls a place stands for: the gazetteer's in this country, else a new one.
+
+        The gazetteer's ``make_place`` falls back to a namesake abroad ("Barna" in Syria is
+        not Varna in Bulgaria); a village named in a Syrian article is in Syria.
+        """
+        place = self.ex.gazetteer.make_place(name, kind, self.country)
+        if self.country is None or place.country in (None, self.country):
+            return place
+        from newswire.extractor.gazetteer import slugify
+
+        return Place(id=f"newswire:{self.country.lower()}:{slugify(name) or 'unnamed'}", name=name,
+                     kind=kind if kind in ("village", "town", "city", "district", "base") else "other",  # type: ignore[arg-type]
+                     country=self.country)
+
     def _pejoratives(self, taken: list[Mention], occupied: bytearray) -> list[Mention]:
         """"the terrorists", "the Takfiris": the jihadist group the article named last, if it named one.
 
@@ -385,7 +402,7 @@ class _ArticleContext:
                 for t in inner:  # "Khan" (a town elsewhere) inside "Khan Al-Assal"
                     taken.remove(t)
             occupied[start:end] = b"\x01" * (end - start)
-            place = self.ex.gazetteer.make_place(name, kind, self.country)
+            place = self._name_place(name, kind)
             added.append(Mention(start, end, name, "NAME", place=place))
         if not added:
             return taken
@@ -397,9 +414,15 @@ class _ArticleContext:
         for rx, kind_group in _NAME_CONTEXTS:
             for m in rx.finditer(text):
                 kind = _KIND_OF_MARKER.get((m.group(kind_group) or "").lower(), "village") if kind_group else "base"
+                last = m.end()
                 for g in ("n1", "n2"):
                     if g in rx.groupindex and m.group(g) is not None:
                         yield kind, m.start(g), m.end(g)
+                if kind_group == "k" and "n2" in rx.groupindex and m.group("n2") is None:
+                    # "the villages of A, B and C": the rest of a list with commas
+                    while (more := _LIST_MORE.match(text, last)) is not None:
+                        yield kind, more.start(1), more.end(1)
+                        last = more.end()
         for m in _MARKER_AFTER.finditer(text):
             marker = m.group("k")
             lo = max(0, m.start() - 90)
@@ -490,7 +513,7 @@ class _ArticleContext:
                 if kind is not None:
                     first, last = toks[i], toks[run_end - 1]
                     name = self.text[first.start:last.end]
-                    place = self.ex.gazetteer.make_place(name, kind, self.country)
+                    place = self._name_place(name, kind)
                     m = Mention(first.start, last.end, name, "NAME", place=place)
                     out.append(Tok(name, first.start, last.end, last.space, m))
                     i = run_end
@@ -506,6 +529,21 @@ class _ArticleContext:
         i = 0
         while i < n:
             t = toks[i]
+            if t.lower == "the" and i + 2 < n and toks[i + 1].lower in _LIST_REF and toks[i + 2].lower in (
+                    "villages", "towns", "areas", "districts", "neighbourhoods", "neighborhoods", "positions"):
+                # "the abovementioned villages": every settlement the last list named
+                listed = self._last_list(t.start)
+                if listed:
+                    end = toks[i + 2].end
+                    text = self.text[t.start:end]
+                    for n_, m in enumerate(listed):
+                        if n_:
+                            out.append(Tok("and", t.start, end, True))
+                        ref = Mention(t.start, end, text, "PLACE", place=m.place)
+                        out.append(Tok(m.text, t.start, end, True, ref))
+                    out[-1].space = toks[i + 2].space
+                    i += 3
+                    continue
             if t.lower == "the" and not t.label:
                 j = i + 1
                 while j < n and toks[j].lower in _REF_ADJ and not toks[j].label:
@@ -522,6 +560,15 @@ class _ArticleContext:
             out.append(t)
             i += 1
         return out
+
+    def _last_list(self, pos: int) -> list[Mention]:
+        """The settlements of the last sentence before ``pos`` (within three) that named two or more."""
+        for s_start, s_end in reversed([(a, b) for a, b in self.sents if b <= pos][-3:]):
+            found = [m for m in self._mentions_in(s_start, s_end) if m.label in ("PLACE", "NAME")
+                     and m.place is not None and m.place.kind in ("village", "town", "other", "district")]
+            if len(found) >= 2:
+                return found
+        return []
 
     def _antecedent(self, pos: int, kinds: frozenset[str]) -> Place | None:
         """The nearest place of one of ``kinds`` named before ``pos`` (within about three sentences)."""
