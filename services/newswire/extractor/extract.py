@@ -140,6 +140,7 @@ _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
 _NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosque hospital school dam factory "
                              "building compound checkpoint field fields station plant university prison".split())
 _PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|takfiri terrorists))\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)?|[a-z]+")
 _LIST_REF = frozenset({"abovementioned", "aforementioned", "above-mentioned", "said", "mentioned"})
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
@@ -241,8 +242,6 @@ class Extractor:
             for word in rule.triggers | _pattern_words(rule):
                 self.rules_for.setdefault(word, []).append(rule)
         self.triggers: frozenset[str] = frozenset(self.rules_for)
-        self.trigger_rx = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.triggers), key=len, reverse=True))
-                                     + r")\b", re.IGNORECASE)
         self._states: dict[str, Actor | None] = {}
         self._provinces: dict[str, Place] = {}
 
@@ -636,14 +635,15 @@ class _ArticleContext:
         by_start = {m.start: m for m in self.mentions}
         nlp = self.ex.nlp
         entity_starts = [m.start for m in self.mentions]
-        trigger_rx = self.ex.trigger_rx
+        triggers = self.ex.triggers
+        lower = self.text.lower()
         for si, (s_start, s_end) in enumerate(self.sents):
             # cheap tests first: a trigger word and an entity in the sentence, or no rule can fire
             # (a place the gazetteer lacks is only named later, after the verb: "captured Sarrin")
             i = bisect.bisect_left(entity_starts, s_start)
             if i >= len(entity_starts) or entity_starts[i] >= s_end:
                 continue
-            if not trigger_rx.search(self.text, s_start, s_end):
+            if triggers.isdisjoint(_WORD.findall(lower, s_start, s_end)):
                 continue
             toks = self._sentence_tokens(s_start, s_end, by_start)
             if not toks:
