@@ -202,3 +202,39 @@ def test_run_stops_with_the_childs_error_when_its_port_is_taken(tmp_path: Path) 
                            " stopped: extractor.metrics_port: cannot serve health and metrics on 0.0.0.0:"), last
     assert "NEWSWIRE_EXTRACTOR__METRICS_PORT" in last
     assert "service crashed; restarting" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_children_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the supervisor: the kernel sends each child SIGTERM, it drains and exits (no orphans)."""
+    import os
+    import signal
+    import subprocess
+
+    pid_file, drained = tmp_path / "child.pid", tmp_path / "drained"
+    child = SERVICE.replace("print(json.dumps({\"event\": \"drained\"",
+                            f"open({str(drained)!r}, 'w').close()\nprint(json.dumps({{\"event\": \"drained\"")
+    # The pid is written once the SIGTERM handler is in place.
+    child = child.replace("print(json.dumps({\"event\": \"started\"",
+                          f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                          "print(json.dumps({\"event\": \"started\"")
+    supervisor = (f"from newswire.supervisor.process import ServiceSpec, Supervisor\n"
+                  f"Supervisor({{ServiceSpec('svc', 'x'): {py(child)!r}}}).run()\n")
+    proc = subprocess.Popen([sys.executable, "-c", supervisor], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text() != "", what="the child to start")
+        child_pid = int(pid_file.read_text())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def gone() -> bool:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            return True
+        # A zombie (exited, not yet reaped by init) is gone too.
+        return Path(f"/proc/{child_pid}/stat").read_text().split(") ")[1].startswith("Z")
+
+    wait_for(gone, what="the orphaned child to exit")
+    assert drained.exists()  # it stopped through its SIGTERM handler, not by being killed
