@@ -391,3 +391,22 @@ def test_lists_with_commas_and_the_abovementioned_villages(extractor: Extractor)
     evs = events(extractor, text, published="2016-06-15")
     assert {e.data.place.name for e in evs} >= {"Kafr Nabudah", "Hbeit"} and len(evs) == 3
     assert all(e.rule == "control.take_control" for e in evs)
+
+
+def test_hosted_leaders_meet_but_hosted_refugees_do_not(extractor: Extractor) -> None:
+    [e] = events(extractor, "Russian President Vladimir Putin hosted Turkish President Recep Tayyip Erdogan and "
+                            "Iranian President Hassan Rouhani in Sochi on Wednesday.")
+    assert e.rule == "meeting.hosted" and {p.id for p in e.data.participants} == {"state:RU", "state:TR", "state:IR"}
+    assert events(extractor, "Turkey hosted Syrian refugees and Iraqi families.") == []
+
+
+def test_withdrawal_from_an_area_including_a_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "Russian forces have withdrawn from the right bank of the Dnipro, including Kherson "
+                            "city, the defence ministry said.")
+    assert e.type == "forces.withdrew" and fold("Kherson") in names(e.data.place)
+    assert e.data.actor.id == "ru.forces" and e.modality is Modality.CLAIMED
+
+
+def test_demonyms_are_adjectives_between_verb_and_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "Kurdish forces ousted Islamic State from the Syrian border town of Tal Abyad.")
+    assert e.data.controller.id == "kurdish-forces" and fold("Tal Abyad") in names(e.data.place)

@@ -141,6 +141,8 @@ _NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosqu
                              "building compound checkpoint field fields station plant university prison".split())
 _PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|takfiri terrorists))\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?|[a-z]+")
+_OFFICES = frozenset("president prime foreign defence defense counterpart counterparts leader king emir minister "
+                     "delegation envoy officials chancellor premier".split())
 _LIST_REF = frozenset({"abovementioned", "aforementioned", "above-mentioned", "said", "mentioned"})
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
@@ -656,8 +658,8 @@ class _ArticleContext:
             tags = []
             for k, t in enumerate(toks):
                 label = t.label
-                if label in ("ACTOR", "STATE") and _modifier(toks, k):
-                    label = "FILL"  # "the regime-held stronghold of Idlib": a modifier, not an actor
+                if label in ("ACTOR", "STATE") and _modifier(toks, k) or _demonym(t):
+                    label = "FILL"  # "the regime-held stronghold of Idlib", "the Syrian border town of"
                 if not label:
                     low = t.lower
                     if low in ("it", "they", "its", "their"):
@@ -764,7 +766,7 @@ class _ArticleContext:
         if rule.place == "context":
             place = self._place_before(toks, start, si, same_sentence_only=True)
             return [(place, start, 0.9)] if place is not None else []
-        if rule.name == "control.vague_including":
+        if rule.name in ("control.vague_including", "withdrew.vague_including"):
             k = end
             found = []
             self._collect_list(toks, k, found, si)
@@ -1079,6 +1081,9 @@ class _ArticleContext:
             raise _Skip
         window = [t.lower for t in toks[max(0, trig - 6):trig]]
         after = [t.lower for t in toks[trig + 1:trig + 6]]
+        if rule.extra.get("titled_guest") and not any(w in _OFFICES for t in toks[trig + 1:trig + 5]
+                                                      for w in t.lower.split()):
+            raise _Skip  # "Turkey hosts Syrian refugees" is no meeting; "hosted the Turkish president" is
         if any(w in _BODIES for w in window[-3:]) and "with" not in after:
             raise _Skip  # "the Security Council met": one body meeting is not a meeting of parties
         if any(w in ("not", "n't", "never", "refused", "failed", "cancelled", "canceled", "postponed", "denied",
@@ -1364,7 +1369,7 @@ def _demonym(t: Tok) -> bool:
     place = t.mention.place
     name = place.name.lower() if place is not None else ""
     word = t.text.lower()
-    return word != name and " " not in word and bool(_DEMONYM_END.search(word)) and not word.startswith(name)
+    return word != name and word != name + "s" and " " not in word and bool(_DEMONYM_END.search(word))
 
 
 _COMMON = P.TRIGGER_WORDS | P.FILLER_WORDS | P.VAGUE_NOUNS | frozenset(

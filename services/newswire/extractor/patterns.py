@@ -323,6 +323,9 @@ RULES: list[Rule] = [
         [W(*WITHDRAW), W("out"), W("of"), FILL, E("PLACE", "NAME", "STATE", "IT")],
         [E("ACTOR", "STATE", "THEY"), ADV, W(*LEAVE), FILL, E("PLACE", "NAME", "IT")],
     ], doc="AGENT (withdrew|pulled out) [its troops] (from|of) PLACE"),
+    _rule("withdrew.vague_including", "withdrew", WITHDRAW, [
+        [W(*WITHDRAW), W("out", op="?"), W("from", "of"), ANY(9), W("including")],
+    ], place="last", strength=0.7, doc="AGENT withdrew from the west bank, including PLACE"),
     _rule("withdrew.intransitive", "withdrew", WITHDRAW, [
         [AGENT, ADV, W(*WITHDRAW), W("out", "back", op="?"),
          {"LOWER": {"NOT_IN": ["from", "of", "its", "their", "his", "troops", "forces", "to", "towards", "toward",
@@ -374,6 +377,12 @@ RULES: list[Rule] = [
         [W(*HOLD), W("direct", "bilateral", "trilateral", "fresh", "new", "peace", "further", "more", "high-level",
                      "face-to-face", op="*"), W("talks", "meeting", "meetings", "summit")],
     ], status="held", expand=False, doc="A held talks with B (in PLACE)"),
+    _rule("meeting.hosted", "meeting", ["hosted", "hosts", "host", "hosting", "received", "receives", "welcomed",
+                                        "welcomes"], [
+        [W("hosted", "hosts", "host", "hosting", "received", "receives", "welcomed", "welcomes"),
+         W("his", "the", op="?"), E("STATE")],
+    ], status="held", strength=0.75, expand=False, extra={"titled_guest": True},
+        doc="A hosted the Turkish president and B in PLACE (the guest named by office, not refugees)"),
     _rule("meeting.meeting_of", "meeting", ["meeting"], [
         [W("meeting", "meetings"), W("of"), W("the", op="?")],
     ], status="held", strength=0.7, expand=False, doc="a meeting of the A and B ministers in PLACE"),
