@@ -338,25 +338,31 @@ class SqliteConsumer:
             time.sleep(min(_IDLE_SLEEP, max(0.0, deadline - time.monotonic())))
 
     def _read(self, max_records: int) -> list[LogRecord]:
-        owned = sorted(self._assignment)
-        if not owned:
-            return []
-        # Share the batch across partitions so one busy partition cannot starve the others.
-        per_partition = max(1, max_records // len(owned))
+        # Share the batch across partitions so one busy partition cannot starve
+        # the others; then let the partitions that still have records fill what
+        # the idle ones left, so a batch is as large as asked (bigger batches
+        # are what make the projector's one-transaction-per-batch fast).
+        active = sorted(self._assignment)
         records: list[LogRecord] = []
-        for tp in owned:
-            if len(records) >= max_records:
-                break
-            limit = min(per_partition if len(owned) > 1 else max_records, max_records - len(records))
-            rows = self._conn.execute(
-                "SELECT offset, key, value, headers, ts FROM records"
-                " WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
-                (tp.topic, tp.partition, self._positions[tp], limit)).fetchall()
-            for offset, key, value, headers, ts in rows:
-                records.append(LogRecord(tp.topic, tp.partition, offset, key, bytes(value),
-                                         _decode_headers(headers), ts))
-            if rows:
-                self._positions[tp] = rows[-1][0] + 1
+        while active and len(records) < max_records:
+            share = max(1, (max_records - len(records)) // len(active))
+            still_active = []
+            for tp in active:
+                limit = min(share, max_records - len(records))
+                if limit <= 0:
+                    break
+                rows = self._conn.execute(
+                    "SELECT offset, key, value, headers, ts FROM records"
+                    " WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
+                    (tp.topic, tp.partition, self._positions[tp], limit)).fetchall()
+                for offset, key, value, headers, ts in rows:
+                    records.append(LogRecord(tp.topic, tp.partition, offset, key, bytes(value),
+                                             _decode_headers(headers), ts))
+                if rows:
+                    self._positions[tp] = rows[-1][0] + 1
+                if len(rows) == limit:
+                    still_active.append(tp)
+            active = still_active
         return records
 
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
