@@ -410,3 +410,17 @@ def test_withdrawal_from_an_area_including_a_place(extractor: Extractor) -> None
 def test_demonyms_are_adjectives_between_verb_and_place(extractor: Extractor) -> None:
     [e] = events(extractor, "Kurdish forces ousted Islamic State from the Syrian border town of Tal Abyad.")
     assert e.data.controller.id == "kurdish-forces" and fold("Tal Abyad") in names(e.data.place)
+
+
+@pytest.mark.parametrize("text, rule, place, side", [
+    ("The city of Raqqa was declared liberated by the US-backed Syrian Democratic Forces on Tuesday.",
+     "control.passive", "Raqqa", "kurdish-led"),
+    ("Syrian government forces have retaken full control of Aleppo.", "control.take_control", "Aleppo", "government"),
+    ("The army said it had restored security and stability to the town of Morek.", "control.restored_security",
+     "Morek", "government"),
+    ("The Syrian army took back the village of Maan, north of Hama, after fierce fighting.", "control.seize", "Maan",
+     "government"),
+])
+def test_state_media_idioms_and_locatives(extractor: Extractor, text: str, rule: str, place: str, side: str) -> None:
+    [e] = events(extractor, text)
+    assert e.rule == rule and fold(place) in names(e.data.place) and e.data.controller.side == side

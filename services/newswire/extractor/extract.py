@@ -833,6 +833,8 @@ class _ArticleContext:
                 conj = conj or t.lower in (",", "and", "including", "&", "plus")
                 k += 1
                 continue
+            if t.lower in P.DIRECTION_WORDS and k + 1 < n and toks[k + 1].lower == "of" and toks[k - 1].lower != "the":
+                break  # "Maan, north of Hama": Hama only locates Maan
             if conj and (t.lower in P.FILLER_WORDS or t.lower in ("villages", "towns")) and not t.label:
                 k += 1
                 continue

@@ -56,6 +56,8 @@ SEIZE = ["seized", "seizes", "seizing", "captured", "captures", "capturing", "ov
 # Verbs of "<verb> (full) control of/over": base forms too ("to take control" is
 # rejected by the infinitive check, "will take control" by the modal check).
 CONTROL_VERBS = ["took", "taken", "take", "takes", "taking", "seized", "seize", "seizes", "seizing", "gained",
+                 "retaken", "retakes", "retaking", "recaptures", "recapturing", "regaining", "reestablished",
+                 "re-established", "reasserting",
                  "gain", "gains", "gaining", "regained", "regain", "regains", "regaining", "established",
                  "establish", "establishes", "establishing", "assumed", "assume", "assumes", "wrested", "wrest",
                  "restored", "restore", "restores", "won", "win", "wins", "reasserted", "imposed", "asserted",
@@ -223,6 +225,12 @@ RULES: list[Rule] = [
     _rule("control.take_control", "control", CONTROL_VERBS, [
         [W(*CONTROL_VERBS), W(*CONTROL_ADJ, op="*"), W("control"), W("of", "over"), FILL, TARGET],
     ], doc="AGENT (took|seized|established|regained) (full) control (of|over) PLACE"),
+    _rule("control.restored_security", "control", ["restored", "restore", "restores", "restoring", "reestablished",
+                                                   "re-established"], [
+        [W("restored", "restore", "restores", "restoring", "reestablished", "re-established"),
+         W("full", "complete", op="?"), W("security", "stability", "calm", "order"),
+         W("and", op="?"), W("security", "stability", "calm", "order", op="?"), W("to", "in"), FILL, TARGET],
+    ], strength=0.75, doc="AGENT restored security and stability to PLACE (state media for taking it)"),
     _rule("control.take_over", "control", ["took", "taken", "takes", "taking", "take"], [
         [W("took", "taken", "takes", "taking", "take"), W("over"), FILL, TARGET],
     ], doc="AGENT took over PLACE"),
@@ -276,7 +284,8 @@ RULES: list[Rule] = [
         [TARGET, gap(3), W(*FALL), W("into"), AGENT, W("hands")],
     ], place="first", agent="last", doc="PLACE fell to AGENT"),
     _rule("control.passive", "control", PASSIVE_SEIZE + PASSIVE_EXPEL, [
-        [TARGET, gap(8), W(*BE), ADV, W(*PASSIVE_SEIZE), W("back", op="?"), W("by"), AGENT],
+        [TARGET, gap(8), W(*BE), ADV, W("declared", "announced", "reported", op="?"), W(*PASSIVE_SEIZE),
+         W("back", op="?"), W("by"), {"TAG": "FILL", "OP": "{0,4}"}, AGENT],
         [TARGET, gap(8), W(*BE), ADV, W(*PASSIVE_EXPEL), W("by"), AGENT, W("out", op="?"), W("of", "from")],
     ], place="first", agent="last", doc="PLACE (was|were) (captured|seized|taken) by AGENT"),
     _rule("control.reduced_passive", "control", PASSIVE_SEIZE, [
