@@ -424,3 +424,24 @@ def test_demonyms_are_adjectives_between_verb_and_place(extractor: Extractor) ->
 def test_state_media_idioms_and_locatives(extractor: Extractor, text: str, rule: str, place: str, side: str) -> None:
     [e] = events(extractor, text)
     assert e.rule == rule and fold(place) in names(e.data.place) and e.data.controller.side == side
+
+
+@pytest.mark.parametrize("text, rule, status, actor", [
+    ("The Bab al-Salama crossing was reopened on Monday.", "crossing.passive_agentless", "opened", None),
+    ("Rebels took control of the Syrian side of the Nassib crossing with Jordan.", "crossing.seize", "seized",
+     "opposition"),
+    ("Islamic State fighters captured the Al-Bukamal border crossing with Iraq.", "crossing.seize_at", "seized",
+     "islamic-state"),
+])
+def test_crossing_constructions(extractor: Extractor, text: str, rule: str, status: str, actor: str | None) -> None:
+    [e] = events(extractor, text)
+    assert e.type == "crossing.status_changed" and e.rule == rule and e.data.status == status
+    assert (e.data.actor.side if e.data.actor else None) == actor
+
+
+def test_armed_parties_meet_and_resistance_is_not_a_meeting(extractor: Extractor) -> None:
+    [e] = events(extractor, "Sudan's army and the RSF held talks in Jeddah, Saudi Arabia, on Saturday.")
+    assert {p.id for p in e.data.participants} == {"sd.saf", "sd.rsf"} and "jeddah" in names(e.data.location)
+    assert events(extractor, "The Syrian army met fierce resistance from rebels in Hama.") == []
+    [w] = events(extractor, "Iranian military advisers have left Syria, officials said.")
+    assert w.type == "forces.withdrew" and w.data.place.kind == "country"

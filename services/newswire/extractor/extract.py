@@ -141,6 +141,8 @@ _NOT_PLACE_NOUNS = frozenset("street road highway square roundabout bridge mosqu
                              "building compound checkpoint field fields station plant university prison".split())
 _PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|takfiri terrorists))\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?|[a-z]+")
+_NOT_MET = frozenset("resistance opposition fire crackdown death deaths demands criteria requirements expectations "
+                     "needs goals resistance violence force repression".split())
 _OFFICES = frozenset("president prime foreign defence defense counterpart counterparts leader king emir minister "
                      "delegation envoy officials chancellor premier".split())
 _LIST_REF = frozenset({"abovementioned", "aforementioned", "above-mentioned", "said", "mentioned"})
@@ -658,7 +660,8 @@ class _ArticleContext:
             tags = []
             for k, t in enumerate(toks):
                 label = t.label
-                if label in ("ACTOR", "STATE") and _modifier(toks, k) or _demonym(t):
+                if label in ("ACTOR", "STATE") and _modifier(toks, k) or _demonym(t) or (
+                        label == "STATE" and t.lower.endswith(" side")):
                     label = "FILL"  # "the regime-held stronghold of Idlib", "the Syrian border town of"
                 if not label:
                     low = t.lower
@@ -716,7 +719,8 @@ class _ArticleContext:
             raise _Skip
         # -- the agent
         agent, agent_strength = self._agent(rule, si, toks, start, end, trig)
-        if agent is None and not (rule.kind == "crossing" and rule.status in ("closed", "opened")):
+        if agent is None and not (rule.kind == "crossing" and (rule.status in ("closed", "opened")
+                                                                or rule.agent == "none")):
             raise _Skip
         occurred, explicit = self._date(si, toks, trig, future=False)
         attribution = self._attribution(si)
@@ -732,6 +736,9 @@ class _ArticleContext:
             if rule.kind == "control":
                 if place.kind == "country" or agent is None:
                     continue
+                nxt = [t.lower for t in toks[idx + 1:idx + 3]]
+                if nxt[:1] == ["crossing"] or nxt == ["border", "crossing"]:
+                    continue  # "captured the Al-Bukamal border crossing": a crossing event only (GOLD.md)
                 data = ControlChangedData(place=place, controller=agent, extent=extent if n == 0 else None)
                 key = ("control", place.id, agent.id, modality is Modality.HISTORICAL)
                 self._add(ControlChanged, key, data, rule, si, occurred, explicit, attribution, modality, conf)
@@ -899,6 +906,8 @@ class _ArticleContext:
                 return None, 0.0
             k = idxs[0] if rule.agent == "first" else idxs[-1]
             return self._actor_of(toks, k, si)
+        if rule.agent == "none":
+            return None, 1.0
         if rule.agent == "discourse":
             # "the town was recaptured from IS": the winner is whoever was taking places just
             # before, and never the side it was taken from
@@ -1083,13 +1092,15 @@ class _ArticleContext:
             raise _Skip
         window = [t.lower for t in toks[max(0, trig - 6):trig]]
         after = [t.lower for t in toks[trig + 1:trig + 6]]
+        if set(after[:3]) & _NOT_MET or (after[:1] and after[0] in ("back", "off", "out", "up", "on", "onto")):
+            raise _Skip  # "met fierce resistance", "were met with a crackdown", "hold back the army"
         if rule.extra.get("titled_guest") and not any(w in _OFFICES for t in toks[trig + 1:trig + 5]
                                                       for w in t.lower.split()):
             raise _Skip  # "Turkey hosts Syrian refugees" is no meeting; "hosted the Turkish president" is
         if any(w in _BODIES for w in window[-3:]) and "with" not in after:
             raise _Skip  # "the Security Council met": one body meeting is not a meeting of parties
         if any(w in ("not", "n't", "never", "refused", "failed", "cancelled", "canceled", "postponed", "denied",
-                     "no") for w in window):
+                     "no", "attempt", "bid") for w in window):
             raise _Skip
         status = rule.status or "held"
         if status == "held" and any(w in ("will", "would", "to", "set", "due", "scheduled", "expected")
@@ -1108,27 +1119,33 @@ class _ArticleContext:
                     t.mention is not None and t.mention.place is not None:
                 location, loc_idx = t.mention.place, k
                 break
+        # Armed groups are parties only to talks ("Sudan's army and the RSF held talks"), or when
+        # one meets *with* another; otherwise "X met Y" is about states and their officials.
+        talks = "talks" in [t.lower for t in toks[trig:trig + 4]] or (
+            trig + 1 < len(toks) and toks[trig + 1].lower == "with")
         participants: list[Actor] = []
         seen: set[str] = set()
         for k, t in enumerate(toks):
             if k == loc_idx or t.mention is None or abs(k - trig) > 25:
                 continue  # a long run-on sentence (captions, link lists) names other parties far away
-            prev = toks[k - 1].lower if k > 0 else ""
+            prev = _governing_word(toks, k)
             if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on", "discuss",
-                        "about", "regarding", "against"):
+                        "about", "regarding", "against", "for", "from"):
                 continue
+            if loc_idx >= 0 and k == loc_idx + 2 and prev == ",":
+                continue  # "in Jeddah, Saudi Arabia": where, not who
             actor: Actor | None = None
             inside_name = k > 0 and k + 1 < len(toks) and toks[k - 1].text[:1].isupper() and \
                 toks[k + 1].text[:1].isupper() and not toks[k - 1].label and not toks[k + 1].label
             if t.label == "STATE" and not inside_name:
                 actor = t.mention.actor
-            elif t.label == "ACTOR" and t.mention.actor is not None and (
-                    t.mention.actor.id.startswith(("state:", "org:", "intl:")) or t.mention.actor.side in (
-                    "international", "mediator")):
+            elif t.label == "ACTOR" and t.mention.actor is not None and not _modifier(toks, k) and talks:
                 actor = t.mention.actor
-            if actor is None or actor.id in seen:
-                continue
+            if actor is None or actor.id in seen or (actor.country and f"country:{actor.country}" in seen):
+                continue  # "the Syrian interim government" and "Syria" are one party
             seen.add(actor.id)
+            if actor.country:
+                seen.add(f"country:{actor.country}")
             participants.append(actor)
         if len(participants) < 2:
             raise _Skip
@@ -1352,10 +1369,11 @@ def _governing_word(toks: list[Tok], j: int) -> str:
     k = j - 1
     while k >= 0:
         w = toks[k].lower
-        if w in ("the", "its", "their", "his", "her", "allied", "local", "so-called"):
-            k -= 1
-        elif w in _MODIFIER_PARTICIPLES and k >= 2 and toks[k - 1].text in ("-", "–") and not toks[k - 1].space:
+        if w in _MODIFIER_PARTICIPLES and k >= 2 and toks[k - 1].text in ("-", "–") and not toks[k - 1].space:
             k -= 3  # "Russian - backed"
+        elif w in ("the", "its", "their", "his", "her", "allied", "local", "so-called") or (
+                w in P.FILLER_WORDS and w not in P.PREPOSITIONS and w not in ("-", "of")):
+            k -= 1  # "in southern Syria": the preposition governs past the adjectives
         else:
             break
     return toks[k].lower if k >= 0 else ""

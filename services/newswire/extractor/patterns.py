@@ -101,7 +101,7 @@ opposition jihadist town city village villages towns cities district districts n
 neighborhoods province governorate area region suburb of most all much nearly almost virtually parts part large
 swathes swaths more than over percent per cent % hilltop hill base airbase air military border crossing oil rich
 flashpoint east west north south full total complete provincial capital coastal desert mountain mountainous
-farms farm areas port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost
+farms farm areas side port stronghold strongholds bastion hub gateway eponymous key northernmost southernmost
 easternmost westernmost industrial old new small big
 remote frontline front-line besieged divided contested fiercely hotly long-besieged long key-held in- this that
 these those
@@ -183,7 +183,7 @@ FROM = [W("from", "out"), W("of", op="?")]
 # --- rules ------------------------------------------------------------------------
 
 Place_ = Literal["first", "last", "antecedent", "context", "it_first"]
-Agent_ = Literal["subject", "first", "last", "discourse", "winner"]
+Agent_ = Literal["subject", "first", "last", "discourse", "winner", "none"]
 
 
 @dataclass(frozen=True)
@@ -330,7 +330,8 @@ RULES: list[Rule] = [
         [W(*WITHDRAW), {**GAP, "LOWER": {"NOT_IN": CLAUSE_VERBS}, "OP": "{0,12}"}, W("from"), FILL,
          E("PLACE", "NAME", "STATE", "IT")],
         [W(*WITHDRAW), W("out"), W("of"), FILL, E("PLACE", "NAME", "STATE", "IT")],
-        [E("ACTOR", "STATE", "THEY"), ADV, W(*LEAVE), FILL, E("PLACE", "NAME", "IT")],
+        [E("ACTOR", "STATE", "THEY"), {"TAG": "O", "OP": "?"}, HAVE, ADV, W(*LEAVE), FILL,
+         E("PLACE", "NAME", "IT", "STATE")],
     ], doc="AGENT (withdrew|pulled out) [its troops] (from|of) PLACE"),
     _rule("withdrew.vague_including", "withdrew", WITHDRAW, [
         [W(*WITHDRAW), W("out", op="?"), W("from", "of"), ANY(9), W("including")],
@@ -361,6 +362,7 @@ RULES: list[Rule] = [
          W("at", "in", "of"), E("PLACE", "NAME")],
         [W(*CONTROL_VERBS), W("control"), W("of", "over"), FILL, W("crossing", "post", "gate", "point"), gap(3),
          W("at", "in", "of"), E("PLACE", "NAME")],
+        [W(*SEIZE), W("over", op="?"), FILL, E("PLACE", "NAME"), W("border", op="?"), W("crossing", "post")],
     ], status="seized", strength=0.8, doc="AGENT took over a border crossing with STATE at PLACE"),
     _rule("crossing.close", "crossing", CLOSE, [
         [W(*CLOSE), W("down", op="?"), W("its", "their", "the"), W("side", op="?"), W("of", op="?"),
@@ -374,6 +376,10 @@ RULES: list[Rule] = [
         [CROSS, gap(4), W(*BE), ADV, W(*CLOSE), W("by"), AGENT],
         [CROSS, gap(4), W(*BE), ADV, W(*OPEN), W("by"), AGENT],
     ], place="first", agent="last", doc="the CROSSING was closed by STATE"),
+    _rule("crossing.passive_agentless", "crossing", CLOSE + OPEN, [
+        [CROSS, gap(4), W(*BE), ADV, W(*CLOSE, *OPEN), {"LOWER": {"NOT_IN": ["by"]}}],
+        [CROSS, gap(4), W(*BE), ADV, W(*CLOSE, *OPEN), {"ORTH": "."}],
+    ], place="first", agent="none", strength=0.7, doc="the CROSSING was reopened (by whom, unsaid)"),
     # --- meetings (participants and place are gathered from the sentence) --------------
     _rule("meeting.held", "meeting", ["met", "meets"], [
         [W("met", "meets")],
