@@ -445,3 +445,10 @@ def test_armed_parties_meet_and_resistance_is_not_a_meeting(extractor: Extractor
     assert events(extractor, "The Syrian army met fierce resistance from rebels in Hama.") == []
     [w] = events(extractor, "Iranian military advisers have left Syria, officials said.")
     assert w.type == "forces.withdrew" and w.data.place.kind == "country"
+
+
+def test_a_quote_is_attributed_to_the_source_named_after_it(extractor: Extractor) -> None:
+    text = ("“Local factions have taken control of Daraa city… They now control the province,” "
+            "the Syrian Observatory for Human Rights said.")
+    evs = events(extractor, text)
+    assert evs and all(e.attribution == "Syrian Observatory for Human Rights" for e in evs)

@@ -1076,7 +1076,18 @@ class _ArticleContext:
         if si in self.attributions:
             return self.attributions[si]
         s_start, s_end = self.sents[si]
-        found = _find_attribution(self.text[s_start:s_end])
+        sentence = self.text[s_start:s_end]
+        found = None
+        if sentence.count("“") > sentence.count("”"):
+            # “Local factions took ... They now control ...,” the Observatory said: the quote's
+            # source comes after it closes, a sentence or two later
+            for j in range(si + 1, min(len(self.sents), si + 4)):
+                later = self.text[self.sents[j][0]:self.sents[j][1]]
+                if "”" in later:
+                    found = _find_attribution(later[later.rindex("”") + 1:])
+                    break
+        if found is None:
+            found = _find_attribution(sentence)
         if found is not None and found.lower() in _PRONOUNS:
             prev = [self.attributions.get(j) for j in range(si - 1, max(-1, si - 4), -1)]
             found = next((p for p in prev if p), None) or found
