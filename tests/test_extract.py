@@ -452,3 +452,8 @@ def test_a_quote_is_attributed_to_the_source_named_after_it(extractor: Extractor
             "the Syrian Observatory for Human Rights said.")
     evs = events(extractor, text)
     assert evs and all(e.attribution == "Syrian Observatory for Human Rights" for e in evs)
+
+
+def test_facilities_named_after_a_place_are_not_the_place(extractor: Extractor) -> None:
+    assert events(extractor, "Government forces captured the Jazal oil field near Palmyra.") == []
+    assert events(extractor, "Regime forces seized the Castello Road earlier this year.") == []

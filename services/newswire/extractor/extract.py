@@ -146,6 +146,7 @@ _NOT_MET = frozenset("resistance opposition fire crackdown death deaths demands 
 _OFFICES = frozenset("president prime foreign defence defense counterpart counterparts leader king emir minister "
                      "delegation envoy officials chancellor premier".split())
 _LIST_REF = frozenset({"abovementioned", "aforementioned", "above-mentioned", "said", "mentioned"})
+_FACILITY_NEXT = _NOT_PLACE_NOUNS | {"oil", "gas", "power", "water", "phosphate", "cement", "sugar"}
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
@@ -729,7 +730,8 @@ class _ArticleContext:
             modality = Modality.HISTORICAL
         confidence = rule.strength * agent_strength
         extent = self._extent(toks, trig, targets[0][1]) if rule.kind == "control" else None
-        targets = [t for t in targets if _placeish(t[0]) and not _demonym(toks[t[1]])]
+        targets = [t for t in targets if _placeish(t[0]) and not _demonym(toks[t[1]]) and not (
+            t[1] + 1 < len(toks) and toks[t[1] + 1].lower in _FACILITY_NEXT)]  # "the Jazal oil field"
         for n, (place, idx, how) in enumerate(targets):
             conf = confidence * (0.85 if place.id.startswith("newswire:") and place.kind != "crossing" else 1.0)
             conf *= how
