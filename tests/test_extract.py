@@ -293,9 +293,13 @@ def test_no_time_expression_gets_the_publication_date_marked_inferred(extractor:
 
 
 def test_module_level_extract_and_public_names() -> None:
+    import importlib
+
     assert extract(article("")) == []
-    for name in extract_module.__all__:
-        assert hasattr(extract_module, name)
+    for module in ("extract", "patterns", "dates", "nlp", "service", "cli", "articles"):
+        mod = importlib.import_module(f"newswire.extractor.{module}")
+        assert mod.__all__ and all(hasattr(mod, name) for name in mod.__all__), module
+    assert extract_module.extract is extract
 
 
 # --- robustness ----------------------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from typing import Annotated
 
 import typer
 
-from newswire.cli import EXIT_CONFIG, err_console, fail, settings_of, user_errors
-
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     """Add ``extract`` and ``explain`` to the newswire CLI."""
+    # imported here: newswire.cli imports this module while it is being built
+    from newswire.cli import EXIT_CONFIG, err_console, fail, settings_of, user_errors
 
     @app.command()
     @user_errors
@@ -129,6 +129,8 @@ def _summary(event: object) -> str:
 def _evaluate(input_: Path, output: Path) -> None:
     """Evaluation mode: articles file in, one event JSON per line out (with ``doc_id``)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from newswire.cli import EXIT_CONFIG, err_console, fail
 
     from newswire.extractor.articles import read_articles
     from newswire.extractor.extract import default_extractor
