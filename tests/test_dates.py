@@ -41,6 +41,10 @@ def one(text: str, published: date = FRIDAY, future: bool = False) -> tuple[str,
     ("two year ago", ("2022", "year", "two year ago")),  # FA-KES lost the plural
     ("earlier year", ("2024", "year", "earlier year")),  # FA-KES lost "this"
     ("last year", ("2023", "year", "last year")),
+    ("since mid-2012", ("2012", "year", "since mid-2012")),
+    ("last Friday", ("2024-11-29", "day", "last Friday")),  # in a Friday article: a week ago
+    ("last Tuesday", ("2024-12-03", "day", "last Tuesday")),
+    ("earlier this week", ("2024-12", "month", "earlier this week")),
 ])
 def test_expressions_resolve_at_their_precision(text: str, expected: tuple[str, str, str]) -> None:
     assert one(text) == expected

@@ -59,6 +59,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx, re.IGNOREC
     ("year", rf"\b(?P<prep>in|since|during|by|until|from|of|early|late|mid-?|around|before|after)\s+"
              rf"(?:the\s+)?(?:(?:summer|winter|spring|autumn|fall|beginning|end|start|middle|first half|"
              rf"second half)\s+of\s+)?{_YEAR}\b(?!\s*(?:km|people))"),
+    ("mid_year", rf"\b(?:(?:in|since|during|by|until|from|of)\s+)?(?:early|late|mid)-{_YEAR}\b"),
     ("in_month", rf"\b(?:in|since|during|early|late|mid-?|by|until|of)\s+(?:early\s+|late\s+|mid-?)?{_MONTH}"
                  rf"(?![a-z])(?!\s+(?:[0-3]?\d\b|of\s+(?:19|20)\d{{2}}))"),
     ("weekday", rf"\b{_WEEKDAY}\b"),
@@ -67,7 +68,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx, re.IGNOREC
 ]]
 
 # Words around a weekday that belong to the expression ("early on Sunday", "Friday evening").
-_WEEKDAY_LEFT = re.compile(r"(?:\b(?:early|late|earlier|later)\s+)?(?:\bon\s+)?$", re.IGNORECASE)
+_WEEKDAY_LEFT = re.compile(r"(?:\b(?:early|late|earlier|later)\s+)?(?:\bon\s+)?(?:\blast\s+)?$", re.IGNORECASE)
 _WEEKDAY_RIGHT = re.compile(r"^\s+(?:morning|afternoon|evening|night)\b", re.IGNORECASE)
 
 _OFFSET = re.compile(
@@ -166,7 +167,7 @@ def _resolve(kind: str, m: re.Match[str], published: date, future: bool) -> tupl
         return _year(published.year + step, text), False
     if kind == "earlier_year":
         return _year(published.year, text), False
-    if kind == "year":
+    if kind in ("year", "mid_year"):
         return _year(int(g["year"]), text), True
     if kind == "in_month":
         month = _MONTHS[g["month"].lower()]
@@ -209,6 +210,10 @@ def find_dates(text: str, published: date, *, future: bool = False) -> list[Date
                 right = _WEEKDAY_RIGHT.match(text[end:])
                 if right is not None:
                     end += right.end()
+                if re.search(r"\blast\s+$", text[start:m.start()], re.IGNORECASE) and not future \
+                        and occurred.date == published.isoformat():
+                    # "last Friday" in a Friday article is a week ago, not today
+                    occurred = _on(published - timedelta(days=7), text)
                 occurred = occurred.model_copy(update={"text": text[start:end].strip()})
             claimed.append((start, end))
             found.append(DateMention(start, end, text[start:end], occurred, explicit))
