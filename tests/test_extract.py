@@ -461,3 +461,9 @@ def test_a_quote_is_attributed_to_the_source_named_after_it(extractor: Extractor
 def test_facilities_named_after_a_place_are_not_the_place(extractor: Extractor) -> None:
     assert events(extractor, "Government forces captured the Jazal oil field near Palmyra.") == []
     assert events(extractor, "Regime forces seized the Castello Road earlier this year.") == []
+
+
+def test_relative_date_anchored_in_the_sentence_before(extractor: Extractor) -> None:
+    text = "Rebels launched an offensive on Aleppo on November 27. Three days later they captured Saraqeb."
+    [e] = events(extractor, text)
+    assert e.occurred_on is not None and e.occurred_on.date == "2024-11-30"

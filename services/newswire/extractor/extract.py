@@ -1064,8 +1064,13 @@ class _ArticleContext:
             off = offsets[-1]
             anchors = [d for d in found if d.end <= off.start] or [d for d in found if d.start >= off.end and
                                                                    d.start > pos]
-            anchor = anchors[-1].occurred if anchors else OccurredOn(
-                date=self.published.isoformat(), precision=Precision.DAY, text=None)
+            if anchors:
+                anchor = anchors[-1].occurred
+            else:
+                # "Two days later, they took X": the anchor is the last date of the sentence before
+                prev = find_dates(self.text[self.sents[si - 1][0]:s_start], self.published) if si > 0 else []
+                anchor = prev[-1].occurred if prev else OccurredOn(
+                    date=self.published.isoformat(), precision=Precision.DAY, text=None)
             return shift(anchor, off.days, off.text), True
         if found:
             best = min(found, key=lambda d: _distance(d, pos))
