@@ -467,3 +467,9 @@ def test_relative_date_anchored_in_the_sentence_before(extractor: Extractor) -> 
     text = "Rebels launched an offensive on Aleppo on November 27. Three days later they captured Saraqeb."
     [e] = events(extractor, text)
     assert e.occurred_on is not None and e.occurred_on.date == "2024-11-30"
+
+
+def test_an_apposition_is_not_another_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "The RSF said on Tuesday it had seized control of Wad Madani, the capital of Gezira state.")
+    assert fold("Wad Madani") in names(e.data.place) and e.data.controller.id == "sd.rsf"
+    assert len(events(extractor, "Rebels captured Aleppo, Hama and Homs.")) == 3

@@ -823,6 +823,7 @@ class _ArticleContext:
         """Coordinated places after a place: "A and (subsequently) B", "A, including B", skipping "in X"."""
         n = len(toks)
         conj = bool(found) is False  # a list that starts after "including" needs no conjunction
+        comma_only = False
         while k < n:
             t = toks[k]
             if t.lower in P.LOCATIVE_WORDS and k + 1 < n and (
@@ -839,12 +840,16 @@ class _ArticleContext:
                 break
             if t.lower in (",", "and", "including", "as", "well", "&", "plus") or t.lower in (
                     "subsequently", "then", "later", "also", "finally", "eventually"):
-                conj = conj or t.lower in (",", "and", "including", "&", "plus")
+                if t.lower in (",", "and", "including", "&", "plus"):
+                    comma_only = (t.lower == ",") if not conj else (comma_only and t.lower == ",")
+                    conj = True
                 k += 1
                 continue
             if t.lower in P.DIRECTION_WORDS and k + 1 < n and toks[k + 1].lower == "of" and toks[k - 1].lower != "the":
                 break  # "Maan, north of Hama": Hama only locates Maan
             if conj and (t.lower in P.FILLER_WORDS or t.lower in ("villages", "towns")) and not t.label:
+                if t.lower == "of" and comma_only:
+                    break  # "Wad Madani, the capital of Gezira state": an apposition, not a list
                 k += 1
                 continue
             adjacent = k > 0 and toks[k - 1].label in ("PLACE", "NAME") and not toks[k - 1].text.endswith(".")
@@ -852,7 +857,7 @@ class _ArticleContext:
                 # "A and B", "including A B and C" (FA-KES lists have no commas)
                 if k + 1 < n and toks[k + 1].lower in _REPORT_VERBS:
                     break  # "liberated Kherson, Kyiv said": the source, not another place
-                conj = False
+                conj = comma_only = False
                 place = self._place_of(toks, k, si)
                 if place is not None and all(place.id != f[0].id for f in found):
                     found.append((place, k, 0.95))
