@@ -473,3 +473,12 @@ def test_an_apposition_is_not_another_place(extractor: Extractor) -> None:
     [e] = events(extractor, "The RSF said on Tuesday it had seized control of Wad Madani, the capital of Gezira state.")
     assert fold("Wad Madani") in names(e.data.place) and e.data.controller.id == "sd.rsf"
     assert len(events(extractor, "Rebels captured Aleppo, Hama and Homs.")) == 3
+
+
+def test_previous_holder_and_named_side(extractor: Extractor) -> None:
+    [e] = events(extractor, "Government forces recaptured the town of al-Qaryatain from Islamic State on Sunday.")
+    assert e.data.previous is not None and e.data.previous.id == "islamic-state"
+    [e] = events(extractor, "Kurdish forces drove IS out of Kobane in January.")
+    assert e.data.previous is not None and e.data.previous.id == "islamic-state"
+    [c] = events(extractor, "Rebels took control of the Syrian side of the Nassib crossing with Jordan.")
+    assert c.data.side == "SY"

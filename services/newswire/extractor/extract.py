@@ -741,7 +741,13 @@ class _ArticleContext:
                 nxt = [t.lower for t in toks[idx + 1:idx + 3]]
                 if nxt[:1] == ["crossing"] or nxt == ["border", "crossing"]:
                     continue  # "captured the Al-Bukamal border crossing": a crossing event only (GOLD.md)
-                data = ControlChangedData(place=place, controller=agent, extent=extent if n == 0 else None)
+                previous = _taken_from(toks, end, agent)
+                if previous is None and "expel" in rule.name:
+                    # "ousted the Islamic State group from Hasakeh": the expelled held the place
+                    previous = next((t.mention.actor for t in toks[start:end] if t.label == "ACTOR" and t.mention
+                                     and t.mention.actor and t.mention.actor.id != agent.id), None)
+                data = ControlChangedData(place=place, controller=agent, extent=extent if n == 0 else None,
+                                          previous=previous)
                 key = ("control", place.id, agent.id, modality is Modality.HISTORICAL)
                 self._add(ControlChanged, key, data, rule, si, occurred, explicit, attribution, modality, conf)
             elif rule.kind == "withdrew":
@@ -756,6 +762,10 @@ class _ArticleContext:
                 if agent is not None and agent.country and status != "seized" and (
                         any(t.lower == "side" for t in toks[trig:trig + 4])):
                     side = agent.country
+                named_side = next((t for t in toks[trig:idx] if t.label == "STATE" and t.lower.endswith(" side")
+                                   and t.mention is not None and t.mention.place is not None), None)
+                if named_side is not None:  # "the Syrian side of the crossing"
+                    side = named_side.mention.place.country  # type: ignore[union-attr]
                 crossing = place if place.kind == "crossing" else self.ex.gazetteer.make_place(
                     f"{place.name} crossing", "crossing", place.country)
                 data = CrossingStatusChangedData(crossing=crossing, status=status, actor=agent, side=side)
@@ -1340,6 +1350,25 @@ def _member_of(toks: list[Tok], k: int) -> Actor | None:
             j += 1
         if j < len(toks) and toks[j].label in ("ACTOR",) and toks[j].mention is not None:
             return toks[j].mention.actor
+    return None
+
+
+def _taken_from(toks: list[Tok], end: int, winner: Actor) -> Actor | None:
+    """"recaptured X from Islamic State": who held the place before, when the sentence says."""
+    for k in range(end, min(len(toks), end + 8)):
+        if toks[k].lower == "from":
+            j = k + 1
+            while j < len(toks) and toks[j].lower in ("the", "a", "its", "their"):
+                j += 1
+            if j < len(toks) and toks[j].label in ("ACTOR", "STATE") and toks[j].mention is not None:
+                actor = toks[j].mention.actor
+                if actor is not None and actor.id != winner.id and not _demonym(toks[j]):
+                    return actor
+            return None
+        if toks[k].lower in (".", ";", "and", "but", "after", "as", "while") or toks[k].label in ("PLACE", "NAME"):
+            if toks[k].label in ("PLACE", "NAME") and k == end:
+                continue
+            return None
     return None
 
 
