@@ -482,3 +482,11 @@ def test_previous_holder_and_named_side(extractor: Extractor) -> None:
     assert e.data.previous is not None and e.data.previous.id == "islamic-state"
     [c] = events(extractor, "Rebels took control of the Syrian side of the Nassib crossing with Jordan.")
     assert c.data.side == "SY"
+
+
+def test_crossing_lost_to_and_sources_before_said(extractor: Extractor) -> None:
+    [c] = events(extractor, "Syrian government forces had lost control of the Al-Bukamal crossing with Iraq to "
+                            "Kurdish-led forces.")
+    assert c.rule == "crossing.lost_to" and c.data.status == "seized" and c.data.actor.side == "kurdish-led"
+    [e] = events(extractor, "Opposition fighters said they had captured Homs overnight.")
+    assert e.attribution == "Opposition fighters"

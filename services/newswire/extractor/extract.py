@@ -85,7 +85,8 @@ source officials official military observatory activists activist witnesses resi
 spokesperson commander commanders minister ministry television tv rights human for of - britain-based uk-based
 british-based london-based based security medical diplomatic opposition rebel government army statement
 correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
-newspaper daily channel outlet field""".split())
+newspaper daily channel outlet field fighters rebels troops forces militants insurgents authorities commanders
+soldiers residents locals doctors medics""".split())
 _TIME_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
                         "june july august september october november december yesterday today".split())
 _BODIES = frozenset("council parliament cabinet committee assembly board body members commission senate congress "
@@ -1514,7 +1515,8 @@ def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
         if lw in ("on", "in", "at", "that", "who", "which", "when", "and", "late", "early", "earlier", "later",
                   "also", "had", "has", "have", "was", "were", "is", "told", "added", "it") and picked:
             break
-        if w[:1].isupper() or lw in _SOURCE_WORDS or (not picked and lw in _PRONOUNS):
+        if (w[:1].isupper() and lw not in _PRONOUNS) or lw in _SOURCE_WORDS or (
+                not picked and not forward and lw in _PRONOUNS):  # "said they had": not the source
             picked.append(w)
             if lw in _PRONOUNS:
                 break

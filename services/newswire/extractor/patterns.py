@@ -364,6 +364,10 @@ RULES: list[Rule] = [
          W("at", "in", "of"), E("PLACE", "NAME")],
         [W(*SEIZE), W("over", op="?"), FILL, E("PLACE", "NAME"), W("border", op="?"), W("crossing", "post")],
     ], status="seized", strength=0.8, doc="AGENT took over a border crossing with STATE at PLACE"),
+    _rule("crossing.lost_to", "crossing", LOSE, [
+        [W(*LOSE), W("control", op="?"), W("of", op="?"), FILL, CROSS, gap(4), W("to"), {"TAG": "FILL", "OP": "{0,3}"},
+         AGENT],
+    ], place="first", agent="last", status="seized", doc="X lost (control of) the CROSSING to AGENT"),
     _rule("crossing.close", "crossing", CLOSE, [
         [W(*CLOSE), W("down", op="?"), W("its", "their", "the"), W("side", op="?"), W("of", op="?"),
          W("the", op="?"), W("border", op="?"), CROSS],
