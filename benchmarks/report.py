@@ -436,8 +436,10 @@ def profile_cleaning_main(argv: list[str]) -> None:
 
     parser = argparse.ArgumentParser(prog="benchmarks.report profile-cleaning")
     parser.add_argument("--bench", type=Path, default=ROOT.parent / "shared" / "corpus" / "html-bench")
+    parser.add_argument("--no-ab", action="store_true", help="skip the with/without fast=True comparison")
     args = parser.parse_args(argv)
-    pages = [gzip.decompress(p.read_bytes()) for p in sorted((args.bench / "html").glob("*.html.gz"))]
+    paths = sorted((args.bench / "html").glob("*.html.gz"))
+    pages = [gzip.decompress(p.read_bytes()) for p in paths]
     if not pages:
         print(f"{args.bench}/html: no pages; pass --bench DIR")
         return
@@ -452,6 +454,36 @@ def profile_cleaning_main(argv: list[str]) -> None:
     print(f"{len(pages)} pages in {cpu:.2f} s CPU: {len(pages) / cpu:.1f} pages/CPU-s, "
           f"{1000 * cpu / len(pages):.1f} ms CPU per page")
     print(condensed(profiler.output_text(unicode=True, color=False, show_all=True)))
+    if not args.no_ab:
+        truth = json.loads((args.bench / "ground-truth.json").read_text(encoding="utf-8"))
+        fast_ab({p.name.removesuffix(".html.gz"): page for p, page in zip(paths, pages)}, truth)
+
+
+def fast_ab(pages: dict[str, bytes], truth: dict[str, dict[str, str]]) -> None:
+    """``clean_html`` with trafilatura's fallbacks (``fast=False``) and without, alternating: speed and F1."""
+    import trafilatura
+
+    from benchmarks.cleaning import f1_of, shingle_scores
+    from newswire.poller.clean import clean_html
+
+    original = trafilatura.extract
+    print("\nclean_html with trafilatura's fallback extractors on (fast=False) and off (fast=True), "
+          "alternating rounds over the same pages:")
+    print(f"{'setting':<12} {'pages/CPU-s':>11} {'precision':>9} {'recall':>6} {'F1':>6}")
+    try:
+        for fast in (False, True, False, True):
+            def extract(*a: object, _fast: bool = fast, **k: object) -> object:
+                return original(*a, **(k | {"fast": _fast}))
+
+            trafilatura.extract = extract  # clean_html calls it through the module
+            cpu = time.process_time()
+            texts = {name: clean_html(page).text for name, page in pages.items()}
+            cpu = time.process_time() - cpu
+            keys = [k for k in texts if k in truth]
+            p, r, f = f1_of([shingle_scores(truth[k].get("articleBody", ""), texts[k]) for k in keys])
+            print(f"{'fast=' + str(fast):<12} {len(pages) / cpu:11.1f} {p:9.3f} {r:6.3f} {f:6.3f}")
+    finally:
+        trafilatura.extract = original
 
 
 def extraction_group_main(argv: list[str]) -> None:
