@@ -490,3 +490,13 @@ def test_crossing_lost_to_and_sources_before_said(extractor: Extractor) -> None:
     assert c.rule == "crossing.lost_to" and c.data.status == "seized" and c.data.actor.side == "kurdish-led"
     [e] = events(extractor, "Opposition fighters said they had captured Homs overnight.")
     assert e.attribution == "Opposition fighters"
+
+
+def test_parties_to_talks_and_dates_of_fronted_since_clauses(extractor: Extractor) -> None:
+    [m] = events(extractor, "Turkey, which has backed the opposition, said it would hold talks with Russia and Iran "
+                            "in Qatar this weekend.")
+    assert {p.id for p in m.data.participants} == {"state:TR", "state:RU", "state:IR"}
+    evs = events(extractor, "Since a rebel alliance launched its offensive on November 27, the government has lost "
+                            "Aleppo and Hama.")
+    assert {e.data.place.name for e in evs} == {"Aleppo", "Hama"}
+    assert all(e.occurred_on is not None and e.occurred_on.text is None for e in evs)  # not November 27

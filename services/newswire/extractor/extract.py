@@ -1088,6 +1088,10 @@ class _ArticleContext:
                 anchor = prev[-1].occurred if prev else OccurredOn(
                     date=self.published.isoformat(), precision=Precision.DAY, text=None)
             return shift(anchor, off.days, off.text), True
+        # "Since the alliance launched its offensive on November 27, the government has lost X":
+        # a date inside a fronted "since" clause dates that clause, not the main verb
+        found = [d for d in found if not (d.end <= pos and re.search(r"\bsince\b", sentence[:d.start], re.I)
+                                          and "," in sentence[d.end:pos])]
         if found:
             best = min(found, key=lambda d: _distance(d, pos))
             return best.occurred, True
@@ -1173,8 +1177,9 @@ class _ArticleContext:
                 toks[k + 1].text[:1].isupper() and not toks[k - 1].label and not toks[k + 1].label
             if t.label == "STATE" and not inside_name:
                 actor = t.mention.actor
-            elif t.label == "ACTOR" and t.mention.actor is not None and not _modifier(toks, k) and talks:
-                actor = t.mention.actor
+            elif t.label == "ACTOR" and t.mention.actor is not None and not _modifier(toks, k) and talks and \
+                    prev in ("with", "and", ",", "", "between"):
+                actor = t.mention.actor  # a party to the talks, not "which has backed the opposition"
             if actor is None or actor.id in seen or (actor.country and f"country:{actor.country}" in seen):
                 continue  # "the Syrian interim government" and "Syria" are one party
             seen.add(actor.id)
