@@ -1145,7 +1145,7 @@ class _ArticleContext:
                                     for w in window[-3:]):
             status = "scheduled"
         if status == "held" and rule.name == "meeting.talks" and toks[trig].lower in ("hold", "holds", "host",
-                                                                                       "hosts", "attend"):
+                                                                                       "hosts"):
             status = "scheduled" if any(w in ("will", "would", "to") for w in window[-3:]) else "held"
         # location: the first "in/at PLACE" after the trigger, else before it
         location: Place | None = None

@@ -79,7 +79,7 @@ LOSE = ["lost", "loses", "losing"]
 CLOSE = ["closed", "closes", "closing", "shut", "shuts", "shutting", "sealed", "seals", "sealing", "suspended"]
 OPEN = ["reopened", "reopens", "reopening", "opened", "opens", "opening", "re-opened"]
 MEET = ["met", "meets", "meet", "meeting"]
-HOLD = ["hold", "holds", "held", "holding", "host", "hosts", "hosted", "hosting", "attend", "attended", "attends"]
+HOLD = ["hold", "holds", "held", "holding", "host", "hosts", "hosted", "hosting"]
 
 # Verbs that start another clause: a gap between a verb and its "from" may not cross them.
 CLAUSE_VERBS = sorted(set(SEIZE + EXPEL + ["said", "says", "launched", "attacked", "killed", "advanced", "ousted",
