@@ -11,28 +11,26 @@ usage or configuration; 3 a backend (log, database, broker) is unreachable;
 
 from __future__ import annotations
 
-import functools
 import json
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from newswire.core.config import Settings, load_settings
-from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
+from newswire.commands import (
+    EXIT_CONFIG,
+    EXIT_ERROR,
+    EXIT_UNAVAILABLE,
+    err_console,
+    fail,
+    settings_of,
+    user_errors,
+)
 
-__all__ = ["app", "main", "settings_of", "user_errors", "err_console", "EXIT_ERROR", "EXIT_CONFIG",
-           "EXIT_UNAVAILABLE"]
-
-EXIT_ERROR = 1
-EXIT_CONFIG = 2
-EXIT_UNAVAILABLE = 3
-
-err_console = Console(stderr=True)
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="newswire",
@@ -43,32 +41,6 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="The published JSON Schemas and topic catalogue.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def user_errors(func: F) -> F:
-    """Turn errors a user can fix into one line and an exit code; let bugs crash."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            raise fail(str(exc), EXIT_CONFIG) from None
-        except LogUnavailable as exc:
-            raise fail(str(exc), EXIT_UNAVAILABLE) from None
-        except NewswireError as exc:
-            raise fail(str(exc), EXIT_ERROR) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.callback()
@@ -85,19 +57,6 @@ def _root(
     """Settings are resolved lazily so that --help works with a broken configuration."""
     overrides = {k: v for k, v in {"log_url": log_url, "db_url": db_url}.items() if v is not None}
     ctx.obj = {"config": config, "overrides": overrides, "settings": None}
-
-
-def settings_of(ctx: typer.Context) -> Settings:
-    """The settings of this invocation, resolved once and configuring logging."""
-    root = ctx.find_root()
-    obj = root.obj if root.obj is not None else {"config": None, "overrides": {}, "settings": None}
-    if obj["settings"] is None:
-        from newswire.core.logging import configure_logging
-
-        obj["settings"] = load_settings(obj["config"], **obj["overrides"])
-        configure_logging(obj["settings"].log_level, obj["settings"].log_format)
-        root.obj = obj
-    return obj["settings"]  # type: ignore[no-any-return]
 
 
 # -- core commands -------------------------------------------------------------

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newswire.cli import EXIT_ERROR, err_console, settings_of, user_errors
+from newswire.commands import EXIT_ERROR, err_console, settings_of, user_errors
 
 __all__ = ["register"]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.cli import EXIT_CONFIG, err_console, fail, settings_of, user_errors
+from newswire.commands import EXIT_CONFIG, err_console, fail, settings_of, user_errors
 
 __all__ = ["register"]
 

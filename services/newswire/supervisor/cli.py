@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.cli import err_console, fail, settings_of, user_errors
+from newswire.commands import err_console, fail, settings_of, user_errors
 
 __all__ = ["register", "root_args"]
 

@@ -1,0 +1,69 @@
+"""What every ``newswire`` command shares: settings resolution, one-line errors, exit codes.
+
+Kept apart from :mod:`newswire.cli` so that each service's ``cli`` module can
+import it without importing the whole command tree (which imports them).
+
+Exit codes: 0 success; 1 the work failed (a :class:`NewswireError`); 2 bad
+usage or configuration; 3 a backend (log, database, broker) is unreachable;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from newswire.core.config import Settings, load_settings
+from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
+
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of"]
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+EXIT_UNAVAILABLE = 3
+
+err_console = Console(stderr=True)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def user_errors(func: F) -> F:
+    """Turn errors a user can fix into one line and an exit code; let bugs crash."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise fail(str(exc), EXIT_CONFIG) from None
+        except LogUnavailable as exc:
+            raise fail(str(exc), EXIT_UNAVAILABLE) from None
+        except NewswireError as exc:
+            raise fail(str(exc), EXIT_ERROR) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings of this invocation, resolved once and configuring logging."""
+    root = ctx.find_root()
+    obj = root.obj if root.obj is not None else {"config": None, "overrides": {}, "settings": None}
+    if obj["settings"] is None:
+        from newswire.core.logging import configure_logging
+
+        obj["settings"] = load_settings(obj["config"], **obj["overrides"])
+        configure_logging(obj["settings"].log_level, obj["settings"].log_format)
+        root.obj = obj
+    return obj["settings"]  # type: ignore[no-any-return]
