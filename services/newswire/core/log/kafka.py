@@ -38,7 +38,7 @@ from kafka.structs import OffsetAndMetadata
 
 from newswire.core.config import KafkaSettings
 from newswire.core.errors import ConfigError, LogError, LogUnavailable
-from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition
+from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition, group_lag
 from newswire.core.logging import get_logger
 
 __all__ = [
@@ -256,13 +256,7 @@ class KafkaLog:
         return {_tp(ktp): om.offset for ktp, om in offsets.items() if ktp.topic in topics and om.offset >= 0}
 
     def group_lag(self, group_id: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        committed = self.committed_offsets(group_id, topics)
-        lag = {}
-        for topic in topics:
-            for partition, end in self.end_offsets(topic).items():
-                tp = TopicPartition(topic, partition)
-                lag[tp] = max(0, end - committed.get(tp, 0))
-        return lag
+        return group_lag(self, group_id, topics, self.committed_offsets(group_id, topics))
 
     def ping(self) -> None:
         with self._lock, self._wrap("ping failed"):

@@ -27,7 +27,7 @@ from pathlib import Path
 from kafka.partitioner.default import murmur2
 
 from newswire.core.errors import LogError, LogUnavailable
-from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition
+from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition, group_lag
 
 __all__ = ["SqliteLog", "SqliteConsumer", "partition_for"]
 
@@ -239,13 +239,7 @@ class SqliteLog:
         return {TopicPartition(t, p): o for t, p, o in rows}
 
     def group_lag(self, group_id: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        committed = self.committed_offsets(group_id, topics)
-        lag = {}
-        for topic in topics:
-            for partition, end in self.end_offsets(topic).items():
-                tp = TopicPartition(topic, partition)
-                lag[tp] = max(0, end - committed.get(tp, 0))
-        return lag
+        return group_lag(self, group_id, topics, self.committed_offsets(group_id, topics))
 
     def ping(self) -> None:
         try:

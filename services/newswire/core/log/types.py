@@ -24,6 +24,7 @@ __all__ = [
     "DeliveryFuture",
     "Consumer",
     "Log",
+    "group_lag",
 ]
 
 Headers = Sequence[tuple[str, bytes]]
@@ -155,3 +156,14 @@ class Log(Protocol):
     def close(self) -> None:
         """Flush and release connections."""
         ...
+
+
+def group_lag(log: Log, group_id: str, topics: Sequence[str],
+              committed: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """End offset minus committed offset of every partition of ``topics`` (0 committed: from the start)."""
+    lag = {}
+    for topic in topics:
+        for partition, end in log.end_offsets(topic).items():
+            tp = TopicPartition(topic, partition)
+            lag[tp] = max(0, end - committed.get(tp, 0))
+    return lag
