@@ -157,6 +157,16 @@ _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", 
                    "air base": "base", "": "village"}
 
 
+# the object of these verbs is the side that lost, never the agent of a later verb in the sentence
+_OBJECT_VERBS = frozenset("""expel expelled expelling oust ousted ousting drive drove driven driving push pushed
+pushing repel repelled repelling evict evicted fight fought fighting battle battling attack attacked attacking
+target targeted targeting defeat defeated defeating dislodge dislodged chase chased rout routed purge purged
+besiege besieged besieging encircle encircled""".split())
+# "the neighborhoods they infiltrated": a pronoun right after a place noun heads a relative clause
+_PLACE_NOUNS = frozenset(k for k in _KIND_OF_MARKER if k) | frozenset(
+    "neighbourhoods neighborhoods positions territories territory regions region suburbs posts".split())
+
+
 # --- the token stream ---------------------------------------------------------
 
 
@@ -981,10 +991,14 @@ class _ArticleContext:
                     prev == "in" and toks[trig].lower.endswith("ing") and trig - j <= 4)  # "resulted in X taking"
                 if prev in P.PREPOSITIONS and prev not in ("including",) and not absolute:
                     continue
+                if prev in _OBJECT_VERBS or (j > 0 and toks[j - 1].lower in _PLACE_NOUNS):
+                    continue  # "operations to expel ISIS ...", "the neighborhoods they infiltrated": an object,
+                    # or the subject of a relative clause, never the agent of the main verb
                 if _oblique_conjunct(toks, j) or _demonym(t) or _modifier(toks, j):
                     continue  # "backed by regime and Russian air strikes"; "Russian" alone is an adjective
                 if j > 0 and toks[j - 1].label in ("ACTOR", "STATE") and toks[j - 1].mention is not None \
-                        and toks[j - 1].mention.actor is not None and not _demonym(toks[j - 1]):
+                        and toks[j - 1].mention.actor is not None and not _demonym(toks[j - 1]) \
+                        and not _participle_tail(toks[j - 1]):
                     # "Daesh fighters", "regime fighters": the first word names the group
                     return toks[j - 1].mention.actor, 1.0
                 if t.lower in ("they", "it"):
@@ -1037,7 +1051,8 @@ class _ArticleContext:
                     continue
                 if toks[k].lower == "it" and t.text.lower().endswith("s") and not t.text.isupper():
                     continue  # "it" is a group ("ISIL"), not "its fighters"
-                if j > 0 and toks[j - 1].label == "ACTOR" and toks[j - 1].mention is not None:
+                if j > 0 and toks[j - 1].label == "ACTOR" and toks[j - 1].mention is not None \
+                        and not _participle_tail(toks[j - 1]):
                     return toks[j - 1].mention.actor
                 return t.mention.actor
         if si == 0:
@@ -1408,12 +1423,21 @@ def _oblique_conjunct(toks: list[Tok], j: int) -> bool:
     return False
 
 
+_MODIFIER_TAIL = re.compile(r"[-–]([a-z]+)$")
 _MODIFIER_PARTICIPLES = frozenset("backed led held allied supported based linked affiliated aligned run controlled "
                                   "sponsored funded armed trained dominated".split())
 
 
+def _participle_tail(t: Tok) -> bool:
+    """"U.S.-backed": the tokenizer kept the word whole, so the mention swallowed the participle."""
+    tail = _MODIFIER_TAIL.search(t.text)
+    return tail is not None and tail.group(1).lower() in _MODIFIER_PARTICIPLES
+
+
 def _modifier(toks: list[Tok], j: int) -> bool:
     """"U.S.-backed rebels", "anti-ISIL offensive": a name inside a modifier is not the agent."""
+    if _participle_tail(toks[j]):
+        return True
     # a hyphen, not a dash: no space around it ("fighters - backed by" is a parenthesis)
     if j + 2 < len(toks) and toks[j + 1].text in ("-", "–") and toks[j + 2].lower in _MODIFIER_PARTICIPLES \
             and not toks[j].space and not toks[j + 1].space:
@@ -1476,9 +1500,21 @@ def _negated(toks: list[Tok], trig: int, rule: P.Rule | None = None) -> bool:
     return any(w in P.NEGATION_WORDS for w in window)
 
 
+_DIRECTION_ADJECTIVES = frozenset("eastern western northern southern central northeastern northwestern "
+                                  "southeastern southwestern north-eastern north-western south-eastern "
+                                  "south-western".split())
+_PART_NOUNS = frozenset("part parts some areas outskirts outskirt neighbourhoods neighborhoods positions swathes "
+                        "swaths sections pockets edges edge fringes".split())
+
+
 def _path_ok(toks: list[Tok], trig: int, k: int) -> bool:
     """The words between a verb and its place: "villages north of X" is not X; "the east of the city" is."""
     between = [t.lower for t in toks[trig + 1:k]]
+    for n, w in enumerate(between[:-1]):
+        if w in _PART_NOUNS and between[n + 1] in ("of", "near", "around", "in") and not (
+                n > 0 and (between[n - 1] in _DIRECTION_ADJECTIVES  # "the eastern part of" is eastern X
+                           or (w == "areas" and between[n - 1] == "the"))):  # "the areas of X and Y" name them
+            return False  # "took part of the town", "positions near X": a part is not the place (GOLD)
     for n, w in enumerate(between):
         if w in P.DIRECTION_WORDS and n + 1 < len(between) and between[n + 1] == "of":
             if n == 0 or between[n - 1] != "the":
