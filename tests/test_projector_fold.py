@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from newswire.core.models import Modality
+from newswire.core.models import Actor, Modality
 from newswire.projector import fold
 from newswire.projector import synthetic as s
 from newswire.projector.fold import Report, fold_crossing, fold_meetings, fold_place, to_report
@@ -214,3 +214,13 @@ def test_every_exported_name_exists_once(name: str) -> None:
     assert len(module.__all__) == len(set(module.__all__))
     for member in module.__all__:
         assert hasattr(module, member), f"{name}.{member}"
+
+
+def test_a_side_reopened_after_the_whole_crossing_closed_reopens_the_crossing() -> None:
+    adre = s.place("Adre", "crossing")
+    row = fold_crossing(reports(
+        s.crossing(("afp", "2026-11-23"), adre, "closed", None, "2026-11"),
+        s.crossing(("afp", "2026-11-23"), adre, "opened", Actor(id="iso:SD", name="Sudan", country="SD"), "2026-11-22"),
+    )).row
+    assert row["status"] == "opened"
+    assert row["sides"]["SD"]["status"] == "opened"

@@ -489,10 +489,14 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Cr
         sides[code] = {"status": f.reports[0].status, "since": f.date_text,
                        "actor": _most_common(r.actor_name for r in f.reports), "n_sources": f.n_sources}
     latest = unsided[-1] if unsided else sorted(live, key=lambda f: f.rank)[-1]
+    # A side that changed strictly later than the whole crossing did speaks for the
+    # crossing now ("closed earlier this month", then "Sudan reopened it on Sunday").
+    later_sided = [f for f in sided if unsided and f.day > latest.day]
+    status_fact = later_sided[-1] if later_sided else (latest if unsided else None)
     holder = seized[-1] if seized else None
     n_sources = count_sources([r for f in live for r in f.reports])
     row = dict(
-        crossing_id=crossing_id, name=name, status=latest.reports[0].status if unsided else None,
+        crossing_id=crossing_id, name=name, status=status_fact.reports[0].status if status_fact else None,
         holder_id=_most_common(r.actor_id for r in holder.reports) if holder else None,
         holder_name=_most_common(r.actor_name for r in holder.reports) if holder else None,
         holder_side=holder.reports[0].side if holder else None,
