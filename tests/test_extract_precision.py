@@ -48,3 +48,31 @@ def test_the_agent_of_a_participle_is_the_main_subject_not_the_object(extractor:
     [e] = events(extractor, "Ukrainian troops continued operations to expel Russian forces from the villages they "
                             "infiltrated on Monday, re-establishing control over Robotyne.")
     assert e.data.place.name == "Robotyne" and e.data.controller.country == "UA"
+
+
+def test_a_forum_attended_in_a_caption_is_not_a_meeting(extractor: Extractor) -> None:
+    text = ("Ukrainian President Volodymyr Zelensky attends a meeting of the European Council in Brussels "
+            "Thursday Oct. 17 2024 (Photo AP) Print Tweet Related Ukraine US talks on aid Russia FM hosts talks "
+            "with Iran and Turkey.")
+    assert [e for e in events(extractor, text) if e.type == "diplomacy.meeting"] == []
+
+
+def test_the_source_of_a_report_is_not_a_participant(extractor: Extractor) -> None:
+    [m] = events(extractor, "Senior diplomats from Egypt, Saudi Arabia and the UAE met in Jeddah on Saturday, "
+                            "the Sudanese foreign ministry said.")
+    assert {p.id for p in m.data.participants} == {"state:EG", "state:SA", "state:AE"}
+    assert m.attribution == "Sudanese foreign ministry"
+    [m] = events(extractor, "The foreign ministers of Egypt and Saudi Arabia met in Cairo on Sunday, according to "
+                            "the Sudanese foreign ministry.")
+    assert {p.id for p in m.data.participants} == {"state:EG", "state:SA"}
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("The RSF seized Bara on Sunday, the Jordanian interior ministry said.", "Jordanian interior ministry"),
+    ("The RSF seized Bara on Sunday, according to commanders of the armed groups.",
+     "commanders of the armed groups"),
+    ("The RSF seized Bara on Sunday the statement said.", "statement"),
+])
+def test_attribution_keeps_the_whole_noun_phrase(extractor: Extractor, text: str, source: str) -> None:
+    [e] = events(extractor, text)
+    assert e.attribution == source

@@ -86,11 +86,15 @@ spokesperson commander commanders minister ministry television tv rights human f
 british-based london-based based security medical diplomatic opposition rebel government army statement
 correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
 newspaper daily channel outlet field fighters rebels troops forces militants insurgents authorities commanders
-soldiers residents locals doctors medics""".split())
+soldiers residents locals doctors medics interior foreign defence defense health information justice press
+armed senior regional provincial presidential army-run state-run""".split())
 _TIME_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
                         "june july august september october november december yesterday today".split())
 _BODIES = frozenset("council parliament cabinet committee assembly board body members commission senate congress "
                     "delegates delegation leadership".split())
+_BOILERPLATE = frozenset({"Related", "Tweet", "Print"})
+_ENVOY_NOUNS = frozenset("diplomats officials envoys delegations delegates ministers representatives negotiators "
+                         "delegation envoy".split())
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you"})
 _NAME_STOP = frozenset("""The A An In On At By For From With As Of And Or But If When While After Before Since
 Meanwhile However Also Then This That These Those It Its They Their He She His Her We Our Monday Tuesday Wednesday
@@ -720,6 +724,8 @@ class _ArticleContext:
         if trig > 0 and toks[trig - 1].lower in ("the", "a", "an", "these", "those", "newly", "recently-") \
                 and toks[trig].lower in P.SEIZE:
             raise _Skip  # "the liberated areas of the city": an adjective, not a verb
+        if any(t.text in _BOILERPLATE for t in toks[:trig]):
+            raise _Skip  # "... (Photo AP) Print Tweet Related <headlines>": a link list, not the article (GOLD)
         if rule.kind == "meeting":
             self._meeting(rule, si, toks, trig)
             return
@@ -1178,13 +1184,17 @@ class _ArticleContext:
             trig + 1 < len(toks) and toks[trig + 1].lower == "with")
         participants: list[Actor] = []
         seen: set[str] = set()
-        for k, t in enumerate(toks):
+        stop = next((k for k in range(trig, len(toks)) if toks[k].text in _BOILERPLATE), len(toks))
+        for k, t in enumerate(toks[:stop]):
             if k == loc_idx or t.mention is None or abs(k - trig) > 25:
                 continue  # a long run-on sentence (captions, link lists) names other parties far away
             prev = _governing_word(toks, k)
             if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on", "discuss",
-                        "about", "regarding", "against", "for", "from"):
+                        "about", "regarding", "against", "for", "from") and not (
+                    prev == "from" and _envoys_from(toks, k)):  # "diplomats from Russia" are Russia's
                 continue
+            if _source_of_report(toks, k):
+                continue  # "..., the Kazakh foreign ministry said": who reports the meeting is not at it
             if loc_idx >= 0 and k == loc_idx + 2 and prev == ",":
                 continue  # "in Jeddah, Saudi Arabia": where, not who
             actor: Actor | None = None
@@ -1393,6 +1403,30 @@ def _taken_from(toks: list[Tok], end: int, winner: Actor) -> Actor | None:
     return None
 
 
+def _envoys_from(toks: list[Tok], k: int) -> bool:
+    """"senior diplomats from Russia": officials from a state stand for it at a meeting."""
+    j = k - 1
+    while j >= 0 and toks[j].lower != "from":
+        j -= 1
+    return j > 0 and toks[j - 1].lower in _ENVOY_NOUNS
+
+
+def _source_of_report(toks: list[Tok], k: int) -> bool:
+    """The state in "the Kazakh foreign ministry said" / "according to the Kazakh ministry": the source."""
+    for j in range(k + 1, min(len(toks), k + 5)):
+        if toks[j].lower in _REPORT_VERBS:
+            # "the Kazakh foreign ministry said" (one mention, or two tokens) is a source; "Turkey said it
+            # would hold talks" is a state speaking for itself, which can be a party
+            return j > k + 1 or toks[k].lower.rsplit(" ", 1)[-1] in _SOURCE_WORDS
+        if toks[j].label or not toks[j].lower.isalpha() or toks[j].lower in P.PREPOSITIONS:
+            break
+    j = k - 1
+    while j >= 0 and (toks[j].lower in ("the", "a", "an") or (not toks[j].label and toks[j].lower.isalpha()
+                                                               and toks[j].lower in _SOURCE_WORDS)):
+        j -= 1
+    return j >= 1 and toks[j].lower == "to" and toks[j - 1].lower == "according"
+
+
 def _hypothetical_after(toks: list[Tok], trig: int, end: int) -> bool:
     """"recapturing it would sever the road", "capturing all of it has been one of his goals"."""
     if not toks[trig].lower.endswith("ing"):
@@ -1551,16 +1585,16 @@ def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
         lw = w.lower()
         if w in ('"', "“", "”", ",", ";", ":", "(", ")") or w.isdigit() or lw in _TIME_WORDS:
             break
-        if forward and picked and lw in ("the", "a", "an"):
-            break
+        if forward and picked and lw in ("the", "a", "an") and picked[-1].lower() != "of":
+            break  # "according to X the army ...", but "commanders of the armed groups" is one phrase
         if lw in ("on", "in", "at", "that", "who", "which", "when", "and", "late", "early", "earlier", "later",
                   "also", "had", "has", "have", "was", "were", "is", "told", "added", "it") and picked:
             break
         if (w[:1].isupper() and lw not in _PRONOUNS) or lw in _SOURCE_WORDS or (
                 not picked and not forward and lw in _PRONOUNS):  # "said they had": not the source
             picked.append(w)
-            if lw in _PRONOUNS:
-                break
+            if lw in _PRONOUNS or (not forward and lw in ("the", "a", "an")):
+                break  # backwards, a determiner opens the noun phrase: "Manbij the statement said"
             i += step
             continue
         break
