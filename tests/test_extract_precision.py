@@ -76,3 +76,23 @@ def test_the_source_of_a_report_is_not_a_participant(extractor: Extractor) -> No
 def test_attribution_keeps_the_whole_noun_phrase(extractor: Extractor, text: str, source: str) -> None:
     [e] = events(extractor, text)
     assert e.attribution == source
+
+
+@pytest.mark.parametrize(("text", "states", "status"), [
+    ("Kerry met Lavrov in Geneva on Friday.", {"state:US", "state:RU"}, "held"),
+    ("Erdogan hosted Putin in Ankara on Monday.", {"state:TR", "state:RU"}, "held"),
+    ("Zelensky will meet Macron in Paris next week.", {"state:UA", "state:FR"}, "scheduled"),
+    ("Burhan met Sisi in Cairo on Tuesday.", {"state:SD", "state:EG"}, "held"),
+])
+def test_leaders_named_only_by_name_stand_for_their_states(extractor: Extractor, text: str, states: set[str],
+                                                           status: str) -> None:
+    [m] = events(extractor, text)
+    assert {p.id for p in m.data.participants} == states and m.data.status == status
+
+
+def test_capitals_stand_for_their_states(extractor: Extractor) -> None:
+    [m] = events(extractor, "Moscow and Ankara held talks in Sochi on Monday.")
+    assert {p.id for p in m.data.participants} == {"state:RU", "state:TR"}
+    [w] = events(extractor, "Tehran has started to withdraw its forces from Deir ez-Zor.")
+    assert w.type == "forces.withdrew" and w.data.actor.id == "state:IR"
+    assert events(extractor, "Turkey hosts Syrian refugees in Gaziantep.") == []

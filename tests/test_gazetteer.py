@@ -315,3 +315,12 @@ def test_a_plural_kind_word_after_a_list_names_every_name_in_it(gaz: Gazetteer) 
     found = gaz.find("Local groups took most of Quneitra and As-Suwayda provinces, and the towns of Nawa, Syria.")
     kinds = [(m.text, m.place.kind) for m in found]
     assert kinds[:2] == [("Quneitra", "province"), ("As-Suwayda", "province")]
+
+
+def test_a_curated_town_beats_a_foreign_namesake_and_a_capital_sets_the_country() -> None:
+    gaz = Gazetteer.default()
+    for text in ("Government forces took Madaya near Damascus on Friday.", "Rebels left Madaya and Zabadani."):
+        found = {p.text: p.place for p in gaz.find(text)}
+        assert found["Madaya"].country == "SY", text
+    found = {p.text: p.place for p in gaz.find("Floods hit Madaya near Mandalay.")}
+    assert found["Madaya"].country == "MM"

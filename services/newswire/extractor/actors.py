@@ -1,8 +1,10 @@
 """The actor lexicon: who the words "rebels", "the army", "HTS" or "Jordanian authorities" name.
 
-Data: ``data/actors.yaml`` (curated armed groups and forces, each with a side)
-and the gazetteer's countries, from which every state and its forces are
-generated ("Jordan", "Jordanian authorities", "Turkish troops").
+Data: ``data/actors.yaml`` (curated armed groups and forces, each with a side),
+the gazetteer's countries, from which every state and its forces are
+generated ("Jordan", "Jordanian authorities", "Turkish troops"), and
+``data/leaders.yaml`` (leaders and officials named only by name, "Lavrov",
+each an alias of the state they speak for).
 
 Specific names ("Hayat Tahrir al-Sham", "SDF") mean one actor anywhere. Generic
 names ("the army", "rebels", "government forces") mean different actors in
@@ -25,7 +27,7 @@ from typing import Any
 
 import ahocorasick
 
-from newswire.core.models import Actor
+from newswire.core.models import Actor, Place
 from newswire.extractor.gazetteer import DATA_DIR, Gazetteer, _capitalised, _load_yaml, fold_key, fold_text
 
 __all__ = ["ActorMention", "ActorLexicon"]
@@ -81,11 +83,13 @@ class ActorLexicon:
     _default: ActorLexicon | None = None
     _default_lock = threading.Lock()
 
-    def __init__(self, entries: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
+    def __init__(self, entries: list[dict[str, Any]], gazetteer: Gazetteer,
+                 leaders: list[dict[str, Any]] | None = None) -> None:
         self._gazetteer = gazetteer
         self._actors: list[Actor] = []
         self._by_id: dict[str, int] = {}
         self._state_of: dict[str, int] = {}
+        self._capital_of: dict[str, int] = {}  # folded capital name -> its state ("Tehran" speaks for Iran)
         keys: dict[str, _Entry] = {}
 
         def add(key_alias: str, idx: int, contexts: frozenset[str] | None, generic: bool) -> None:
@@ -126,6 +130,8 @@ class ActorLexicon:
             sidx = self._add_actor(Actor(id=f"state:{iso2}", name=place.name, side=place.name, country=iso2,
                                          aliases=list(dict.fromkeys(state_aliases))))
             self._state_of[iso2] = sidx
+            if capital:
+                self._capital_of[fold_key(capital)] = sidx
             for name in names:
                 if len(name) >= 2:
                     add(name, sidx, None, generic=False)
@@ -143,6 +149,20 @@ class ActorLexicon:
                     key = fold_key(f"{d} {w}")
                     if key not in keys or not keys[key].specific:
                         add(f"{d} {w}", fidx, None, generic=False)
+
+        # Leaders named only by name ("Kerry met Lavrov"): each name is an alias of the state it speaks for.
+        for leader in leaders or []:
+            sidx_of = self._state_of.get(str(leader.get("state", "")))
+            if sidx_of is None:
+                raise ValueError(f"leaders.yaml: {leader.get('name')!r}: unknown state {leader.get('state')!r}; "
+                                 "use an ISO2 code of the gazetteer's countries")
+            state = self._actors[sidx_of]
+            for alias in [leader["name"], *leader.get("aliases", [])]:
+                if alias not in state.aliases:
+                    state.aliases.append(alias)
+                key = keys.get(fold_key(alias))
+                if key is None or not key.specific:  # a curated actor's name wins
+                    add(alias, sidx_of, None, generic=False)
 
         auto = ahocorasick.Automaton()
         for key, entry in keys.items():
@@ -168,7 +188,9 @@ class ActorLexicon:
 
     @classmethod
     def from_data(cls, data_dir: Path, gazetteer: Gazetteer) -> ActorLexicon:
-        return cls(_load_yaml(data_dir / "actors.yaml").get("actors", []), gazetteer)
+        leaders_file = data_dir / "leaders.yaml"
+        leaders = _load_yaml(leaders_file).get("leaders", []) if leaders_file.exists() else []
+        return cls(_load_yaml(data_dir / "actors.yaml").get("actors", []), gazetteer, leaders)
 
     # --- lookups --------------------------------------------------------------
 
@@ -185,6 +207,13 @@ class ActorLexicon:
         if place is None or place.country not in self._state_of:
             return None
         return self._actors[self._state_of[place.country]]
+
+    def capital_state(self, place: Place) -> Actor | None:
+        """The state a capital speaks for ("Tehran has started to withdraw"), or None for any other place."""
+        idx = self._capital_of.get(fold_key(place.name))
+        if idx is None or self._actors[idx].country != place.country:
+            return None  # a namesake abroad is not the capital
+        return self._actors[idx]
 
     # --- finding --------------------------------------------------------------
 

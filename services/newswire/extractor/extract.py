@@ -20,7 +20,6 @@ Nothing here does IO; the gazetteer and lexicon are built once per process.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import threading
 from collections.abc import Iterable
@@ -28,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
@@ -1041,10 +1039,7 @@ class _ArticleContext:
         place = t.mention.place if t.mention is not None else None
         if place is None or place.kind not in ("city", "town"):
             return None
-        iso = _capitals().get(place.name.lower())
-        if iso is None or iso != place.country:
-            return None
-        return self.ex.lexicon.state(iso)
+        return self.ex.lexicon.capital_state(place)
 
     def _actor_before(self, toks: list[Tok], k: int, si: int) -> Actor | None:
         """What "they"/"it" at ``k`` refers to: the nearest actor before it (this sentence, then the last one)."""
@@ -1154,7 +1149,8 @@ class _ArticleContext:
         if set(after[:3]) & _NOT_MET or (after[:1] and after[0] in ("back", "off", "out", "up", "on", "onto")):
             raise _Skip  # "met fierce resistance", "were met with a crackdown", "hold back the army"
         if rule.extra.get("titled_guest") and not any(w in _OFFICES for t in toks[trig + 1:trig + 5]
-                                                      for w in t.lower.split()):
+                                                      for w in t.lower.split()) and not any(
+                _leader(t) for t in toks[trig + 1:trig + 3]):
             raise _Skip  # "Turkey hosts Syrian refugees" is no meeting; "hosted the Turkish president" is
         if any(w in _BODIES for w in window[-3:]) and "with" not in after:
             raise _Skip  # "the Security Council met": one body meeting is not a meeting of parties
@@ -1202,6 +1198,8 @@ class _ArticleContext:
                 toks[k + 1].text[:1].isupper() and not toks[k - 1].label and not toks[k + 1].label
             if t.label == "STATE" and not inside_name:
                 actor = t.mention.actor
+            elif t.label == "PLACE" and prev in ("with", "and", ",", "", "between"):
+                actor = self._capital_state(t)  # "Moscow and Ankara held talks": capitals speak for states
             elif t.label == "ACTOR" and t.mention.actor is not None and not _modifier(toks, k) and talks and \
                     prev in ("with", "and", ",", "", "between"):
                 actor = t.mention.actor  # a party to the talks, not "which has backed the opposition"
@@ -1403,6 +1401,15 @@ def _taken_from(toks: list[Tok], end: int, winner: Actor) -> Actor | None:
     return None
 
 
+def _leader(t: Tok) -> bool:
+    """A state named by a person ("Putin", from data/leaders.yaml): not its name, nor a demonym."""
+    place = t.mention.place if t.mention is not None else None
+    if t.label != "STATE" or place is None or _demonym(t):
+        return False
+    word = t.lower
+    return word != place.name.lower() and not any(word == a.lower() for a in place.aliases)
+
+
 def _envoys_from(toks: list[Tok], k: int) -> bool:
     """"senior diplomats from Russia": officials from a state stand for it at a meeting."""
     j = k - 1
@@ -1505,7 +1512,10 @@ def _demonym(t: Tok) -> bool:
     place = t.mention.place
     name = place.name.lower() if place is not None else ""
     word = t.text.lower()
-    return word != name and word != name + "s" and " " not in word and bool(_DEMONYM_END.search(word))
+    if word == name or word == name + "s" or " " in word or not _DEMONYM_END.search(word):
+        return False
+    # "Erdogan", "Burhan" end like demonyms but are leaders: a demonym is one of the country's names
+    return place is None or any(a.lower() == word for a in place.aliases)
 
 
 _COMMON = P.TRIGGER_WORDS | P.FILLER_WORDS | P.VAGUE_NOUNS | frozenset(
@@ -1610,24 +1620,6 @@ def _collect_source(words: list[str], i: int, *, forward: bool) -> str | None:
            for p in picked):
         return None
     return " ".join(picked)
-
-
-@functools.cache
-def _capitals() -> dict[str, str]:
-    """Capital city name -> ISO2, from the gazetteer's curated country data ("Tehran" speaks for Iran)."""
-    from newswire.extractor.gazetteer import DATA_DIR
-
-    try:
-        with (DATA_DIR / "countries.yaml").open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-    except OSError:
-        return {}
-    out: dict[str, str] = {}
-    for iso, entry in (data.get("countries") or {}).items():
-        capital = (entry or {}).get("capital")
-        if capital:
-            out[str(capital).lower()] = str(iso)
-    return out
 
 
 def _published(article: Article) -> date:

@@ -584,9 +584,11 @@ class Gazetteer:
             elif top.curated and top.kind not in _CONTEXT_KINDS and (top.extra or {}).get("countries"):
                 ccs = set(top.extra["countries"])  # type: ignore[index]  # a crossing: both sides
             else:
-                ccs = {rows[i].country for i, p in zip(cands, primary) if rows[i].strong(p)}
-                if len(ccs) != 1:
-                    continue
+                # a capital or big city outweighs its small namesakes: "Damascus" sets Syria, not Oregon
+                ccs = {rows[i].country for i, p in zip(cands, primary) if rows[i].standalone(p)} or {
+                    rows[i].country for i, p in zip(cands, primary) if rows[i].strong(p)}
+                if len(ccs) != 1 or any(rows[i].curated and rows[i].country not in ccs for i in cands):
+                    continue  # ambiguous; a curated place of the name (Madaya, Syria) makes a namesake so too
             for cc in ccs:
                 if cc:
                     counts[cc] += 2 if top.kind == "country" else 1
@@ -614,7 +616,8 @@ class Gazetteer:
                 if row.country not in allowed and not row.standalone(p) and not (
                         kinds is not None and row.kind in kinds and row.kind == "province"):
                     continue
-                if any_standalone and not row.deep and row.kind in _SETTLEMENTS and not row.standalone(p):
+                if any_standalone and not row.deep and not row.curated and row.kind in _SETTLEMENTS \
+                        and not row.standalone(p):
                     continue
                 if (partial or surname) and not (row.standalone(p) and (row.curated or row.kind == "country")):
                     continue
