@@ -96,3 +96,25 @@ def test_capitals_stand_for_their_states(extractor: Extractor) -> None:
     [w] = events(extractor, "Tehran has started to withdraw its forces from Deir ez-Zor.")
     assert w.type == "forces.withdrew" and w.data.actor.id == "state:IR"
     assert events(extractor, "Turkey hosts Syrian refugees in Gaziantep.") == []
+
+
+def test_a_loss_needs_a_known_loser(extractor: Extractor) -> None:
+    evs = events(extractor, "Russian forces captured Soledar in January 2023 when the embattled brigade lost the "
+                            "town of Bakhmut.")
+    assert [(e.data.place.name, e.data.controller.country) for e in evs] == [("Soledar", "RU")]
+
+
+def test_an_excepted_place_is_not_the_events(extractor: Extractor) -> None:
+    evs = events(extractor, "Most of Khan Younis except the town of Bani Suheila is now back under Israeli army "
+                            "control.")
+    assert all("Suheila" not in e.data.place.name for e in evs)
+
+
+def test_a_goal_is_not_an_event(extractor: Extractor) -> None:
+    assert events(extractor, "Capturing all of El Fasher has been one of the RSF's biggest goals this year.") == []
+
+
+def test_the_topic_of_a_meeting_is_not_a_party(extractor: Extractor) -> None:
+    [m] = events(extractor, "Senior U.S. and Russian diplomats would meet in Geneva next Wednesday to discuss "
+                            "ending Ukraine's war.")
+    assert {p.id for p in m.data.participants} == {"state:US", "state:RU"} and m.data.status == "scheduled"
