@@ -118,3 +118,9 @@ def test_the_topic_of_a_meeting_is_not_a_party(extractor: Extractor) -> None:
     [m] = events(extractor, "Senior U.S. and Russian diplomats would meet in Geneva next Wednesday to discuss "
                             "ending Ukraine's war.")
     assert {p.id for p in m.data.participants} == {"state:US", "state:RU"} and m.data.status == "scheduled"
+
+
+def test_a_subordinate_clause_with_an_unnamed_subject_has_no_agent(extractor: Extractor) -> None:
+    text = ("If Bakhmut is captured by the Russian-backed fighters it will be the biggest defeat for Ukraine since "
+            "2022 when the embattled brigade lost the town of Soledar.")
+    assert [e for e in events(extractor, text) if e.data.place.name == "Soledar"] == []

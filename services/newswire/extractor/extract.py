@@ -159,6 +159,7 @@ _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", 
                    "air base": "base", "": "village"}
 
 
+_SUBORDINATORS = frozenset("when where whereas whenever because if unless while".split())
 # the object of these verbs is the side that lost, never the agent of a later verb in the sentence
 _OBJECT_VERBS = frozenset("""expel expelled expelling oust ousted ousting drive drove driven driving push pushed
 pushing repel repelled repelling evict evicted fight fought fighting battle battling attack attacked attacking
@@ -989,6 +990,8 @@ class _ArticleContext:
                     break
         for j in range(trig - 1, max(-1, trig - 30), -1):
             t = toks[j]
+            if t.lower in _SUBORDINATORS and not t.label:
+                return None  # "... since 2015 when the extremist group lost X": the clause's subject is unnamed
             prev = _governing_word(toks, j)
             if t.label in ("ACTOR", "STATE") or t.lower in ("they", "it"):
                 # "with Jordan closing its side", "with Iraqi forces ... having retaken": an absolute
