@@ -124,3 +124,17 @@ def test_a_subordinate_clause_with_an_unnamed_subject_has_no_agent(extractor: Ex
     text = ("If Bakhmut is captured by the Russian-backed fighters it will be the biggest defeat for Ukraine since "
             "2022 when the embattled brigade lost the town of Soledar.")
     assert [e for e in events(extractor, text) if e.data.place.name == "Soledar"] == []
+
+
+def test_a_date_in_another_clause_loses_to_the_verbs_own(extractor: Extractor) -> None:
+    evs = events(extractor, "The RSF, which seized Wad Madani last December, withdrew from the city on Sunday.",
+                 published="2024-11-27")
+    dates = {e.type: e.occurred_on.date for e in evs if e.occurred_on is not None}
+    assert dates == {"control.changed": "2023-12", "forces.withdrew": "2024-11-24"}
+
+
+def test_each_clause_of_a_round_up_is_its_own_meeting(extractor: Extractor) -> None:
+    evs = events(extractor, "Lavrov met Fidan in Antalya on Monday, while Blinken will meet Kuleba in Brussels "
+                            "next week.")
+    assert sorted(tuple(sorted(p.id for p in m.data.participants)) for m in evs) == [
+        ("state:RU", "state:TR"), ("state:UA", "state:US")]

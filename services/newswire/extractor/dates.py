@@ -60,7 +60,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx, re.IGNOREC
              rf"(?:the\s+)?(?:(?:summer|winter|spring|autumn|fall|beginning|end|start|middle|first half|"
              rf"second half)\s+of\s+)?{_YEAR}\b(?!\s*(?:km|people))"),
     ("mid_year", rf"\b(?:(?:in|since|during|by|until|from|of)\s+)?(?:early|late|mid)-{_YEAR}\b"),
-    ("in_month", rf"\b(?:in|since|during|early|late|mid-?|by|until|of)\s+(?:early\s+|late\s+|mid-?)?{_MONTH}"
+    ("in_month", rf"\b(?:in|since|during|early|late|mid-?|by|until|of|last)\s+(?:early\s+|late\s+|mid-?)?{_MONTH}"
                  rf"(?![a-z])(?!\s+(?:[0-3]?\d\b|of\s+(?:19|20)\d{{2}}))"),
     ("weekday", rf"\b{_WEEKDAY}\b"),
     ("yesterday", r"\b(?P<rel>yesterday|today|tonight|this\s+morning|this\s+afternoon|this\s+evening|"
@@ -172,7 +172,7 @@ def _resolve(kind: str, m: re.Match[str], published: date, future: bool) -> tupl
     if kind == "in_month":
         month = _MONTHS[g["month"].lower()]
         if g["month"].lower() == "may" and not text.lower().startswith(("in ", "since ", "during ", "early ",
-                                                                          "late ", "mid")):
+                                                                          "late ", "mid", "last ")):
             return None  # "of may" / "by may" are too often the verb
         year = _infer_year(month, 1 if not future else 28, published, future)
         return _month(year, month, text), False

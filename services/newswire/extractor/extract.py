@@ -85,11 +85,12 @@ british-based london-based based security medical diplomatic opposition rebel go
 correspondent reporter director head chief network pro-government pro-regime pro-opposition online website
 newspaper daily channel outlet field fighters rebels troops forces militants insurgents authorities commanders
 soldiers residents locals doctors medics interior foreign defence defense health information justice press
-armed senior regional provincial presidential army-run state-run""".split())
+armed senior regional provincial presidential army-run state-run coalition alliance command police brigade""".split())
 _TIME_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
                         "june july august september october november december yesterday today".split())
 _BODIES = frozenset("council parliament cabinet committee assembly board body members commission senate congress "
                     "delegates delegation leadership".split())
+_CLAUSE_BREAKS = frozenset({";", "while", "whereas", "but", "meanwhile"})
 _BOILERPLATE = frozenset({"Related", "Tweet", "Print"})
 _ENVOY_NOUNS = frozenset("diplomats officials envoys delegations delegates ministers representatives negotiators "
                          "delegation envoy".split())
@@ -1115,7 +1116,10 @@ class _ArticleContext:
         found = [d for d in found if not (d.end <= pos and re.search(r"\bsince\b", sentence[:d.start], re.I)
                                           and "," in sentence[d.end:pos])]
         if found:
-            best = min(found, key=lambda d: _distance(d, pos))
+            # "The RSF, which seized X last December, withdrew on Sunday": a date in the verb's own
+            # comma-delimited clause beats a nearer one across a comma
+            best = min(found, key=lambda d: ("," in sentence[min(d.end, pos):max(d.start, pos)],
+                                             _distance(d, pos)))
             return best.occurred, True
         if FALLBACK_DATE:
             return OccurredOn(date=self.published.isoformat(), precision=Precision.DAY, text=None), False
@@ -1170,10 +1174,13 @@ class _ArticleContext:
         if status == "held" and rule.name == "meeting.talks" and toks[trig].lower in ("hold", "holds", "host",
                                                                                        "hosts"):
             status = "scheduled" if any(w in ("will", "would", "to") for w in window[-3:]) else "held"
+        # "A met B in X, while C will meet D in Y": each clause is its own meeting
+        first = next((k + 1 for k in range(trig - 1, -1, -1) if toks[k].lower in _CLAUSE_BREAKS), 0)
+        last = next((k for k in range(trig + 1, len(toks)) if toks[k].lower in _CLAUSE_BREAKS), len(toks))
         # location: the first "in/at PLACE" after the trigger, else before it
         location: Place | None = None
         loc_idx = -1
-        order = list(range(trig + 1, len(toks))) + list(range(trig - 1, -1, -1))
+        order = list(range(trig + 1, last)) + list(range(trig - 1, first - 1, -1))
         for k in order:
             t = toks[k]
             if t.label in ("PLACE", "STATE", "NAME") and k > 0 and toks[k - 1].lower in ("in", "at") and \
@@ -1190,7 +1197,7 @@ class _ArticleContext:
         stop = next((k for k in range(trig, len(toks)) if toks[k].text in _BOILERPLATE
                      or toks[k].lower in ("discuss", "discussed", "discussing")), len(toks))
         for k, t in enumerate(toks[:stop]):
-            if k == loc_idx or t.mention is None or abs(k - trig) > 25:
+            if k == loc_idx or t.mention is None or abs(k - trig) > 25 or not first <= k < last:
                 continue  # a long run-on sentence (captions, link lists) names other parties far away
             prev = _governing_word(toks, k)
             if prev in ("in", "at", "across", "into", "inside", "toward", "towards", "over", "on", "discuss",
