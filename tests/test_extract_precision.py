@@ -138,3 +138,10 @@ def test_each_clause_of_a_round_up_is_its_own_meeting(extractor: Extractor) -> N
                             "next week.")
     assert sorted(tuple(sorted(p.id for p in m.data.participants)) for m in evs) == [
         ("state:RU", "state:TR"), ("state:UA", "state:US")]
+
+
+def test_the_city_is_never_a_district_of_it(extractor: Extractor) -> None:
+    [e] = events(extractor, "Shelling hit Kherson on Monday. The blast hit the neighbourhood of Shumenskyi which was "
+                            "on the front line before Ukrainian forces retook full control of the city in November "
+                            "2022.")
+    assert e.data.place.name == "Kherson" and e.data.controller.country == "UA"

@@ -459,16 +459,20 @@ class _ArticleContext:
     def _rebind_references(self, mentions: list[Mention]) -> list[Mention]:
         """"the town", "the village": the nearest settlement named before, places we named included."""
         last: Mention | None = None
+        last_city: Mention | None = None  # "the city" is never a district or a village of it
         for m in mentions:
             low = m.text.lower()
             if m.label == "PLACE" and low.startswith("the ") and low.split()[-1] in ("town", "village", "city") \
                     and "eponymous" not in low:
-                if last is not None and last.place is not None:
-                    m.place = last.place
+                ante = last_city if low.split()[-1] == "city" else last
+                if ante is not None and ante.place is not None:
+                    m.place = ante.place
                 continue
             if m.label in ("PLACE", "NAME") and m.place is not None and m.place.kind in (
                     "city", "town", "village", "district", "other"):
                 last = m
+                if m.place.kind in ("city", "town"):
+                    last_city = m
         return mentions
 
     def _sentence_tokens(self, s_start: int, s_end: int, by_start: dict[int, Mention]) -> list[Tok]:
