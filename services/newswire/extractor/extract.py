@@ -75,7 +75,6 @@ _EXTENT_RX = re.compile(
 # FA-KES strips apostrophes: "the armys full control" is "the army's"; the same length keeps offsets.
 _POSSESSIVE_S = re.compile(r"\b(army|regime|government|military|opposition|militia|coalition)s(?=\s+[a-z])",
                            re.IGNORECASE)
-_ADMIN_WORD = re.compile(r"\s*\b(province|governorate|region|oblast|state|wilaya|muhafazah)\b", re.IGNORECASE)
 _REPORT_VERBS = frozenset("said says say reported reports told announced claimed added stated confirmed quoted "
                           "according tweeted wrote".split())
 _SOURCE_WORDS = frozenset("""the a an state media news agency agencies monitor monitoring group groups war local sources
@@ -263,30 +262,12 @@ class Extractor:
                 self.rules_for.setdefault(word, []).append(rule)
         self.triggers: frozenset[str] = frozenset(self.rules_for)
         self._states: dict[str, Actor | None] = {}
-        self._provinces: dict[str, Place] = {}
 
     def state(self, name: str) -> Actor | None:
         """The state actor of a country name or code (memoised: every article names a few countries)."""
         if name not in self._states:
             self._states[name] = self.lexicon.state(name)
         return self._states[name]
-
-    def province(self, place: Place) -> Place:
-        """A province without the aliases that name its namesake city.
-
-        GOLD.md: a bare "Daraa" is the city, "Daraa province" the province; a province
-        that also answers to the bare name would be taken for the city downstream.
-        """
-        cached = self._provinces.get(place.id)
-        if cached is None:
-            base = _ADMIN_WORD.sub("", place.name).strip()
-            namesake = self.gazetteer.lookup(base, place.country) if base else None
-            keep = list(place.aliases)
-            if namesake is not None and namesake.kind in ("city", "town", "village"):
-                keep = [a for a in place.aliases if _ADMIN_WORD.search(a)]
-            cached = place if keep == place.aliases else place.model_copy(update={"aliases": keep})
-            self._provinces[place.id] = cached
-        return cached
 
     # --- public -------------------------------------------------------------------
 
@@ -338,8 +319,9 @@ class _ArticleContext:
                 label = "CROSSING"
             else:
                 label = "PLACE"
-            place = self.ex.province(p.place) if kind == "province" else p.place
-            m = Mention(p.start, p.end, p.text, label, place=place)
+            # a province never answers to the bare name of its city (the gazetteer keeps only
+            # "Daraa province"-style aliases, GOLD.md)
+            m = Mention(p.start, p.end, p.text, label, place=p.place)
             if label == "STATE":
                 m.actor = self.ex.state(p.place.country or p.text)
             out.append(m)
