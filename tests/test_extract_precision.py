@@ -145,3 +145,9 @@ def test_the_city_is_never_a_district_of_it(extractor: Extractor) -> None:
                             "on the front line before Ukrainian forces retook full control of the city in November "
                             "2022.")
     assert e.data.place.name == "Kherson" and e.data.controller.country == "UA"
+
+
+def test_it_is_not_a_place_named_after_across(extractor: Extractor) -> None:
+    [e] = events(extractor, "The Houthis have linked up gains across Yemen and Saudi Arabia where they seized the "
+                            "port city of Hodeidah in 2015.")
+    assert e.data.place.country == "YE" and e.data.controller.id == "ye.houthis"

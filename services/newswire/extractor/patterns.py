@@ -119,7 +119,7 @@ VAGUE_NOUNS: frozenset[str] = frozenset(
     "ground neighbourhoods neighborhoods districts hills points sites".split())
 PREPOSITIONS: frozenset[str] = frozenset(
     "by against with from to of on at for into toward towards near in among between alongside including "
-    "than like over under about behind".split())
+    "than like over under about behind across throughout within inside outside".split())
 # Words that make a report not an event when they govern the verb: hypotheticals,
 # goals, attempts, denials, failures (GOLD.md: "could fall", "aims to retake").
 NEGATION_WORDS: frozenset[str] = frozenset("""
