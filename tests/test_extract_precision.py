@@ -151,3 +151,9 @@ def test_it_is_not_a_place_named_after_across(extractor: Extractor) -> None:
     [e] = events(extractor, "The Houthis have linked up gains across Yemen and Saudi Arabia where they seized the "
                             "port city of Hodeidah in 2015.")
     assert e.data.place.country == "YE" and e.data.controller.id == "ye.houthis"
+
+
+def test_every_conjunct_of_a_backed_by_phrase_is_oblique(extractor: Extractor) -> None:
+    [e] = events(extractor, "Fighting raged near Damascus. Troops backed by pro-government militiamen and Lebanon's "
+                            "Shiite movement Hezbollah have captured most of Yabroud.")
+    assert e.data.controller.side == "government"

@@ -1467,14 +1467,29 @@ def _oblique_conjunct(toks: list[Tok], j: int) -> bool:
     """True for a later conjunct of a prepositional object: "backed by militiamen and (the movement) Hezbollah"."""
     for b in range(j - 1, max(-1, j - 6), -1):
         w = toks[b].lower
+        if toks[b].label == "STATE" and toks[j].label == "ACTOR" and b < j - 1 and all(
+                not t.label and (t.text[:1].isalpha() or t.lower in ("'s", "’s")) and t.lower not in _SUBORDINATORS
+                and t.lower not in ("which", "who", "that") for t in toks[b + 1:j]):
+            continue  # "Lebanon's Shiite movement Hezbollah": the state only says whose group it is
         if toks[b].label in ("ACTOR", "STATE"):
             return False
         if w in ("and", "or"):
             for c in range(b - 1, max(-1, b - 4), -1):
                 if toks[c].label in ("ACTOR", "STATE"):
-                    prev = toks[c - 1].lower if c > 0 else ""
-                    return prev in P.PREPOSITIONS or _oblique_conjunct(toks, c)
+                    return _in_prepositional_phrase(toks, c) or _oblique_conjunct(toks, c)
             return False
+    return False
+
+
+def _in_prepositional_phrase(toks: list[Tok], c: int) -> bool:
+    """"backed by pro-regime militiamen": a preposition governs the name, past its modifiers."""
+    for b in range(c - 1, max(-1, c - 6), -1):
+        w = toks[b].lower
+        if w in P.PREPOSITIONS:
+            return True
+        if toks[b].label or w in ("-", "–", "pro", "anti", "the", "its", "their") or w in P.FILLER_WORDS:
+            continue  # "Lebanon's Shiite movement Hezbollah": a state names whose group it is
+        return False
     return False
 
 
