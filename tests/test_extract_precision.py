@@ -157,3 +157,9 @@ def test_every_conjunct_of_a_backed_by_phrase_is_oblique(extractor: Extractor) -
     [e] = events(extractor, "Fighting raged near Damascus. Troops backed by pro-government militiamen and Lebanon's "
                             "Shiite movement Hezbollah have captured most of Yabroud.")
     assert e.data.controller.side == "government"
+
+
+def test_the_village_is_never_a_city(extractor: Extractor) -> None:
+    [e] = events(extractor, "RSF fighters killed 40 people in Wad al-Nourah village in Gezira state, activists said. "
+                            "The fighters looted homes before withdrawing from the village on Thursday night.")
+    assert e.type == "forces.withdrew" and e.data.place.name == "Wad al-Nourah"

@@ -442,11 +442,13 @@ class _ArticleContext:
         """"the town", "the village": the nearest settlement named before, places we named included."""
         last: Mention | None = None
         last_city: Mention | None = None  # "the city" is never a district or a village of it
+        last_village: Mention | None = None  # "the village" is never a city
         for m in mentions:
             low = m.text.lower()
             if m.label == "PLACE" and low.startswith("the ") and low.split()[-1] in ("town", "village", "city") \
                     and "eponymous" not in low:
-                ante = last_city if low.split()[-1] == "city" else last
+                noun = low.split()[-1]
+                ante = last_city if noun == "city" else last_village if noun == "village" else last
                 if ante is not None and ante.place is not None:
                     m.place = ante.place
                 continue
@@ -455,6 +457,8 @@ class _ArticleContext:
                 last = m
                 if m.place.kind in ("city", "town"):
                     last_city = m
+                if m.place.kind in ("village", "town", "other"):
+                    last_village = m
         return mentions
 
     def _sentence_tokens(self, s_start: int, s_end: int, by_start: dict[int, Mention]) -> list[Tok]:
