@@ -163,3 +163,8 @@ def test_the_village_is_never_a_city(extractor: Extractor) -> None:
     [e] = events(extractor, "RSF fighters killed 40 people in Wad al-Nourah village in Gezira state, activists said. "
                             "The fighters looted homes before withdrawing from the village on Thursday night.")
     assert e.type == "forces.withdrew" and e.data.place.name == "Wad al-Nourah"
+
+
+def test_a_since_date_in_an_apposition_is_not_the_events(extractor: Extractor) -> None:
+    [e] = events(extractor, "Ukrainian forces retook Kupiansk, a town Russia had held since 2022, the army said.")
+    assert e.occurred_on is not None and e.occurred_on.text is None and e.occurred_on.date == "2024-12-06"

@@ -1101,10 +1101,9 @@ class _ArticleContext:
                 anchor = prev[-1].occurred if prev else OccurredOn(
                     date=self.published.isoformat(), precision=Precision.DAY, text=None)
             return shift(anchor, off.days, off.text), True
-        # "Since the alliance launched its offensive on November 27, the government has lost X":
-        # a date inside a fronted "since" clause dates that clause, not the main verb
-        found = [d for d in found if not (d.end <= pos and re.search(r"\bsince\b", sentence[:d.start], re.I)
-                                          and "," in sentence[d.end:pos])]
+        # "Since the alliance launched its offensive on November 27, the government has lost X", "retook X,
+        # a town that rebels had held since 2014": a "since" date across a comma dates another clause
+        found = [d for d in found if not _since_elsewhere(sentence, d, pos)]
         if found:
             # "The RSF, which seized X last December, withdrew on Sunday": a date in the verb's own
             # comma-delimited clause beats a nearer one across a comma
@@ -1298,6 +1297,15 @@ def _better(new: _Candidate, cur: _Candidate) -> bool:
         return (1 if c.explicit_date else 0, p, c.confidence)
 
     return rank(new) > rank(cur)
+
+
+def _since_elsewhere(sentence: str, d: DateMention, pos: int) -> bool:
+    """A date in a "since" clause separated from the verb at ``pos`` by a comma."""
+    if d.end <= pos:
+        return bool(re.search(r"\bsince\b", sentence[:d.start], re.I)) and "," in sentence[d.end:pos]
+    since = sentence[d.start:d.end].lower().startswith("since") or bool(
+        re.search(r"\bsince\s*$", sentence[:d.start], re.I))
+    return since and "," in sentence[pos:d.start]
 
 
 def _distance(d: DateMention, pos: int) -> int:
