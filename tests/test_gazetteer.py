@@ -324,3 +324,10 @@ def test_a_curated_town_beats_a_foreign_namesake_and_a_capital_sets_the_country(
         assert found["Madaya"].country == "SY", text
     found = {p.text: p.place for p in gaz.find("Floods hit Madaya near Mandalay.")}
     assert found["Madaya"].country == "MM"
+
+
+def test_lookup_without_a_country_prefers_the_conflict_place() -> None:
+    gaz = Gazetteer.default()
+    madaya = gaz.lookup("the town of Madaya")
+    assert madaya is not None and madaya.country == "SY"
+    assert gaz.lookup("Madaya", "MM") is not None and gaz.lookup("Madaya", "MM").country == "MM"  # type: ignore[union-attr]

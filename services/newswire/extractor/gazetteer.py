@@ -487,7 +487,11 @@ class Gazetteer:
             cands = [i for i in cands if self._rows[i].country == country.upper()]
             if not cands:
                 return None
-        best = max(cands, key=lambda i: (self._rows[i].prior, -i))
+        # With no country to go by, a place curated for the wars we cover, then one in a conflict
+        # country, beats a larger namesake elsewhere ("the town of Madaya" is not Madaya, Myanmar).
+        rows = self._rows
+        best = max(cands, key=lambda i: (country is None and rows[i].curated and rows[i].kind != "country",
+                                         country is None and rows[i].deep, rows[i].prior, -i))
         return self._place(best)
 
     def make_place(self, name: str, kind: str = "other", country: str | None = None) -> Place:
