@@ -93,10 +93,12 @@ def clean_html(html: str | bytes, url: str | None = None, *, declared_charset: s
     text_html = decode_html(html, declared_charset) if isinstance(html, bytes) else html
     if not text_html.strip():
         return Cleaned(text="")
+    # fast=True skips the readability/jusText fallback comparison: ~25 % more pages per CPU-second with the
+    # same body F1 on the html-bench pages (docs/benchmarks.md, `python -m benchmarks.report profile-cleaning`).
     raw = trafilatura.extract(
         text_html, url=url, output_format="json", with_metadata=True,
         include_comments=False, include_tables=True, include_images=False, include_links=False,
-        deduplicate=False, config=CLEAN_CONFIG,
+        deduplicate=False, config=CLEAN_CONFIG, fast=True,
     )
     if not raw:
         return Cleaned(text="", language=_language(text_html))
