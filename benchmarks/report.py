@@ -265,20 +265,19 @@ profile above it is the current code's, with the fix):
 | after (`fast=True`) | 44.6, 44.8; 49.1, 47.2 | 0.965 | 0.950 | 0.979 |
 
 About 28 % more pages per CPU-second and no loss of quality on this benchmark (the fallbacks rescued
-nothing here that the main extractor missed). The cleaning table above is the current run's; with two
-processes on a 2-core machine that other jobs share, the second process finds no idle core, so 2
-processes are not faster than 1 here (their pages per CPU-second stay the same: the stage scales with
-cores, which this machine did not have free).
+nothing here that the main extractor missed). Cleaning scales with cores: on an idle machine 2 processes
+cleaned about twice the pages per second of 1 (the table above); while other jobs held the cores
+(12:26 UTC run), 2 processes were no faster than 1, at the same pages per CPU-second.
 
 **Extraction** meets its goal on CPU time with little margin (~3.2 ms per article: gazetteer lookups
 ~0.45 ms and actor lookups ~0.14 ms per article, the rest in the patterns and dates; see
 `python benchmarks/extraction.py --profile`). As a consumer group, 2 processes split the 3 partitions
 2:1, so one member has two thirds of the work: on idle cores 2 processes go at most ~1.5x faster
-(measured 1.6-2.0x when the single-process run was slowed by other jobs, 1.07x when both ran on a busy
-machine); articles per CPU-second per process stay the same, so the group adds no overhead of its own.
+(1.49x in the table above, on an idle machine; 1.07x in an earlier run while other jobs held the
+cores); articles per CPU-second per process stay the same, so the group adds no overhead of its own.
 More partitions (6) would let 2 members split evenly.
 
-**Projection** misses 5,000 events/s on SQLite: about 3,000-3,500 events/s and the same per CPU-second,
+**Projection** misses 5,000 events/s on SQLite: about 3,000-4,300 events/s and the same per CPU-second,
 so it is CPU-bound in the projector, not waiting on the disk. The profile (pyinstrument over
 `Projector.run(once=True)`, 20,000 synthetic events, batch 500) puts ~60 % in `store._refresh` (refolding
 each touched place/crossing/meeting: `_fold_subject` ~28 %, meeting neighbourhoods ~8 %, evidence points
@@ -290,8 +289,9 @@ PostgreSQL is slower again (round trips per statement) at ~1,200-2,000 events/s.
 **Event log.** The embedded log meets its goal by a wide margin when produced in batches (one SQLite
 transaction per flush, ~80k records/s); unbatched, every record is its own durable commit
 (`synchronous=FULL`, an fsync), ~2,700 records/s. Kafka (Tansu, memory storage, on the same 2 cores)
-produces ~24k records/s batched and under 1,000/s unbatched (a round trip with `acks=all` per record),
-and its consumer reads ~35-75k records/s against the embedded log's ~300k (reads from one local file).
+produces ~16-24k records/s batched and under 1,000/s unbatched (a round trip with `acks=all` per record),
+and its consumer reads ~25-75k records/s (varies run to run) against the embedded log's ~300k (reads from
+one local file).
 """
 
 
