@@ -11,8 +11,9 @@ usage or configuration; 3 a backend (log, database, broker) is unreachable;
 from __future__ import annotations
 
 import functools
+import signal
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,7 +21,7 @@ from rich.console import Console
 from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
 
-__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of"]
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of", "run_service"]
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
@@ -67,3 +68,30 @@ def settings_of(ctx: typer.Context) -> Settings:
         configure_logging(obj["settings"].log_level, obj["settings"].log_format)
         root.obj = obj
     return obj["settings"]  # type: ignore[no-any-return]
+
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+def run_service(service: Any, serve: Callable[[], _Closeable] | None, **run_args: Any) -> Any:
+    """Run a service until it stops; SIGTERM and Ctrl-C call ``service.stop()``.
+
+    ``serve`` starts its health/metrics server (none with ``--once``). Order on
+    the way out: the server closes, then the service (after its last checkpoint).
+    """
+    server = None
+
+    def on_signal(signum: int, frame: object) -> None:
+        service.stop()
+
+    try:
+        if serve is not None:
+            server = serve()
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        return service.run(**run_args)
+    finally:
+        if server is not None:
+            server.close()
+        service.close()

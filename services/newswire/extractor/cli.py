@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,8 +14,7 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     """Add ``extract`` and ``explain`` to the newswire CLI."""
-    # imported here: newswire.cli imports this module while it is being built
-    from newswire.cli import EXIT_CONFIG, err_console, fail, settings_of, user_errors
+    from newswire.commands import EXIT_CONFIG, err_console, fail, run_service, settings_of, user_errors
 
     @app.command()
     @user_errors
@@ -49,22 +47,12 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_of(ctx)
         service = make_extractor(settings)
-        server = None
-        try:
-            if not once:
-                server = serve_service("extractor", settings.extractor.metrics_port, service, log=service.log,
-                                       group_id=settings.extractor.group_id, topics=[ARTICLES.name])
 
-            def on_signal(signum: int, frame: object) -> None:
-                service.stop()
+        def serve() -> Any:
+            return serve_service("extractor", settings.extractor.metrics_port, service, log=service.log,
+                               group_id=settings.extractor.group_id, topics=[ARTICLES.name])
 
-            signal.signal(signal.SIGTERM, on_signal)
-            signal.signal(signal.SIGINT, on_signal)
-            stats = service.run(once=once, timeout=timeout)
-        finally:
-            if server is not None:
-                server.close()
-            service.close()
+        stats = run_service(service, None if once else serve, once=once, timeout=timeout)
         err_console.print(
             f"extracted {sum(stats.events.values())} event(s) from {stats.articles} article(s); "
             f"{stats.dead_letters} dead-lettered", highlight=False)
@@ -130,7 +118,7 @@ def _evaluate(input_: Path, output: Path) -> None:
     """Evaluation mode: articles file in, one event JSON per line out (with ``doc_id``)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from newswire.cli import EXIT_CONFIG, err_console, fail
+    from newswire.commands import EXIT_CONFIG, err_console, fail
 
     from newswire.extractor.articles import read_articles
     from newswire.extractor.extract import default_extractor

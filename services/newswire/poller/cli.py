@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newswire.commands import EXIT_ERROR, err_console, settings_of, user_errors
+from newswire.commands import EXIT_ERROR, err_console, run_service, settings_of, user_errors
 
 __all__ = ["register"]
 
@@ -38,25 +37,15 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_of(ctx)
         poller = make_poller(settings)
-        server = None
-        try:
-            if not once:
-                metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=StatsMapping(
-                    records_in=("entries",), records_out=("published",), errors=("errors",),
-                    feed_fetches=("fetches",)))
-                server = serve_health("poller", settings.poller.metrics_port, metrics=metrics,
-                                      checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
 
-            def on_signal(signum: int, frame: object) -> None:
-                poller.stop()
+        def serve() -> Any:
+            metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=StatsMapping(
+                records_in=("entries",), records_out=("published",), errors=("errors",),
+                feed_fetches=("fetches",)))
+            return serve_health("poller", settings.poller.metrics_port, metrics=metrics,
+                              checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
 
-            signal.signal(signal.SIGTERM, on_signal)
-            signal.signal(signal.SIGINT, on_signal)
-            stats = poller.run(once=once)
-        finally:
-            if server is not None:
-                server.close()
-            poller.close()
+        stats = run_service(poller, None if once else serve, once=once)
         err_console.print(
             f"polled {stats.feeds_polled} feed(s): {stats.published} article(s) published, "
             f"{stats.duplicates} already seen, {stats.not_modified} not modified, {stats.feeds_failed} failed",

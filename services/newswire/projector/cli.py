@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from datetime import date
 from enum import StrEnum
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.commands import EXIT_CONFIG, err_console, fail, settings_of, user_errors
+from newswire.commands import EXIT_CONFIG, err_console, fail, run_service, settings_of, user_errors
 
 __all__ = ["register"]
 
@@ -53,26 +52,16 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_of(ctx)
         projector = make_projector(settings)
-        server = None
-        try:
-            if not once:
-                server = serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
-                                       db_url=normalise_url(settings.projector_db_url()),
-                                       group_id=settings.projector.group_id, topics=EVENT_TOPICS,
-                                       mapping=StatsMapping(records_in=pick("records_in"),
-                                                            records_out=as_topic("events_applied", "tables"),
-                                                            errors=pick("errors")))
 
-            def on_signal(signum: int, frame: object) -> None:
-                projector.stop()
+        def serve() -> Any:
+            return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
+                               db_url=normalise_url(settings.projector_db_url()),
+                               group_id=settings.projector.group_id, topics=EVENT_TOPICS,
+                               mapping=StatsMapping(records_in=pick("records_in"),
+                                                    records_out=as_topic("events_applied", "tables"),
+                                                    errors=pick("errors")))
 
-            signal.signal(signal.SIGTERM, on_signal)
-            signal.signal(signal.SIGINT, on_signal)
-            stats = projector.run(once=once, timeout=timeout)
-        finally:
-            if server is not None:
-                server.close()
-            projector.close()
+        stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
         err_console.print(
             f"projected {stats.records_in} record(s): {stats.events_applied} applied, {stats.duplicates} "
             f"duplicate(s), {stats.skipped} already applied, {stats.dead_letters} dead-lettered", highlight=False)
