@@ -23,6 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from newswire.core import heap
 from newswire.core.config import load_settings
 from newswire.core.log import SqliteLog
 from newswire.core.topics import DLQ, EVENT_TOPICS
@@ -43,6 +44,7 @@ def measure(log: SqliteLog, db_url: str, batch: int) -> tuple[int, float, float]
     settings = load_settings(log_url=log.url, db_url=db_url,
                              projector={"batch_size": batch, "poll_timeout": 0.05, "group_id": f"bench-{uuid.uuid4()}"})
     projector = make_projector(settings, log)
+    heap.settle()  # as `newswire project` does before its run loop
     try:
         started, cpu = time.perf_counter(), time.process_time()
         stats = projector.run(once=True)

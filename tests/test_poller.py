@@ -403,6 +403,16 @@ def test_a_local_feed_file_is_not_modified_until_it_changes(
     assert len(articles(sqlite_log)) == 5
 
 
+def test_a_stop_asked_before_run_starts_ends_that_run(http_server: LocalHttpServer, poller_factory: MakePoller,
+                                                      sqlite_log: SqliteLog) -> None:
+    """SIGTERM can land while the service is still starting: run() must not poll, and must return."""
+    poller = poller_factory([feed(http_server, "/world.xml")])
+    poller.stop()
+    stats = poller.run()
+    assert stats.rounds == 0 and http_server.hits("/world.xml") == []
+    assert poller.run(once=True).published == 3  # the stop was used up by the run it ended
+
+
 def test_run_polls_each_feed_on_its_own_interval(http_server: LocalHttpServer, tmp_path: Path,
                                                  sqlite_log: SqliteLog) -> None:
     """A fake clock that only moves when the poller sleeps: 35 s of schedule in no real time."""

@@ -44,10 +44,13 @@ def test_killed_projector_ends_with_the_tables_of_a_replay(tmp_path: Path, db_ur
     log.create_topics({t: 3 for t in EVENT_TOPICS} | {DLQ.name: 1})
     events = list(s.stream(EVENTS, places=150, seed=11))
     done = threading.Event()
+    killed = threading.Event()
 
     def producer() -> None:
         rng = random.Random(5)
         for i in range(0, len(events), 60):
+            if i >= len(events) - 300:
+                killed.wait(timeout=300)  # the stream is still flowing when the last kill lands
             chunk = events[i:i + 60]
             chunk += rng.sample(chunk, 5)  # the producer retried some: re-deliveries at new offsets
             for e in chunk:
@@ -83,19 +86,29 @@ def test_killed_projector_ends_with_the_tables_of_a_replay(tmp_path: Path, db_ur
                 proc.stderr.close()
             kills += 1
             progress.append(applied_so_far(db_url))
+        killed.set()
         thread.join(timeout=120)
         assert done.is_set()
         total = sum(n for t in EVENT_TOPICS for n in log.end_offsets(t).values())
         # The last restart runs until the tables hold every record. The killed members still own
         # partitions in the consumer group until their session times out, as in Kafka.
         last = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err_lines: list[str] = []
+        reader = threading.Thread(target=lambda: err_lines.extend(line.decode() for line in last.stderr or ()),
+                                  daemon=True)
+        reader.start()
         deadline = time.monotonic() + 120
-        while applied_so_far(db_url) < total and time.monotonic() < deadline and last.poll() is None:
+        # The killed runs may have applied everything already: wait until this one is in its run
+        # loop too, so that SIGTERM reaches its handler rather than an interpreter still importing.
+        while (applied_so_far(db_url) < total or not any('"projector.start"' in line for line in err_lines)) \
+                and time.monotonic() < deadline and last.poll() is None:
             time.sleep(0.1)
         last.send_signal(signal.SIGTERM)  # a graceful stop: finish the batch, exit 0
-        _, err = last.communicate(timeout=60)
-        assert last.returncode == 0, err.decode()
+        last.wait(timeout=60)
+        reader.join(timeout=10)
+        assert last.returncode == 0, "".join(err_lines)
     finally:
+        killed.set()
         done.wait(timeout=120)
         log.close()
 

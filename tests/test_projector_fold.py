@@ -197,12 +197,34 @@ def test_incremental_fold_equals_a_fold_from_scratch() -> None:
     rng = random.Random(2)
     done: list[Report] = []
     memo = None
+    before: dict[str, str] = {}
     while len(done) < len(rs):
         done = done + rs[len(done):len(done) + rng.randint(1, 4)]
         step = fold_place(done, reuse=memo)
         memo = step.memo
         fresh = fold_place(list(done))
         assert (step.control, step.history, step.facts) == (fresh.control, fresh.history, fresh.facts)
+        # Only the reports in ``moved`` can have changed fact: the rest keep their evidence rows.
+        assert {e for e, f in step.facts.items() if before.get(e) != f} <= set(step.moved)
+        before = dict(step.facts)
+
+
+def test_incremental_crossing_fold_equals_a_fold_from_scratch() -> None:
+    events = [e for e in s.stream(2000, places=50, seed=3) if e.type == fold.CROSSING]
+    rs = [to_report(e) for e in events if e.key() == events[0].key()]
+    assert len(rs) > 20
+    rng = random.Random(4)
+    done: list[Report] = []
+    memo = None
+    before: dict[str, str] = {}
+    while len(done) < len(rs):
+        done = done + rs[len(done):len(done) + rng.randint(1, 4)]
+        step = fold_crossing(done, reuse=memo)
+        memo = step.memo
+        fresh = fold_crossing(list(done))
+        assert (step.row, step.facts) == (fresh.row, fresh.facts)
+        assert {e for e, f in step.facts.items() if before.get(e) != f} <= set(step.moved)
+        before = dict(step.facts)
 
 
 @pytest.mark.parametrize("name", ["newswire.projector", "newswire.projector.fold", "newswire.projector.store",

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from newswire.core.config import Settings, load_settings
+from newswire.core import heap
 from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
 
 __all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of", "run_service"]
@@ -90,6 +91,7 @@ def run_service(service: Any, serve: Callable[[], _Closeable] | None, **run_args
             server = serve()
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        heap.settle()
         return service.run(**run_args)
     finally:
         if server is not None:

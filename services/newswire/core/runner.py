@@ -54,7 +54,8 @@ class ConsumerRunner:
         self.handler = handler
         self.batch_size = batch_size
         self.poll_timeout = poll_timeout
-        self._running = False
+        # Set by stop(), cleared when run() returns: a stop asked before run() starts still counts.
+        self._stop = False
         self.stats = RunStats()
         # Called after each checkpointed batch with its records and seconds taken (metrics hook).
         self.on_batch: Callable[[list[LogRecord], float], None] | None = None
@@ -63,7 +64,7 @@ class ConsumerRunner:
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and return (safe from a signal handler)."""
-        self._running = False
+        self._stop = True
 
     def caught_up(self) -> bool:
         assignment = self.consumer.assignment()
@@ -72,26 +73,27 @@ class ConsumerRunner:
 
     def run(self, *, once: bool = False, timeout: float | None = None, count: int | None = None) -> RunStats:
         """Poll and process until stopped, caught up (``once``), ``timeout`` seconds or ``count`` records."""
-        self._running = True
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self._running:
-            self.last_turn = time.monotonic()
-            limit = self.batch_size if count is None else min(self.batch_size, count - self.stats.records)
-            records = self.consumer.poll(max_records=limit, timeout=self.poll_timeout)
-            if records:
-                began = time.monotonic()
-                self.handler.process(records)
-                self.handler.checkpoint(records)
-                self.stats.records += len(records)
-                self.stats.batches += 1
-                if self.on_batch is not None:
-                    self.on_batch(records, time.monotonic() - began)
-            elif once and self.caught_up():
-                break
-            if count is not None and self.stats.records >= count:
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-        self._running = False
-        self.last_turn = None
-        return self.stats
+        try:
+            while not self._stop:
+                self.last_turn = time.monotonic()
+                limit = self.batch_size if count is None else min(self.batch_size, count - self.stats.records)
+                records = self.consumer.poll(max_records=limit, timeout=self.poll_timeout)
+                if records:
+                    began = time.monotonic()
+                    self.handler.process(records)
+                    self.handler.checkpoint(records)
+                    self.stats.records += len(records)
+                    self.stats.batches += 1
+                    if self.on_batch is not None:
+                        self.on_batch(records, time.monotonic() - began)
+                elif once and self.caught_up():
+                    break
+                if count is not None and self.stats.records >= count:
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+            return self.stats
+        finally:
+            self._stop = False
+            self.last_turn = None

@@ -184,7 +184,8 @@ class Poller:
         self.robots = robots or RobotsCache(self.settings.user_agent)
         self.stats = PollerStats()
         self._sleep = sleep
-        self._running = False
+        # Set by stop(), cleared when run() returns: a stop asked before run() starts still counts.
+        self._stop = False
         self._stories = StoryIndex()
         self._stories.load(state.signatures())
         self._publish_lock = threading.Lock()
@@ -193,32 +194,32 @@ class Poller:
 
     def run(self, once: bool = False, timeout: float | None = None) -> PollerStats:
         """Poll due feeds round after round until :meth:`stop` or ``timeout`` seconds; ``once``: one round of all."""
-        self._running = True
-        if once:
-            self.poll_once()
-            self._running = False
-            return self.stats
-        deadline = None if timeout is None else time.monotonic() + timeout
-        _log.info("poller.start", feeds=len(self.feeds), log=self.log.url)
-        while self._running:
-            due = self.due_feeds()
-            if due:
-                self.poll_once(due)
-            # Sleep in short slices so stop() (from a signal handler) takes effect quickly.
-            wake = self.next_due()
-            while self._running and self.clock() < wake:
+        try:
+            if once:
+                if not self._stop:
+                    self.poll_once()
+                return self.stats
+            deadline = None if timeout is None else time.monotonic() + timeout
+            _log.info("poller.start", feeds=len(self.feeds), log=self.log.url)
+            while not self._stop:
+                due = self.due_feeds()
+                if due:
+                    self.poll_once(due)
+                # Sleep in short slices so stop() (from a signal handler) takes effect quickly.
+                wake = self.next_due()
+                while not self._stop and self.clock() < wake:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
+                    self._sleep(min(0.2, max(0.0, wake - self.clock())))
                 if deadline is not None and time.monotonic() >= deadline:
-                    self._running = False
                     break
-                self._sleep(min(0.2, max(0.0, wake - self.clock())))
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-        self._running = False
-        return self.stats
+            return self.stats
+        finally:
+            self._stop = False
 
     def stop(self) -> None:
         """Finish the round in hand and return from :meth:`run` (safe from a signal handler)."""
-        self._running = False
+        self._stop = True
 
     def close(self) -> None:
         """Release the HTTP client and the database, and the log if :func:`make_poller` opened it."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from newswire.commands import EXIT_CONFIG, err_console, fail, run_service, settings_of, user_errors
+from newswire.core import heap
 
 __all__ = ["register"]
 
@@ -106,6 +107,7 @@ def register(app: typer.Typer) -> None:
         try:
             engine, _ = open_tables(settings, log)
             try:
+                heap.settle()
                 result = run_replay(engine, log)
             finally:
                 engine.dispose()

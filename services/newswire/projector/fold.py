@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from newswire.core.errors import ProjectionError
@@ -81,7 +81,7 @@ MEETING_OVERLAP = 0.6
 _BROAD_KINDS = {"country", "province", "region", "other"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """One applied event, reduced to what the folds read (a row of ``applied_events``)."""
 
@@ -137,11 +137,12 @@ def _side(actor: Actor) -> str:
     return actor.side or actor.id
 
 
-def to_report(event: Event, *, record_date: date | None = None) -> Report:
+def to_report(event: Event, *, record_time: float | None = None) -> Report:
     """Reduce one event to a :class:`Report`; raises :class:`ProjectionError` when it has no usable date.
 
-    ``record_date`` is a last resort for events with neither ``occurred_on`` nor
-    ``reported_at`` (the log record's date); without it such events are refused.
+    ``record_time`` (the log record's timestamp, seconds since the epoch) is a
+    last resort for events with neither ``occurred_on`` nor ``reported_at``:
+    its UTC date is used; without it such events are refused.
     """
     where = f"event {event.event_id}"
     if event.occurred_on is not None:
@@ -150,9 +151,9 @@ def to_report(event: Event, *, record_date: date | None = None) -> Report:
         except ValueError:
             raise ProjectionError(f"invalid occurred_on date {event.occurred_on.date!r}", where=where) from None
         text, inferred = event.occurred_on.date, False
-    elif event.reported_at is not None or record_date is not None:
-        day = event.reported_at.date() if event.reported_at is not None else record_date
-        assert day is not None
+    elif event.reported_at is not None or record_time:
+        day = (event.reported_at.date() if event.reported_at is not None
+               else datetime.fromtimestamp(record_time or 0, UTC).date())
         start = end = day
         text, precision, inferred = day.isoformat(), "day", True
     else:
@@ -200,7 +201,7 @@ def _place_json(place: Place) -> dict[str, Any]:
 # --- corroboration ------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     """Reports of one fact: same type, subject and side, dates within the window."""
 
@@ -218,13 +219,19 @@ class Fact:
     n_reports: int = 0
     confidence: float = 0.0
     last_reported_at: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Cached per place fold: the actor (id, name, side), and the last history row with what it depended on.
+    who: tuple[str, str, str] | None = None
+    row: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     members: tuple[str, ...] = ()  # the sorted event ids of its reports: its identity for reuse across folds
+    # Order of facts in time; at one date, the one with more sources (then reported later) wins.
+    rank: tuple[date, int, str, str] = (date.min, 0, "", "")
 
     def finish(self) -> Fact:
         """Compute the fact's date, counts and confidence from its reports (one pass)."""
         reports = self.reports
+        if len(reports) == 1:
+            return self._finish_one(reports[0])
         reports.sort(key=_EVENT_ID)
         self.members = tuple(map(_EVENT_ID, reports))
         self.fact_id = stable_id(self.type, self.subject, self.key, reports[0].event_id)
@@ -256,12 +263,20 @@ class Fact:
         self.n_sources = count_sources(reports)
         self.confidence = _combined_confidence(reports)
         self.last_reported_at = last
+        self.rank = (self.day, self.n_sources, last, self.key)
         return self
 
-    @property
-    def rank(self) -> tuple[date, int, str, str]:
-        """Order of facts in time; at one date, the one with more sources (then reported later) wins."""
-        return (self.day, self.n_sources, self.last_reported_at, self.key)
+    def _finish_one(self, r: Report) -> Fact:
+        """:meth:`finish` for a fact of one report (the commonest kind), without the loops."""
+        self.members = (r.event_id,)
+        self.fact_id = stable_id(self.type, self.subject, self.key, r.event_id)
+        self.day, self.day_end, self.date_text, self.precision = r.day_start, r.day_end, r.date_text, r.precision
+        self.historical = r.historical
+        self.n_reports = self.n_sources = 1
+        self.confidence = round(1.0 - (1.0 - max(0.0, r.confidence)), 6)  # as _combined_confidence computes it
+        self.last_reported_at = r.reported_at or ""
+        self.rank = (self.day, 1, self.last_reported_at, self.key)
+        return self
 
 
 def count_sources(reports: Iterable[Report]) -> int:
@@ -300,18 +315,24 @@ _BY_DATE = attrgetter("day_start", "event_id")
 _EVENT_ID = attrgetter("event_id")
 
 
-@dataclass
+@dataclass(slots=True)
 class Clustered:
     """Reports grouped by key and the facts of each group.
 
     Kept between folds of one subject: when the next fold's reports are these
     plus new ones, only the groups the new ones join are chained again, and
-    there only the facts whose members changed are recomputed.
+    there only the facts whose members changed are recomputed (``fresh``).
     """
 
     count: int
     groups: dict[str, list[Report]]
     facts: dict[str, list[Fact]]
+    fact_of: dict[str, str]  # event_id -> fact_id of every report
+    fresh: list[Fact]  # the facts this clustering made, not reused
+
+    def moved(self) -> dict[str, str]:
+        """``fact_of`` for the reports of the facts this clustering made: the only ones that can differ."""
+        return {e: f.fact_id for f in self.fresh for e in f.members}
 
     def all(self) -> list[Fact]:
         return [f for k in sorted(self.facts) for f in self.facts[k]]
@@ -340,16 +361,21 @@ def cluster(reports: Sequence[Report], key: Callable[[Report], str], *, window: 
             groups[key(r)].append(r)
         touched = set(groups)
     facts: dict[str, list[Fact]] = {}
+    fresh: list[Fact] = []
     for k, members in groups.items():
         if reuse is not None and k not in touched:
             facts[k] = reuse.facts[k]
         else:
             known = {f.members: f for f in reuse.facts.get(k, ())} if reuse is not None else {}
-            facts[k] = _chain(k, members, window, known)
-    return Clustered(len(reports), dict(groups), facts)
+            facts[k] = _chain(k, members, window, known, fresh)
+    fact_of = dict(reuse.fact_of) if reuse is not None else {}
+    for f in fresh:
+        fact_of.update(dict.fromkeys(f.members, f.fact_id))
+    return Clustered(len(reports), dict(groups), facts, fact_of, fresh)
 
 
-def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str, ...], Fact]) -> list[Fact]:
+def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str, ...], Fact],
+           fresh: list[Fact]) -> list[Fact]:
     members = sorted(reports, key=_BY_DATE)
     chains: list[list[Report]] = []
     coarse: list[Report] = []
@@ -371,7 +397,10 @@ def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str,
     facts = []
     for group in chains + [loose[t] for t in sorted(loose)]:
         fact = known.get(tuple(sorted(map(_EVENT_ID, group))))
-        facts.append(fact if fact is not None else Fact(first.type, first.subject, k, group).finish())
+        if fact is None:
+            fact = Fact(first.type, first.subject, k, group).finish()
+            fresh.append(fact)
+        facts.append(fact)
     return facts
 
 
@@ -381,6 +410,10 @@ def _most_common(values: Iterable[str | None]) -> str | None:
     for v in values:
         if v:
             counts[v] = counts.get(v, 0) + 1
+    return _most_common_of(counts)
+
+
+def _most_common_of(counts: Mapping[str, int]) -> str | None:
     if len(counts) <= 1:
         return next(iter(counts), None)
     return min(counts, key=lambda v: (-counts[v], v))
@@ -394,63 +427,64 @@ class PlaceFold:
     control: dict[str, Any] | None
     history: list[dict[str, Any]]
     facts: dict[str, str]  # event_id -> fact_id
-    memo: Clustered | None = None  # for the next fold's ``reuse``
+    memo: PlaceMemo | None = None  # for the next fold's ``reuse``
+    moved: dict[str, str] = field(default_factory=dict)  # the part of ``facts`` that this fold made
+
+
+@dataclass(slots=True)
+class PlaceMemo:
+    """What a fold of one place keeps for the next one: its clustering and the counts of its names."""
+
+    clustered: Clustered
+    names: dict[str, int]
 
 
 def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
-               reuse: Clustered | None = None) -> PlaceFold:
+               reuse: PlaceMemo | None = None) -> PlaceFold:
     """The ``control`` row (or none) and ``control_history`` rows of one place.
 
     ``reuse`` is the previous fold's ``memo`` when ``reports`` are that fold's
-    reports followed by new ones: unchanged facts are not recomputed.
+    reports followed by new ones: unchanged facts are not recomputed, and the
+    history row of a fact whose neighbours did not change is the same object
+    as before (callers skip writing it).
     """
     place_id = reports[0].subject
-    place_name = _most_common(r.subject_name for r in reports) or place_id
-    clustered = cluster(reports, key=_place_key, window=window, reuse=reuse)
+    clustered = cluster(reports, key=_place_key, window=window, reuse=reuse.clustered if reuse else None)
+    if reuse is not None and reuse.clustered.count <= len(reports):  # as cluster() decides
+        names, added = dict(reuse.names), reports[reuse.clustered.count:]
+    else:
+        names, added = {}, reports
+    for r in added:
+        if r.subject_name:
+            names[r.subject_name] = names.get(r.subject_name, 0) + 1
+    place_name = _most_common_of(names) or place_id
     facts = clustered.all()
-    changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=lambda f: f.rank)
-    withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=lambda f: f.rank)
-
-    def who(f: Fact) -> tuple[str, str, str]:
-        named = f.extra.get("who")
-        if named is None:
-            actor_id = _most_common(r.actor_id for r in f.reports) or ""
-            name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
-            named = f.extra["who"] = (actor_id, name, f.reports[0].side or actor_id)
-        return named  # type: ignore[no-any-return]
+    changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=_RANK)
+    withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
 
     current = [f for f in changes if not f.historical]
     winner = current[-1] if current else None
     rivals: list[Fact] = []
     if winner is not None:
-        w_side = who(winner)[2]
-        rivals = [f for f in current if f is not winner and who(f)[2] != w_side
+        w_side = _who(winner)[2]
+        rivals = [f for f in current if f is not winner and _who(f)[2] != w_side
                   and abs((f.day - winner.day).days) <= window]
     contested = {id(f) for f in rivals} | ({id(winner)} if rivals else set())
 
     history: list[dict[str, Any]] = []
     for i, f in enumerate(changes):
-        actor_id, name, side = who(f)
-        history.append(dict(
-            place_id=place_id, fact_id=f.fact_id, kind="control", place_name=place_name,
-            controller_id=actor_id, controller_name=name, side=side, valid_from=f.day,
-            valid_to=changes[i + 1].day if i + 1 < len(changes) else None, date_text=f.date_text,
-            precision=f.precision, status="contested" if id(f) in contested else "held",
-            historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports))
+        valid_to = changes[i + 1].day if i + 1 < len(changes) else None
+        history.append(_history_row(f, place_id, place_name, "control", valid_to,
+                                    "contested" if id(f) in contested else "held"))
     for f in withdrawals:
-        actor_id, name, side = who(f)
-        history.append(dict(
-            place_id=place_id, fact_id=f.fact_id, kind="withdrawal", place_name=place_name,
-            controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=None,
-            date_text=f.date_text, precision=f.precision, status="withdrew", historical=f.historical,
-            confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports))
+        history.append(_history_row(f, place_id, place_name, "withdrawal", None, "withdrew"))
 
     control = None
     if winner is not None:
-        actor_id, name, side = who(winner)
-        claims = [{"controller": who(f)[1], "side": who(f)[2], "since": f.date_text,
+        actor_id, name, side = _who(winner)
+        claims = [{"controller": _who(f)[1], "side": _who(f)[2], "since": f.date_text,
                    "n_sources": f.n_sources, "fact_id": f.fact_id}
-                  for f in sorted([winner, *rivals], key=lambda f: f.rank, reverse=True)] if rivals else []
+                  for f in sorted([winner, *rivals], key=_RANK, reverse=True)] if rivals else []
         control = dict(
             place_id=place_id, place_name=place_name, controller_id=actor_id, controller_name=name, side=side,
             since=winner.day, since_text=winner.date_text, precision=winner.precision,
@@ -458,7 +492,36 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
             last_reported_at=winner.last_reported_at or None)
-    return PlaceFold(control, history, {r.event_id: f.fact_id for f in facts for r in f.reports}, clustered)
+    return PlaceFold(control, history, clustered.fact_of, PlaceMemo(clustered, names), clustered.moved())
+
+
+_RANK = attrgetter("rank")
+
+
+def _who(f: Fact) -> tuple[str, str, str]:
+    """The fact's actor (id, name, side): the most named among its reports."""
+    named = f.who
+    if named is None:
+        actor_id = _most_common(r.actor_id for r in f.reports) or ""
+        name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
+        named = f.who = (actor_id, name, f.reports[0].side or actor_id)
+    return named
+
+
+def _history_row(f: Fact, place_id: str, place_name: str, kind: str, valid_to: date | None,
+                 status: str) -> dict[str, Any]:
+    """The fact's ``control_history`` row; the same object as last fold's when nothing in it changed."""
+    sig = (place_name, kind, valid_to, status)
+    if f.row is not None and f.row[0] == sig:
+        return f.row[1]
+    actor_id, name, side = _who(f)
+    row = dict(
+        place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
+        controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
+        date_text=f.date_text, precision=f.precision, status=status, historical=f.historical,
+        confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports)
+    f.row = (sig, row)
+    return row
 
 
 def _place_key(r: Report) -> str:
@@ -471,14 +534,21 @@ def _place_key(r: Report) -> str:
 @dataclass
 class CrossingFold:
     row: dict[str, Any]
-    facts: dict[str, str]
+    facts: dict[str, str]  # event_id -> fact_id
+    memo: Clustered | None = None  # for the next fold's ``reuse``
+    moved: dict[str, str] = field(default_factory=dict)  # the part of ``facts`` that this fold made
 
 
-def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> CrossingFold:
-    """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status."""
+def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
+                  reuse: Clustered | None = None) -> CrossingFold:
+    """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status.
+
+    ``reuse`` is the previous fold's ``memo``, as for :func:`fold_place`.
+    """
     crossing_id = reports[0].subject
     name = _most_common(r.subject_name for r in reports) or crossing_id
-    facts = cluster(reports, key=lambda r: f"{r.status}|{r.side_code or ''}|{r.side or ''}", window=window).all()
+    clustered = cluster(reports, key=_crossing_key, window=window, reuse=reuse)
+    facts = clustered.all()
     live = [f for f in facts if not f.historical] or facts
     sided = sorted((f for f in live if f.reports[0].side_code), key=lambda f: f.rank)
     unsided = sorted((f for f in live if not f.reports[0].side_code), key=lambda f: f.rank)
@@ -503,7 +573,11 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Cr
         since=latest.day, since_text=latest.date_text, sides={k: sides[k] for k in sorted(sides)},
         confidence=max(f.confidence for f in live), n_sources=n_sources,
         n_reports=len({r.article_id for f in live for r in f.reports}))
-    return CrossingFold(row, {r.event_id: f.fact_id for f in facts for r in f.reports})
+    return CrossingFold(row, clustered.fact_of, clustered, clustered.moved())
+
+
+def _crossing_key(r: Report) -> str:
+    return f"{r.status}|{r.side_code or ''}|{r.side or ''}"
 
 
 # --- meetings -----------------------------------------------------------------
@@ -532,8 +606,12 @@ def _locations_compatible(a: dict[str, Any] | None, b: dict[str, Any] | None) ->
 
 def meetings_match(a: Report, b: Report, *, window: int = WINDOW_DAYS) -> bool:
     """Same meeting: large participant overlap, compatible places, dates within the window."""
-    pa, pb = _participant_keys(a), _participant_keys(b)
-    if len(pa & pb) < 2 or len(pa & pb) / len(pa | pb) < MEETING_OVERLAP:
+    return _meetings_match(a, b, _participant_keys(a), _participant_keys(b), window)
+
+
+def _meetings_match(a: Report, b: Report, pa: set[str], pb: set[str], window: int) -> bool:
+    shared = len(pa & pb)
+    if shared < 2 or shared / len(pa | pb) < MEETING_OVERLAP:
         return False
     gap = max((b.day_start - a.day_end).days, (a.day_start - b.day_end).days, 0)
     return gap <= window and _locations_compatible(a.location, b.location)
@@ -542,6 +620,7 @@ def meetings_match(a: Report, b: Report, *, window: int = WINDOW_DAYS) -> bool:
 def meeting_components(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> list[list[Report]]:
     """Connected components of :func:`meetings_match`, each sorted by event id."""
     ordered = sorted(reports, key=lambda r: (r.day_start, r.event_id))
+    who = [_participant_keys(r) for r in ordered]
     parent = list(range(len(ordered)))
 
     def find(i: int) -> int:
@@ -556,7 +635,7 @@ def meeting_components(reports: Sequence[Report], *, window: int = WINDOW_DAYS) 
             b = ordered[j]
             if (b.day_start - a.day_end).days > window:
                 break
-            if find(i) != find(j) and meetings_match(a, b, window=window):
+            if find(i) != find(j) and _meetings_match(a, b, who[i], who[j], window):
                 parent[find(j)] = find(i)
     comps: dict[int, list[Report]] = defaultdict(list)
     for i, r in enumerate(ordered):

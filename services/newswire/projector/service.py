@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
@@ -130,19 +129,19 @@ class Projector:
         positions: dict[TopicPartition, tuple[int, int]] = {}
         rejected = self.stats.dead_letters
         for record in records:
-            first, _ = positions.get(record.tp, (record.offset, record.offset))
-            positions[record.tp] = (min(first, record.offset), max(_, record.offset))
+            tp, offset = record.tp, record.offset
+            first, last = positions.get(tp, (offset, offset))
+            positions[tp] = (min(first, offset), max(last, offset))
             try:
                 event = parse_event(record.value)
-                report = to_report(event, record_date=datetime.fromtimestamp(record.timestamp, UTC).date()
-                                   if record.timestamp else None)
+                report = to_report(event, record_time=record.timestamp)
             except ValidationError as exc:
                 self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
                 continue
             except ProjectionError as exc:
                 self._reject(record, exc)
                 continue
-            items.append(Applied(event, report, record.tp, record.offset))
+            items.append(Applied(event, report, tp, offset))
         if self.dead_letters and self.stats.dead_letters > rejected:
             # Dead letters are durable before the offsets that skip their records commit.
             self.log.flush()

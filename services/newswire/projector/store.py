@@ -17,9 +17,9 @@ One batch is one transaction (:func:`apply_batch`):
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -100,6 +100,7 @@ def create_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=60000")
             # Fewer, larger WAL checkpoints (the only fsyncs in NORMAL mode) for batch writes.
             cur.execute("PRAGMA wal_autocheckpoint=10000")
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -362,14 +363,14 @@ def _reports_of(conn: Connection, tables: Tables, types: Sequence[str], subjects
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Folded:
-    """The last fold of one subject: its reports, its rows by table and primary key, its evidence keys."""
+    """The last fold of one subject: its reports, its rows by table and primary key, the fact of each report."""
 
     reports: list[Report]
     rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]]
-    keys: dict[str, tuple[str, str, str | None]]  # event_id -> (row_table, row_key, fact_id)
-    memo: Any = None  # the place's clustering, for the next fold (fold.Clustered)
+    facts: dict[str, str]  # event_id -> fact_id (the evidence row's fact)
+    memo: Any = None  # what the next fold reuses (fold.PlaceMemo or fold.Clustered)
 
 
 class SubjectCache:
@@ -379,25 +380,24 @@ class SubjectCache:
     the batch's new ones (checked by one ``COUNT`` per batch): the table is
     append-only, so another writer (a replay's swap, a second projector)
     shows up as a count mismatch and the subject is re-read. Entries change
-    only after their transaction commits (:meth:`apply`).
+    only after their transaction commits (:meth:`apply`). Least recently
+    used entries go first (a dict keeps insertion order; touching re-inserts).
     """
 
     def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
-        self._entries: OrderedDict[tuple[str, str], Folded] = OrderedDict()
+        self._entries: dict[tuple[str, str], Folded] = {}
 
     def get(self, key: tuple[str, str]) -> Folded | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
+        return self._entries.get(key)
 
     def apply(self, pending: Mapping[tuple[str, str], Folded]) -> None:
-        self._entries.update(pending)
-        for key in pending:
-            self._entries.move_to_end(key)
-        while len(self._entries) > self.limit:
-            self._entries.popitem(last=False)
+        entries = self._entries
+        for key, folded in pending.items():
+            entries.pop(key, None)
+            entries[key] = folded
+        for key in list(islice(entries, max(0, len(entries) - self.limit))):
+            del entries[key]
 
     def clear(self) -> None:
         self._entries.clear()
@@ -407,19 +407,20 @@ class SubjectCache:
 
 
 _PKEYS = {"control": ("place_id",), "control_history": ("place_id", "fact_id"), "crossings": ("crossing_id",)}
+_EVIDENCE_TABLE = {"control": "control", "crossing": "crossings"}
 
 
-def _fold_subject(kind: str, reports: list[Report], old: Folded | None) -> Folded:
+def _fold_subject(kind: str, reports: list[Report], old: Folded | None) -> tuple[Folded, Mapping[str, str]]:
+    """The subject's new fold, and the facts of the reports whose fact may have changed."""
     if kind == "control":
         fold = fold_place(reports, reuse=old.memo if old is not None else None)
-        rows = {"control": {(fold.control["place_id"],): fold.control} if fold.control else {},
-                "control_history": {(h["place_id"], h["fact_id"]): h for h in fold.history}}
-        subject = reports[0].subject
-        return Folded(reports, rows, {e: ("control", subject, f) for e, f in fold.facts.items()}, fold.memo)
-    cfold = fold_crossing(reports)
-    subject = reports[0].subject
-    return Folded(reports, {"crossings": {(subject,): cfold.row}},
-                  {e: ("crossings", subject, f) for e, f in cfold.facts.items()})
+        rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
+            "control": {(fold.control["place_id"],): fold.control} if fold.control else {},
+            "control_history": {(h["place_id"], h["fact_id"]): h for h in fold.history}}
+        return Folded(reports, rows, fold.facts, fold.memo), fold.moved if old is not None else fold.facts
+    cfold = fold_crossing(reports, reuse=old.memo if old is not None else None)
+    return (Folded(reports, {"crossings": {(reports[0].subject,): cfold.row}}, cfold.facts, cfold.memo),
+            cfold.moved if old is not None else cfold.facts)
 
 
 def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
@@ -439,8 +440,9 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
             fresh.setdefault(("crossing", r.subject), []).append(r)
         elif r.type == MEETING:
             meeting_days += [r.day_start, r.day_end]
-    keys: dict[str, tuple[str, str, str | None]] = {}
-    old_keys: dict[str, tuple[str, str, str | None]] = {}
+    new_ids = {a.report.event_id for a in new}
+    keys: dict[str, tuple[str, str, str | None]] = {}  # evidence key of every event whose key may have changed
+    old_keys: dict[str, tuple[str, str, str | None]] = {}  # and the key its evidence row has now
     pending: dict[tuple[str, str], Folded] = {}
     by_table = {t.name.removeprefix(tables.prefix): t for t in tables.all()}
     deletes: dict[str, list[tuple[Any, ...]]] = {"control": [], "control_history": [], "crossings": []}
@@ -450,6 +452,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         subjects = sorted(subject for k, subject in fresh if k == kind)
         if not subjects:
             continue
+        row_table = _EVIDENCE_TABLE[kind]
         counts = _counts(conn, tables, types, subjects)
         hits: dict[str, Folded] = {}
         misses: list[str] = []
@@ -469,16 +472,18 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         for subject in subjects:
             old = hits.get(subject)
             reports = old.reports + fresh[(kind, subject)] if old is not None else loaded[subject]
-            folded = _fold_subject(kind, reports, old)
+            folded, moved = _fold_subject(kind, reports, old)
             pending[(kind, subject)] = folded
-            keys.update(folded.keys)
-            if old is not None:
-                old_keys.update(old.keys)
+            for event_id, fact_id in moved.items():
+                keys[event_id] = (row_table, subject, fact_id)
+                if old is not None and event_id not in new_ids:
+                    old_keys[event_id] = (row_table, subject, old.facts[event_id])
             for table, rows in folded.rows.items():
                 before = old.rows.get(table, {}) if old is not None else {}
                 # Rows gone are deleted; new and changed rows are upserted; the rest stay untouched.
                 deletes[table] += [pk for pk in before if pk not in rows]
-                inserts[table] += [row for pk, row in rows.items() if before.get(pk) != row]
+                inserts[table] += [row for pk, row in rows.items()
+                                   if (prev := before.get(pk)) is not row and prev != row]
 
     for table, pks in deletes.items():
         if pks:
@@ -486,13 +491,13 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
             cols = _PKEYS[table]
             conn.execute(t.delete().where(*[t.c[c] == sa.bindparam(f"k_{c}") for c in cols]),
                          [{f"k_{c}": v for c, v in zip(cols, pk, strict=True)} for pk in pks])
-    for table, rows in inserts.items():
-        if rows:
-            _write_rows(conn, by_table[table], rows, upsert=_PKEYS[table])
+    for table, changed in inserts.items():
+        if changed:
+            _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
 
     if meeting_days:
-        new_ids = {a.report.event_id for a in new if a.report.type == MEETING}
-        reports = _meeting_neighbourhood(conn, tables, new_ids, min(meeting_days), max(meeting_days))
+        meeting_ids = {a.report.event_id for a in new if a.report.type == MEETING}
+        reports = _meeting_neighbourhood(conn, tables, meeting_ids, min(meeting_days), max(meeting_days))
         mfold = fold_meetings(reports)
         current = _evidence_keys(conn, tables, [r.event_id for r in reports])
         old_keys.update(current)
@@ -610,7 +615,11 @@ def _evidence_keys(conn: Connection, tables: Tables, ids: Sequence[str]) -> dict
 def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
                     keys: Mapping[str, tuple[str, str, str | None]],
                     old_keys: Mapping[str, tuple[str, str, str | None]]) -> None:
-    """Insert the new events' evidence; re-point older rows whose fact or meeting row changed."""
+    """Insert the new events' evidence; re-point older rows whose fact or meeting row changed.
+
+    ``keys`` holds the new events' keys and those of older events whose key
+    may have changed; ``old_keys`` the keys their evidence rows hold now.
+    """
     ev = tables.evidence
     new_ids = {a.event.event_id for a in new}
     rows = []
@@ -623,7 +632,7 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
             end=e.evidence.end, attribution=e.attribution, modality=str(e.modality),
             reported_at=a.report.reported_at))
     _write_rows(conn, ev, rows)
-    changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in sorted(keys.items())
+    changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in keys.items()
                if event_id not in new_ids and old_keys.get(event_id) != key]
     if changed:
         conn.execute(ev.update().where(ev.c.event_id == sa.bindparam("e"))
