@@ -1,7 +1,7 @@
 """Projection throughput: events per second from the embedded log into the tables, SQLite and PostgreSQL.
 
     .venv/bin/python benchmarks/projection.py [--events 20000] [--places 2000] [--batch 500 2000]
-        [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle]
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over
 ``--places`` places, the rest withdrawals, crossings and meetings, 20 outlets,
@@ -40,11 +40,12 @@ def fill_log(path: Path, events: int, places: int) -> SqliteLog:
     return log
 
 
-def measure(log: SqliteLog, db_url: str, batch: int) -> tuple[int, float, float]:
+def measure(log: SqliteLog, db_url: str, batch: int, settle: bool = True) -> tuple[int, float, float]:
     settings = load_settings(log_url=log.url, db_url=db_url,
                              projector={"batch_size": batch, "poll_timeout": 0.05, "group_id": f"bench-{uuid.uuid4()}"})
     projector = make_projector(settings, log)
-    heap.settle()  # as `newswire project` does before its run loop
+    if settle:
+        heap.settle()  # as `newswire project` does before its run loop
     try:
         started, cpu = time.perf_counter(), time.process_time()
         stats = projector.run(once=True)
@@ -79,6 +80,8 @@ def main() -> None:
     parser.add_argument("--places", type=int, default=2_000)
     parser.add_argument("--batch", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="keep CPython's default garbage-collector settings (to see what heap.settle() gains)")
     args = parser.parse_args()
 
     import structlog
@@ -95,7 +98,7 @@ def main() -> None:
         log = fill_log(Path(tmp) / "log.db", args.events, args.places)
         try:
             for batch in args.batch:
-                applied, seconds, cpu = measure(log, f"sqlite:///{tmp}/tables-{batch}.db", batch)
+                applied, seconds, cpu = measure(log, f"sqlite:///{tmp}/tables-{batch}.db", batch, not args.no_settle)
                 table.add_row("SQLite (WAL)", str(batch), str(applied), f"{seconds:.2f}", f"{applied / seconds:,.0f}",
                               f"{cpu:.2f}", f"{applied / cpu:,.0f}")
                 pg = pg_database(args.pg)
@@ -103,7 +106,7 @@ def main() -> None:
                     table.add_row("PostgreSQL", str(batch), "-", "-", f"skipped: no server at {args.pg}")
                     continue
                 try:
-                    applied, seconds, cpu = measure(log, pg[1], batch)
+                    applied, seconds, cpu = measure(log, pg[1], batch, not args.no_settle)
                 finally:
                     drop_pg(args.pg, pg[0])
                 table.add_row("PostgreSQL", str(batch), str(applied), f"{seconds:.2f}", f"{applied / seconds:,.0f}",

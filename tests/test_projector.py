@@ -249,6 +249,24 @@ def test_a_new_schema_version_rebuilds_by_replay(settings: Settings, log: Sqlite
         assert conn.execute(sa.select(tables.meta.c.value)).scalar_one() == str(PROJECTION_SCHEMA_VERSION)
 
 
+def test_meetings_years_apart_in_one_batch_each_join_their_own_meeting(settings: Settings, log: SqliteLog) -> None:
+    """A batch reads only the days around its meeting reports, yet every report still finds its meeting."""
+    tri = [s.actor("turkey"), s.actor("russia"), s.actor("iran")]
+    doha, sochi = s.place("Doha", "city", "QA"), s.place("Sochi", "city", "RU")
+    produce(log, [s.meeting(("afp", "2024-12-06"), tri, doha, "scheduled", "2024-12-07"),
+                  s.meeting(("afp", "2026-11-20"), tri, sochi, "scheduled", "2026-11-22")])
+    project(settings, log)
+    produce(log, [s.meeting(("reuters", "2024-12-07"), tri, doha, "held", "2024-12-07"),
+                  s.meeting(("tass", "2026-11-22"), tri, sochi, "held", "2026-11-22")])
+    project(settings, log)
+
+    got = {(r["location_name"], str(r["date"])): (r["status"], r["n_sources"]) for r in rows(settings, "meetings")}
+    assert got == {("Doha", "2024-12-07"): ("held", 2), ("Sochi", "2026-11-22"): ("held", 2)}
+    tables = user_tables(settings)
+    replay(create_engine(settings.projector_db_url()), log)
+    assert user_tables(settings) == tables
+
+
 def test_as_of_reads_history(settings: Settings, log: SqliteLog) -> None:
     produce(log, seed_events())
     project(settings, log)

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from datetime import date
+from datetime import date, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,6 @@ from newswire.projector.fold import (
     CONTROL_TYPES,
     CROSSING,
     MEETING,
-    WINDOW_DAYS,
     Report,
     fold_crossing,
     fold_meetings,
@@ -431,7 +430,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     """
     cache = cache if cache is not None else SubjectCache(0)
     fresh: dict[tuple[str, str], list[Report]] = {}
-    meeting_days: list[date] = []
+    meetings: list[Report] = []
     for a in new:
         r = a.report
         if r.type in CONTROL_TYPES:
@@ -439,7 +438,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         elif r.type == CROSSING:
             fresh.setdefault(("crossing", r.subject), []).append(r)
         elif r.type == MEETING:
-            meeting_days += [r.day_start, r.day_end]
+            meetings.append(r)
     new_ids = {a.report.event_id for a in new}
     keys: dict[str, tuple[str, str, str | None]] = {}  # evidence key of every event whose key may have changed
     old_keys: dict[str, tuple[str, str, str | None]] = {}  # and the key its evidence row has now
@@ -495,9 +494,8 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         if changed:
             _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
 
-    if meeting_days:
-        meeting_ids = {a.report.event_id for a in new if a.report.type == MEETING}
-        reports = _meeting_neighbourhood(conn, tables, meeting_ids, min(meeting_days), max(meeting_days))
+    if meetings:
+        reports = _meeting_neighbourhood(conn, tables, meetings)
         mfold = fold_meetings(reports)
         current = _evidence_keys(conn, tables, [r.event_id for r in reports])
         old_keys.update(current)
@@ -583,24 +581,37 @@ def _replace(conn: Connection, table: sa.Table, key: sa.Column[Any], keys: Seque
         conn.execute(sa.insert(table), list(rows))
 
 
-def _meeting_neighbourhood(conn: Connection, tables: Tables, new_ids: set[str], lo: date, hi: date) -> list[Report]:
-    """The meeting reports whose components contain a new report, widening the date range until closed.
+def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Report]) -> list[Report]:
+    """The meeting reports whose components contain a new report, widening the date spans until closed.
 
     Components only grow as reports arrive, so the rows to rewrite are exactly
-    those of the components that contain a new report.
+    those of the components that contain a new report. Only the days around
+    the new reports are read, however far apart they are (an old meeting
+    recalled in today's news does not load the years in between).
     """
     ae = tables.applied_events
-    lo, hi = widen(lo)[0], widen(hi)[1]
+    new_ids = {r.event_id for r in new}
+    spans = _spans(new)
     while True:
-        loaded = load_reports(conn, tables, sa.and_(ae.c.type == MEETING, ae.c.day_end >= lo,
-                                                    ae.c.day_start <= hi))
+        loaded = load_reports(conn, tables, sa.and_(ae.c.type == MEETING, sa.or_(
+            *[sa.and_(ae.c.day_end >= lo, ae.c.day_start <= hi) for lo, hi in spans])))
         touched = [c for c in meeting_components(loaded) if any(r.event_id in new_ids for r in c)]
         members = [r for c in touched for r in c]
-        need_lo = min(widen(r.day_start, WINDOW_DAYS)[0] for r in members)
-        need_hi = max(widen(r.day_end, WINDOW_DAYS)[1] for r in members)
-        if need_lo >= lo and need_hi <= hi:
+        wider = _spans(members + list(new), spans)
+        if wider == spans:
             return members
-        lo, hi = min(lo, need_lo), max(hi, need_hi)
+        spans = wider
+
+
+def _spans(reports: Iterable[Report], spans: Iterable[tuple[date, date]] = ()) -> list[tuple[date, date]]:
+    """The days within the matching window of any of ``reports`` (and ``spans``), as sorted disjoint spans."""
+    out: list[tuple[date, date]] = []
+    for lo, hi in sorted([*spans, *((widen(r.day_start)[0], widen(r.day_end)[1]) for r in reports)]):
+        if out and lo <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _evidence_keys(conn: Connection, tables: Tables, ids: Sequence[str]) -> dict[str, tuple[str, str, str | None]]:
