@@ -6,7 +6,7 @@ import gc
 
 __all__ = ["YOUNG_THRESHOLD", "settle"]
 
-# Objects allocated (net) between two young collections; CPython's default is 700.
+# Net allocations of container objects between two young collections; CPython's default is 700.
 YOUNG_THRESHOLD = 100_000
 
 
@@ -15,12 +15,14 @@ def settle() -> None:
 
     A service keeps many long-lived objects: modules, the extractor's gazetteer
     and language model, the projector's cache of recent folds. With CPython's
-    default thresholds the cyclic collector walks them over and over: in
-    ``benchmarks/projection.py`` it took about a quarter of the projector's
-    time. Frozen objects are never scanned again, and a larger young
-    generation means about 14 times fewer collections. Reference counting
-    still frees everything that is not in a reference cycle at once, so
-    memory does not grow with the larger threshold.
+    default thresholds the cyclic collector walks them over and over, and in
+    the projector most of what a batch allocates survives into that cache, so
+    every young collection is expensive too. Frozen objects are never scanned
+    again, and a larger young generation lets a batch's short-lived objects
+    die before a collection sees them. Reference counting still frees at once
+    everything that is not in a reference cycle: only cyclic garbage waits
+    longer. The effect is measured by ``benchmarks/projection.py`` with and
+    without ``--no-settle`` (docs/projector.md).
     """
     gc.collect()
     gc.freeze()
