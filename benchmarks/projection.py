@@ -1,7 +1,7 @@
 """Projection throughput: events per second from the embedded log into the tables, SQLite and PostgreSQL.
 
     .venv/bin/python benchmarks/projection.py [--events 20000] [--places 2000] [--batch 500 2000]
-        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle] [--profile]
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over
 ``--places`` places, the rest withdrawals, crossings and meetings, 20 outlets,
@@ -14,6 +14,9 @@ afterwards; it is skipped when the server does not answer.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import sys
 import tempfile
 import time
@@ -40,7 +43,8 @@ def fill_log(path: Path, events: int, places: int) -> SqliteLog:
     return log
 
 
-def measure(log: SqliteLog, db_url: str, batch: int, settle: bool = True) -> tuple[int, float, float]:
+def measure(log: SqliteLog, db_url: str, batch: int, settle: bool = True,
+            profiler: cProfile.Profile | None = None) -> tuple[int, float, float]:
     settings = load_settings(log_url=log.url, db_url=db_url,
                              projector={"batch_size": batch, "poll_timeout": 0.05, "group_id": f"bench-{uuid.uuid4()}"})
     projector = make_projector(settings, log)
@@ -48,7 +52,10 @@ def measure(log: SqliteLog, db_url: str, batch: int, settle: bool = True) -> tup
         heap.settle()  # as `newswire project` does before its run loop
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        stats = projector.run(once=True)
+        if profiler is not None:
+            stats = profiler.runcall(projector.run, once=True)
+        else:
+            stats = projector.run(once=True)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         projector.close()
@@ -80,6 +87,8 @@ def main() -> None:
     parser.add_argument("--places", type=int, default=2_000)
     parser.add_argument("--batch", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the table, profile one more SQLite run at the first batch size (cProfile)")
     parser.add_argument("--no-settle", action="store_true",
                         help="keep CPython's default garbage-collector settings (to see what heap.settle() gains)")
     args = parser.parse_args()
@@ -111,9 +120,16 @@ def main() -> None:
                     drop_pg(args.pg, pg[0])
                 table.add_row("PostgreSQL", str(batch), str(applied), f"{seconds:.2f}", f"{applied / seconds:,.0f}",
                               f"{cpu:.2f}", f"{applied / cpu:,.0f}")
+            if args.profile:
+                profiler = cProfile.Profile()
+                measure(log, f"sqlite:///{tmp}/tables-profile.db", args.batch[0], not args.no_settle, profiler)
         finally:
             log.close()
     console.print(table)
+    if args.profile:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        console.print(out.getvalue(), highlight=False, markup=False)
 
 
 if __name__ == "__main__":

@@ -247,7 +247,7 @@ than after the round, and keep the poll schedule from the round's start. A short
 latency directly: p95 is about the interval plus 0.2-0.5 s.
 
 **Cleaning** is the slowest stage per item: about 35 ms of CPU per real page (181 html-bench pages)
-before the fix below, about 27 ms after, against about 3 ms per article for extraction and 0.3 ms per event for projection. In the profile
+before the fix below, about 27 ms after, against about 3 ms per article for extraction and 0.15 ms per event for projection. In the profile
 (`python -m benchmarks.report profile-cleaning`), before the fix below: trafilatura's extraction sequence
 ~52 % (its main extractor 13 %, the fallback comparison with readability and jusText 16 %, pruning and
 preparing the tree 12 %, a baseline text pass 5 %), metadata ~26 % (htmldate's `find_date` 9 %, authors
@@ -277,14 +277,19 @@ cleaned about twice the pages per second of 1 (the table above); while other job
 cores); articles per CPU-second per process stay the same, so the group adds no overhead of its own.
 More partitions (6) would let 2 members split evenly.
 
-**Projection** misses 5,000 events/s on SQLite: about 3,000-4,300 events/s and the same per CPU-second,
-so it is CPU-bound in the projector, not waiting on the disk. The profile (pyinstrument over
-`Projector.run(once=True)`, 20,000 synthetic events, batch 500) puts ~60 % in `store._refresh` (refolding
-each touched place/crossing/meeting: `_fold_subject` ~28 %, meeting neighbourhoods ~8 %, evidence points
-~7 %, row writes ~6 %), ~10 % in parsing the events (pydantic `validate_json`), ~5 % in inserting
-`applied_events`, ~5 % in the commit. The refold of every subject touched by a batch is what limits it:
-a batch of 500 events over 2,000 places refolds nearly 500 subjects, each with all its earlier reports.
-PostgreSQL is slower again (round trips per statement) at ~1,200-2,000 events/s.
+**Projection** meets 5,000 events/s on SQLite: about 6,400-6,700 events/s at batch 500 and 6,900-7,500 at
+batch 2000 in runs on an idle machine, against 3,900-4,700 (batch 500) before the two changes below. It is
+CPU-bound (wall time is within 5 % of CPU time). The two changes, measured apart with
+`python benchmarks/projection.py` on the same machine (commit 9ceb96e and its parent): the garbage-collector settings every
+service now starts with (`newswire.core.heap.settle`: freeze what start-up built, young collections every
+100,000 allocations instead of 700) gave +26-39 % (compare `--no-settle`), and incremental folds (crossings reuse
+their clustering as places did; a fact's history row is rebuilt only when it changes; evidence is re-pointed from
+the changed facts only) gave +10-21 %. In the profile (`python benchmarks/projection.py --profile`, cProfile,
+which inflates the pure-Python parts), the folds of places, crossings and meetings take about 35 %, SQL
+statements about 15 % and the commits 6 %, parsing and validating the events (pydantic) and reducing them to
+reports about 10 %, and the rest is the cache, row and evidence bookkeeping around them and the log.
+PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is about 1.7 times its CPU time, the
+difference being round trips per statement to the server.
 
 **Event log.** The embedded log meets its goal by a wide margin when produced in batches (one SQLite
 transaction per flush, ~80k records/s); unbatched, every record is its own durable commit
