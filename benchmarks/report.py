@@ -229,7 +229,7 @@ Two things in the poller make latency grow with the rate (`python -m benchmarks.
 
 - the pages of one poll are fetched and cleaned one after another in one worker per feed, and published
   only when the whole round is done, so the first article of a round of *k* new entries waits for the *k*
-  pages (*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.5 s at 80/s);
+  pages (*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.3-0.5 s at 80/s);
 - the next poll of a feed is due `interval` seconds after the previous round *ended*, so a round of *k*
   pages at *c* seconds each stretches the cycle to `interval + k*c`; with c = 8-10 ms per article on this
   machine (profile: fetch ~1.8 ms, clean ~2.3 ms on these small pages, feed parse ~0.6 ms, then two
@@ -247,7 +247,7 @@ than after the round, and keep the poll schedule from the round's start. A short
 latency directly: p95 is about the interval plus 0.2-0.5 s.
 
 **Cleaning** is the slowest stage per item: about 35 ms of CPU per real page (181 html-bench pages)
-before the fix below, about 27 ms after, against about 3 ms per article for extraction and 0.15 ms per event for projection. In the profile
+before the fix below, about 21-27 ms after, against about 2-3 ms per article for extraction and 0.15 ms per event for projection. In the profile
 (`python -m benchmarks.report profile-cleaning`), before the fix below: trafilatura's extraction sequence
 ~52 % (its main extractor 13 %, the fallback comparison with readability and jusText 16 %, pruning and
 preparing the tree 12 %, a baseline text pass 5 %), metadata ~26 % (htmldate's `find_date` 9 %, authors
@@ -269,11 +269,11 @@ nothing here that the main extractor missed). Cleaning scales with cores: on an 
 cleaned about twice the pages per second of 1 (the table above); while other jobs held the cores
 (12:26 UTC run), 2 processes were no faster than 1, at the same pages per CPU-second.
 
-**Extraction** meets its goal on CPU time with little margin (~3.2 ms per article: gazetteer lookups
-~0.45 ms and actor lookups ~0.14 ms per article, the rest in the patterns and dates; see
+**Extraction** meets its goal on CPU time (~2.2-3.2 ms per article from run to run: gazetteer lookups
+~0.4 ms and actor lookups ~0.13 ms per article, the rest in the patterns and dates; see
 `python benchmarks/extraction.py --profile`). As a consumer group, 2 processes split the 3 partitions
 2:1, so one member has two thirds of the work: on idle cores 2 processes go at most ~1.5x faster
-(1.49x in the table above, on an idle machine; 1.07x in an earlier run while other jobs held the
+(1.48-1.49x on an idle machine, as in the table above; 1.07x in an earlier run while other jobs held the
 cores); articles per CPU-second per process stay the same, so the group adds no overhead of its own.
 More partitions (6) would let 2 members split evenly.
 
@@ -288,14 +288,14 @@ the changed facts only) gave +10-21 %. In the profile (`python benchmarks/projec
 which inflates the pure-Python parts), the folds of places, crossings and meetings take about 35 %, SQL
 statements about 15 % and the commits 6 %, parsing and validating the events (pydantic) and reducing them to
 reports about 10 %, and the rest is the cache, row and evidence bookkeeping around them and the log.
-PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is about 1.7 times its CPU time, the
+PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is 1.7-2 times its CPU time, the
 difference being round trips per statement to the server.
 
 **Event log.** The embedded log meets its goal by a wide margin when produced in batches (one SQLite
-transaction per flush, ~80k records/s); unbatched, every record is its own durable commit
-(`synchronous=FULL`, an fsync), ~2,700 records/s. Kafka (Tansu, memory storage, on the same 2 cores)
+transaction per flush, ~80-95k records/s); unbatched, every record is its own durable commit
+(`synchronous=FULL`, an fsync), ~2,700-5,300 records/s. Kafka (Tansu, memory storage, on the same 2 cores)
 produces ~16-24k records/s batched and under 1,000/s unbatched (a round trip with `acks=all` per record),
-and its consumer reads ~25-75k records/s (varies run to run) against the embedded log's ~300k (reads from
+and its consumer reads ~25-75k records/s (varies run to run) against the embedded log's ~300-400k (reads from
 one local file).
 """
 
