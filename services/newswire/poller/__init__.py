@@ -8,6 +8,23 @@ story groups), :mod:`~newswire.poller.state` (feed health, seen articles),
 (backfill from files), :mod:`~newswire.poller.feeds` (which feeds).
 """
 
-from newswire.poller.poller import Poller, PollerStats, PollResult, PollStatus, make_poller
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newswire.poller.poller import Poller, PollerStats, PollResult, PollStatus, make_poller
+
+_HOME = {"poller": ("PollResult", "PollStatus", "Poller", "PollerStats", "make_poller")}
 
 __all__ = ["PollResult", "PollStatus", "Poller", "PollerStats", "make_poller"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the service pulls in trafilatura and datasketch (scipy), about half
+    # a second of start-up that `newswire --help` or `newswire state` should not pay.
+    for module, names in _HOME.items():
+        if name in names:
+            return getattr(importlib.import_module(f"newswire.poller.{module}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

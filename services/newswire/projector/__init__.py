@@ -1,9 +1,22 @@
 """The projector service: folds ``conflict.*.v1`` events into current-state tables (see ``docs/projector.md``)."""
 
-from newswire.projector.fold import WINDOW_DAYS, Report, fold_crossing, fold_meetings, fold_place, to_report
-from newswire.projector.service import Projector, ProjectorStats, make_projector, open_tables, replay
-from newswire.projector.store import apply_batch, create_engine, dump_tables
-from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newswire.projector.fold import WINDOW_DAYS, Report, fold_crossing, fold_meetings, fold_place, to_report
+    from newswire.projector.service import Projector, ProjectorStats, make_projector, open_tables, replay
+    from newswire.projector.store import apply_batch, create_engine, dump_tables
+    from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
+
+_HOME = {
+    "fold": ("WINDOW_DAYS", "Report", "fold_crossing", "fold_meetings", "fold_place", "to_report"),
+    "service": ("Projector", "ProjectorStats", "make_projector", "open_tables", "replay"),
+    "store": ("apply_batch", "create_engine", "dump_tables"),
+    "tables": ("PROJECTION_SCHEMA_VERSION", "Tables", "make_tables"),
+}
 
 __all__ = [
     "PROJECTION_SCHEMA_VERSION",
@@ -24,3 +37,11 @@ __all__ = [
     "replay",
     "to_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, as newswire.poller does: `newswire --help` need not load SQLAlchemy.
+    for module, names in _HOME.items():
+        if name in names:
+            return getattr(importlib.import_module(f"newswire.projector.{module}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
