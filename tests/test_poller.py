@@ -15,6 +15,7 @@ from newswire.core.log import SqliteLog
 from newswire.core.models import Article
 from newswire.core.topics import ARTICLES
 from newswire.poller import Poller, PollResult, PollStatus, make_poller
+from newswire.poller.clean import Cleaned
 from newswire.poller.feeds import SAMPLE_FEED
 from newswire.poller.state import PollerState
 from tests.fixtures.http import LocalHttpServer
@@ -411,6 +412,29 @@ def test_a_stop_asked_before_run_starts_ends_that_run(http_server: LocalHttpServ
     stats = poller.run()
     assert stats.rounds == 0 and http_server.hits("/world.xml") == []
     assert poller.run(once=True).published == 3  # the stop was used up by the run it ended
+
+
+def test_the_next_poll_is_due_an_interval_after_the_round_started(http_server: LocalHttpServer, tmp_path: Path,
+                                                                  sqlite_log: SqliteLog) -> None:
+    """A round that takes long (many new pages) must not stretch the feed's cycle."""
+    now = [1_800_000_000.0]
+    world = FeedConfig(url=http_server.url("/world.xml"), outlet="world", interval=10, local=True)
+    settings = load_settings(db_url=f"sqlite:///{tmp_path / 'state.db'}",
+                             poller={"host_delay": 0.0, "include_sample_feed": False})
+    poller = make_poller(settings, log=sqlite_log, feeds=[world], clock=lambda: now[0])
+    page = poller._page
+
+    def slow_page(feed: FeedConfig, link: str) -> tuple[Cleaned | None, str | None]:
+        now[0] += 4.0  # each page takes 4 s of the fake clock
+        return page(feed, link)
+
+    poller._page = slow_page  # type: ignore[method-assign]
+    try:
+        result = poller.poll_once()[0]
+    finally:
+        poller.close()
+    assert len(result.published) == 3 and now[0] == 1_800_000_012.0
+    assert result.next_poll == 1_800_000_010.0  # the round's start + interval, not its end + interval
 
 
 def test_run_polls_each_feed_on_its_own_interval(http_server: LocalHttpServer, tmp_path: Path,

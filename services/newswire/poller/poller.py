@@ -261,6 +261,9 @@ class Poller:
         results: list[PollResult] = []
         if not feeds:
             return results
+        # A feed's next poll is due `interval` after this round *started*: a round that takes long
+        # (many new pages) does not stretch the cycle, so busy feeds are not polled less often.
+        started = self.clock()
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(feeds)), thread_name_prefix="poll") as pool:
             futures: list[tuple[FeedConfig, Future[_FeedFetch]]] = [(f, pool.submit(self._fetch_feed, f))
                                                                    for f in feeds]
@@ -271,7 +274,7 @@ class Poller:
                     _log.exception("poller.feed_bug", feed=feed.url)
                     fetched = _FeedFetch(self._failed(feed, f"internal error: {type(exc).__name__}: {exc}",
                                                       "internal"))
-                result = self._finish(feed, fetched)
+                result = self._finish(feed, fetched, started)
                 self.stats.add(result)
                 results.append(result)
                 self._log_result(result)
@@ -370,7 +373,7 @@ class Poller:
 
     # -- publishing (calling thread only) ---------------------------------------
 
-    def _finish(self, feed: FeedConfig, fetched: _FeedFetch) -> PollResult:
+    def _finish(self, feed: FeedConfig, fetched: _FeedFetch, started: float) -> PollResult:
         result = fetched.result
         now = self.clock()
         if result.status is PollStatus.FAILED:
@@ -388,7 +391,7 @@ class Poller:
             failed = _with(result, status=PollStatus.FAILED, error=_one_line(exc), error_kind="log",
                            published=tuple(published))
             return self._record_failure(feed, failed, now)
-        next_poll = now + feed.interval
+        next_poll = started + feed.interval
         if result.status is PollStatus.NOT_MODIFIED:
             self.state.record_not_modified(feed.url, feed.outlet, at=datetime.fromtimestamp(now, UTC),
                                            next_poll=next_poll)
