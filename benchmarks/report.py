@@ -225,26 +225,27 @@ NOTES = """\
 (0.5 s at 1 s) before the poller fetches the feed, at most a whole one (the *feed -> page fetched* column of
 the breakdown). What follows takes tens of milliseconds at low rates: the poller fetches and cleans the page
 and publishes (*page -> article on log*), the extractor turns it into an event, the projector writes the row.
-Two things in the poller make latency grow with the rate (`python -m benchmarks.e2e --profile-poller`):
+What makes latency grow with the rate is in the poller (`python -m benchmarks.e2e --profile-poller`): the
+pages of one poll are fetched and cleaned one after another in one worker per feed, and published only
+when the whole round is done, so the first article of a round of *k* new entries waits for the *k* pages
+(*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.25-0.35 s at 80/s). Per article that
+is c = 8-10 ms on this machine (profile: fetch ~1.8 ms, clean ~2.3 ms on these small pages, feed parse
+~0.6 ms, then two durable SQLite commits per article, the log flush ~1.1 ms with `synchronous=FULL` and
+the poller-state insert ~1.4 ms, MinHash signature ~0.6 ms, duplicate check ~0.5 ms), so one feed can
+take about 100 articles/s on an idle core, less when the extractor, projector and other jobs share 2
+cores.
 
-- the pages of one poll are fetched and cleaned one after another in one worker per feed, and published
-  only when the whole round is done, so the first article of a round of *k* new entries waits for the *k*
-  pages (*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.3-0.5 s at 80/s);
-- the next poll of a feed is due `interval` seconds after the previous round *ended*, so a round of *k*
-  pages at *c* seconds each stretches the cycle to `interval + k*c`; with c = 8-10 ms per article on this
-  machine (profile: fetch ~1.8 ms, clean ~2.3 ms on these small pages, feed parse ~0.6 ms, then two
-  durable SQLite commits per article, the log flush ~1.1 ms with `synchronous=FULL` and the poller-state
-  insert ~1.4 ms, MinHash signature ~0.6 ms, duplicate check ~0.5 ms), one feed saturates near 1/c, about
-  100 articles/s on an idle core, less when the extractor, projector and other jobs share 2 cores. Past
-  that the cycle grows until entries scroll out of the feed's window (100 items here) before a poll sees
-  them: the 80/s step loses articles that way.
+Before commit 910661d the next poll of a feed was due `interval` seconds after the previous round *ended*,
+so a round of *k* pages stretched the cycle to `interval + k*c`, and at 80 articles/s entries scrolled
+out of the feed's window (100 items here) before a poll saw them: the 80/s step lost 8 of 1200 articles
+(embedded) and 23 (Kafka) in the run recorded with commit 3cd0d31. The poll is now due `interval` after the round
+*started*; in this run the 80/s step kept up on both backends (1200/1200, p95 1.48 s embedded, 1.89 s
+Kafka), so 80 articles/s, the top of the ramp, is now the sustained rate measured.
 
-The sustained rate is the highest ramp step whose articles all arrive with p95 under 3 s. The next gains
-(left to the poller's owner, reported not made): publish each round's articles with one log flush and
-one state transaction instead of two commits per article (a crash would then republish at most one
-round, with the same ids, which downstream already folds away), publish as each page is cleaned rather
-than after the round, and keep the poll schedule from the round's start. A shorter poll interval lowers
-latency directly: p95 is about the interval plus 0.2-0.5 s.
+Next gains, not made: publish each round's articles with one log flush and one state transaction
+instead of two commits per article (a crash would then republish at most one round, with the same ids,
+which downstream already folds away), and publish as each page is cleaned rather than after the round.
+A shorter poll interval lowers latency directly: p95 is about the interval plus 0.1-0.5 s.
 
 **Cleaning** is the slowest stage per item: about 35 ms of CPU per real page (181 html-bench pages)
 before the fix below, about 21-27 ms after, against about 2-3 ms per article for extraction and 0.15 ms per event for projection. In the profile
@@ -277,9 +278,9 @@ cleaned about twice the pages per second of 1 (the table above); while other job
 cores); articles per CPU-second per process stay the same, so the group adds no overhead of its own.
 More partitions (6) would let 2 members split evenly.
 
-**Projection** meets 5,000 events/s on SQLite: about 6,400-6,700 events/s at batch 500 and 6,900-7,500 at
+**Projection** meets 5,000 events/s on SQLite: about 6,100-6,700 events/s at batch 500 and 6,800-7,500 at
 batch 2000 in runs on an idle machine, against 3,900-4,700 (batch 500) before the two changes below. It is
-CPU-bound (wall time is within 5 % of CPU time). The two changes, measured apart with
+CPU-bound (wall time is within 6 % of CPU time). The two changes, measured apart with
 `python benchmarks/projection.py` on the same machine (commit 9ceb96e and its parent): the garbage-collector settings every
 service now starts with (`newswire.core.heap.settle`: freeze what start-up built, young collections every
 100,000 allocations instead of 700) gave +26-39 % (compare `--no-settle`), and incremental folds (crossings reuse
@@ -288,12 +289,12 @@ the changed facts only) gave +10-21 %. In the profile (`python benchmarks/projec
 which inflates the pure-Python parts), the folds of places, crossings and meetings take about 35 %, SQL
 statements about 15 % and the commits 6 %, parsing and validating the events (pydantic) and reducing them to
 reports about 10 %, and the rest is the cache, row and evidence bookkeeping around them and the log.
-PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is 1.7-2 times its CPU time, the
+PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is 1.6-2 times its CPU time, the
 difference being round trips per statement to the server.
 
 **Event log.** The embedded log meets its goal by a wide margin when produced in batches (one SQLite
 transaction per flush, ~80-95k records/s); unbatched, every record is its own durable commit
-(`synchronous=FULL`, an fsync), ~2,700-5,300 records/s. Kafka (Tansu, memory storage, on the same 2 cores)
+(`synchronous=FULL`, an fsync), ~2,700-5,700 records/s. Kafka (Tansu, memory storage, on the same 2 cores)
 produces ~16-24k records/s batched and under 1,000/s unbatched (a round trip with `acks=all` per record),
 and its consumer reads ~25-75k records/s (varies run to run) against the embedded log's ~300-400k (reads from
 one local file).
