@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -265,6 +265,20 @@ def test_meetings_years_apart_in_one_batch_each_join_their_own_meeting(settings:
     tables = user_tables(settings)
     replay(create_engine(settings.projector_db_url()), log)
     assert user_tables(settings) == tables
+
+
+def test_a_batch_of_meetings_on_many_far_apart_days_is_read_in_chunks(settings: Settings, log: SqliteLog) -> None:
+    """Hundreds of disjoint date spans in one batch (a replay of years of history) stay one correct fold."""
+    tri = [s.actor("turkey"), s.actor("russia"), s.actor("iran")]
+    doha = s.place("Doha", "city", "QA")
+    days = [date(1990, 1, 1) + timedelta(days=10 * i) for i in range(1100)]  # 1,100 disjoint spans
+    produce(log, [s.meeting(("afp", d.isoformat()), tri, doha, "held", d.isoformat()) for d in days])
+    produce(log, [s.meeting(("reuters", d.isoformat()), tri, doha, "held", d.isoformat()) for d in days])
+    project(settings.model_copy(update={"projector": settings.projector.model_copy(update={"batch_size": 5000})}),
+            log)
+
+    got = rows(settings, "meetings")
+    assert len(got) == 1100 and {r["n_sources"] for r in got} == {2}
 
 
 def test_as_of_reads_history(settings: Settings, log: SqliteLog) -> None:

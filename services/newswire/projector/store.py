@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import date, timedelta
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -411,16 +411,15 @@ _EVIDENCE_TABLE = {"control": "control", "crossing": "crossings"}
 
 
 def _fold_subject(kind: str, reports: list[Report], old: Folded | None) -> tuple[Folded, Mapping[str, str]]:
-    """The subject's new fold, and the facts of the reports whose fact may have changed."""
+    """The subject's new fold, and the facts of the reports whose fact may have changed (all, without ``old``)."""
     if kind == "control":
         fold = fold_place(reports, reuse=old.memo if old is not None else None)
         rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
             "control": {(fold.control["place_id"],): fold.control} if fold.control else {},
             "control_history": {(h["place_id"], h["fact_id"]): h for h in fold.history}}
-        return Folded(reports, rows, fold.facts, fold.memo), fold.moved if old is not None else fold.facts
+        return Folded(reports, rows, fold.facts, fold.memo), fold.moved
     cfold = fold_crossing(reports, reuse=old.memo if old is not None else None)
-    return (Folded(reports, {"crossings": {(reports[0].subject,): cfold.row}}, cfold.facts, cfold.memo),
-            cfold.moved if old is not None else cfold.facts)
+    return Folded(reports, {"crossings": {(reports[0].subject,): cfold.row}}, cfold.facts, cfold.memo), cfold.moved
 
 
 def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
@@ -594,9 +593,13 @@ def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Repor
     new_ids = {r.event_id for r in new}
     spans = _spans(new)
     while True:
-        loaded = load_reports(conn, tables, sa.and_(ae.c.type == MEETING, sa.or_(
-            *[sa.and_(ae.c.day_end >= lo, ae.c.day_start <= hi) for lo, hi in spans])))
-        touched = [c for c in meeting_components(loaded) if any(r.event_id in new_ids for r in c)]
+        loaded: dict[str, Report] = {}
+        # A hundred spans per query keeps the OR well inside SQLite's expression depth limit (1000).
+        for chunk in _chunks(spans, 100):
+            for r in load_reports(conn, tables, sa.and_(ae.c.type == MEETING, sa.or_(
+                    *[sa.and_(ae.c.day_end >= lo, ae.c.day_start <= hi) for lo, hi in chunk]))):
+                loaded[r.event_id] = r  # a month-precision report can overlap two spans
+        touched = [c for c in meeting_components(list(loaded.values())) if any(r.event_id in new_ids for r in c)]
         members = [r for c in touched for r in c]
         wider = _spans(members + list(new), spans)
         if wider == spans:
