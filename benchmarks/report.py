@@ -238,8 +238,8 @@ cores.
 Before commit 910661d the next poll of a feed was due `interval` seconds after the previous round *ended*,
 so a round of *k* pages stretched the cycle to `interval + k*c`, and at 80 articles/s entries scrolled
 out of the feed's window (100 items here) before a poll saw them: the 80/s step lost 8 of 1200 articles
-(embedded) and 23 (Kafka) in the run recorded with commit 3cd0d31. The poll is now due `interval` after the round
-*started*; in this run the 80/s step kept up on both backends (1200/1200, p95 1.48 s embedded, 1.89 s
+(embedded) and 23 (Kafka) in the run recorded with commit 3cd0d31. The poll is now due `interval` after the feed's
+fetch *started*; in this run the 80/s step kept up on both backends (1200/1200, p95 1.48 s embedded, 1.89 s
 Kafka), so 80 articles/s, the top of the ramp, is now the sustained rate measured.
 
 Next gains, not made: publish each round's articles with one log flush and one state transaction

@@ -414,7 +414,7 @@ def test_a_stop_asked_before_run_starts_ends_that_run(http_server: LocalHttpServ
     assert poller.run(once=True).published == 3  # the stop was used up by the run it ended
 
 
-def test_the_next_poll_is_due_an_interval_after_the_round_started(http_server: LocalHttpServer, tmp_path: Path,
+def test_the_next_poll_is_due_an_interval_after_the_fetch_started(http_server: LocalHttpServer, tmp_path: Path,
                                                                   sqlite_log: SqliteLog) -> None:
     """A round that takes long (many new pages) must not stretch the feed's cycle."""
     now = [1_800_000_000.0]
@@ -434,7 +434,7 @@ def test_the_next_poll_is_due_an_interval_after_the_round_started(http_server: L
     finally:
         poller.close()
     assert len(result.published) == 3 and now[0] == 1_800_000_012.0
-    assert result.next_poll == 1_800_000_010.0  # the round's start + interval, not its end + interval
+    assert result.next_poll == 1_800_000_010.0  # the fetch's start + interval, not its end + interval
 
 
 def test_run_polls_each_feed_on_its_own_interval(http_server: LocalHttpServer, tmp_path: Path,

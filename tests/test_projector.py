@@ -267,6 +267,25 @@ def test_meetings_years_apart_in_one_batch_each_join_their_own_meeting(settings:
     assert user_tables(settings) == tables
 
 
+@pytest.mark.parametrize("batches", [1, 2])
+def test_undated_meetings_months_apart_are_two_meetings(settings: Settings, log: SqliteLog, batches: int) -> None:
+    """The extractor gives undated reports of the same parties and place one meeting_id; the rows stay apart."""
+    tri = [s.actor("turkey"), s.actor("russia"), s.actor("iran")]
+    doha = s.place("Doha", "city", "QA")
+    first, later = (s.meeting(("afp", "2024-11-01"), tri, doha, "held", None),
+                    s.meeting(("reuters", "2024-12-20"), tri, doha, "held", None))
+    assert first.data.meeting_id == later.data.meeting_id
+    for chunk in ([first, later],) if batches == 1 else ([first], [later]):
+        produce(log, chunk)
+        project(settings, log)
+
+    got = sorted((str(r["date"]), r["n_reports"]) for r in rows(settings, "meetings"))
+    assert got == [("2024-11-01", 1), ("2024-12-20", 1)]
+    tables = user_tables(settings)
+    replay(create_engine(settings.projector_db_url()), log)
+    assert user_tables(settings) == tables
+
+
 def test_a_batch_of_meetings_on_many_far_apart_days_is_read_in_chunks(settings: Settings, log: SqliteLog) -> None:
     """Hundreds of disjoint date spans in one batch (a replay of years of history) stay one correct fold."""
     tri = [s.actor("turkey"), s.actor("russia"), s.actor("iran")]

@@ -164,6 +164,7 @@ class _FeedFetch:
     candidates: tuple[_Candidate, ...] = ()
     etag: str | None = None
     last_modified: str | None = None
+    started: float | None = None  # when this feed's fetch began: its next poll is due an interval later
 
 
 class Poller:
@@ -261,9 +262,6 @@ class Poller:
         results: list[PollResult] = []
         if not feeds:
             return results
-        # A feed's next poll is due `interval` after this round *started*: a round that takes long
-        # (many new pages) does not stretch the cycle, so busy feeds are not polled less often.
-        started = self.clock()
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(feeds)), thread_name_prefix="poll") as pool:
             futures: list[tuple[FeedConfig, Future[_FeedFetch]]] = [(f, pool.submit(self._fetch_feed, f))
                                                                    for f in feeds]
@@ -274,7 +272,7 @@ class Poller:
                     _log.exception("poller.feed_bug", feed=feed.url)
                     fetched = _FeedFetch(self._failed(feed, f"internal error: {type(exc).__name__}: {exc}",
                                                       "internal"))
-                result = self._finish(feed, fetched, started)
+                result = self._finish(feed, fetched)
                 self.stats.add(result)
                 results.append(result)
                 self._log_result(result)
@@ -283,6 +281,7 @@ class Poller:
 
     def _fetch_feed(self, feed: FeedConfig) -> _FeedFetch:
         """Worker: fetch and parse one feed and clean its new entries' pages. No publishing here."""
+        started = self.clock()
         health = self.state.feed(feed.url)
         try:
             got = self.client.get(feed.url, local=feed.local or is_file_feed(feed),
@@ -291,7 +290,7 @@ class Poller:
             if got.not_modified:
                 return _FeedFetch(PollResult(feed.url, feed.outlet, PollStatus.NOT_MODIFIED),
                                   etag=health.etag if health else None,
-                                  last_modified=health.last_modified if health else None)
+                                  last_modified=health.last_modified if health else None, started=started)
             if got.content_type.startswith(FEED_TYPES_REFUSED):
                 raise FetchFailure("content_type", f"content type {got.content_type!r} is not a feed",
                                    where=feed.url)
@@ -331,7 +330,7 @@ class Poller:
         result = PollResult(feed.url, feed.outlet, PollStatus.OK, entries=len(parsed.entries),
                             duplicates=duplicates,
                             page_fallbacks=fallbacks, warnings=tuple(warnings))
-        return _FeedFetch(result, tuple(candidates), etag=got.etag, last_modified=got.last_modified)
+        return _FeedFetch(result, tuple(candidates), etag=got.etag, last_modified=got.last_modified, started=started)
 
     def _page(self, feed: FeedConfig, link: str) -> tuple[Cleaned | None, str | None]:
         """The cleaned page, or ``None`` and why not."""
@@ -373,7 +372,7 @@ class Poller:
 
     # -- publishing (calling thread only) ---------------------------------------
 
-    def _finish(self, feed: FeedConfig, fetched: _FeedFetch, started: float) -> PollResult:
+    def _finish(self, feed: FeedConfig, fetched: _FeedFetch) -> PollResult:
         result = fetched.result
         now = self.clock()
         if result.status is PollStatus.FAILED:
@@ -391,7 +390,9 @@ class Poller:
             failed = _with(result, status=PollStatus.FAILED, error=_one_line(exc), error_kind="log",
                            published=tuple(published))
             return self._record_failure(feed, failed, now)
-        next_poll = started + feed.interval
+        # Due `interval` after this fetch *began*: many new pages to clean do not stretch the feed's
+        # cycle, and two fetches of one feed still start at least an interval apart.
+        next_poll = (fetched.started if fetched.started is not None else now) + feed.interval
         if result.status is PollStatus.NOT_MODIFIED:
             self.state.record_not_modified(feed.url, feed.outlet, at=datetime.fromtimestamp(now, UTC),
                                            next_poll=next_poll)

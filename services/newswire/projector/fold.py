@@ -647,7 +647,9 @@ def fold_meetings(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Me
     """One ``meetings`` row per component; a held report upgrades a scheduled meeting."""
     rows, keys = [], {}
     for comp in meeting_components(reports, window=window):
-        meeting_id = min(r.subject for r in comp)
+        # One id per meeting, from its first report (the extractor's meeting_id is not enough: two
+        # undated reports of the same parties and place, months apart, share one).
+        meeting_id = stable_id(MEETING, comp[0].event_id)
         held = [r for r in comp if r.status == "held"]
         dated = Fact(MEETING, meeting_id, "", list(held or comp)).finish()
         fact = Fact(MEETING, meeting_id, "", list(comp)).finish()

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 __all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables"]
 
 # Bump when a table or a folding rule changes: the projector then rebuilds by replay.
-PROJECTION_SCHEMA_VERSION = 1
+PROJECTION_SCHEMA_VERSION = 2  # 2: a meeting's id comes from its first report, not the extractor's meeting_id
 REBUILD_PREFIX = "rebuild_"
 
 
