@@ -228,8 +228,8 @@ and publishes (*page -> article on log*), the extractor turns it into an event, 
 What makes latency grow with the rate is in the poller (`python -m benchmarks.e2e --profile-poller`): the
 pages of one poll are fetched and cleaned one after another in one worker per feed, and published only
 when the whole round is done, so the first article of a round of *k* new entries waits for the *k* pages
-(*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.25-0.35 s at 80/s). Per article that
-is c = 8-10 ms on this machine (profile: fetch ~1.8 ms, clean ~2.3 ms on these small pages, feed parse
+(*page -> article on log* grows from ~0.02 s at 4 articles/s to ~0.2-0.35 s at 80/s). Per article that
+is c = 7-10 ms on this machine (profile: fetch ~1.8 ms, clean ~2.3 ms on these small pages, feed parse
 ~0.6 ms, then two durable SQLite commits per article, the log flush ~1.1 ms with `synchronous=FULL` and
 the poller-state insert ~1.4 ms, MinHash signature ~0.6 ms, duplicate check ~0.5 ms), so one feed can
 take about 100 articles/s on an idle core, less when the extractor, projector and other jobs share 2
@@ -239,7 +239,7 @@ Before commit 910661d the next poll of a feed was due `interval` seconds after t
 so a round of *k* pages stretched the cycle to `interval + k*c`, and at 80 articles/s entries scrolled
 out of the feed's window (100 items here) before a poll saw them: the 80/s step lost 8 of 1200 articles
 (embedded) and 23 (Kafka) in the run recorded with commit 3cd0d31. The poll is now due `interval` after the feed's
-fetch *started*; in this run the 80/s step kept up on both backends (1200/1200, p95 1.48 s embedded, 1.89 s
+fetch *started*; in this run the 80/s step kept up on both backends (1200/1200, p95 1.47 s embedded, 1.79 s
 Kafka), so 80 articles/s, the top of the ramp, is now the sustained rate measured.
 
 Next gains, not made: publish each round's articles with one log flush and one state transaction
@@ -289,7 +289,7 @@ the changed facts only) gave +10-21 %. In the profile (`python benchmarks/projec
 which inflates the pure-Python parts), the folds of places, crossings and meetings take about 35 %, SQL
 statements about 15 % and the commits 6 %, parsing and validating the events (pydantic) and reducing them to
 reports about 10 %, and the rest is the cache, row and evidence bookkeeping around them and the log.
-PostgreSQL is slower (about 2,500-2,900 events/s): its wall time is 1.6-2 times its CPU time, the
+PostgreSQL is slower (about 2,500-3,200 events/s): its wall time is 1.6-2 times its CPU time, the
 difference being round trips per statement to the server.
 
 **Event log.** The embedded log meets its goal by a wide margin when produced in batches (one SQLite
