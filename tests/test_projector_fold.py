@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import random
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -191,38 +192,30 @@ def test_different_dates_places_or_parties_are_different_meetings() -> None:
     assert len(result.rows) == 4
 
 
-def test_incremental_fold_equals_a_fold_from_scratch() -> None:
-    events = [e for e in s.stream(300, places=3, seed=5) if e.type in fold.CONTROL_TYPES]
-    rs = [to_report(e) for e in events if e.key() == events[0].key()]
-    rng = random.Random(2)
-    done: list[Report] = []
-    memo = None
-    before: dict[str, str] = {}
-    while len(done) < len(rs):
-        done = done + rs[len(done):len(done) + rng.randint(1, 4)]
-        step = fold_place(done, reuse=memo)
-        memo = step.memo
-        fresh = fold_place(list(done))
-        assert (step.control, step.history, step.facts) == (fresh.control, fresh.history, fresh.facts)
-        # Only the reports in ``moved`` can have changed fact: the rest keep their evidence rows.
-        assert {e for e, f in step.facts.items() if before.get(e) != f} <= set(step.moved)
-        before = dict(step.facts)
+def _rows(result: fold.PlaceFold | fold.CrossingFold) -> tuple[object, ...]:
+    if isinstance(result, fold.PlaceFold):
+        return result.control, result.history, result.facts
+    return result.row, result.facts
 
 
-def test_incremental_crossing_fold_equals_a_fold_from_scratch() -> None:
-    events = [e for e in s.stream(2000, places=50, seed=3) if e.type == fold.CROSSING]
+@pytest.mark.parametrize(("types", "fold_fn", "seed"), [
+    (fold.CONTROL_TYPES, fold_place, 5),
+    ((fold.CROSSING,), fold_crossing, 3),
+], ids=["place", "crossing"])
+def test_incremental_fold_equals_a_fold_from_scratch(types: tuple[str, ...], fold_fn: Any, seed: int) -> None:
+    events = [e for e in s.stream(2000, places=50, seed=seed) if e.type in types]
     rs = [to_report(e) for e in events if e.key() == events[0].key()]
     assert len(rs) > 20
-    rng = random.Random(4)
+    rng = random.Random(seed)
     done: list[Report] = []
     memo = None
     before: dict[str, str] = {}
     while len(done) < len(rs):
         done = done + rs[len(done):len(done) + rng.randint(1, 4)]
-        step = fold_crossing(done, reuse=memo)
+        step = fold_fn(done, reuse=memo)
         memo = step.memo
-        fresh = fold_crossing(list(done))
-        assert (step.row, step.facts) == (fresh.row, fresh.facts)
+        assert _rows(step) == _rows(fold_fn(list(done)))
+        # Only the reports in ``moved`` can have changed fact: the rest keep their evidence rows.
         assert {e for e, f in step.facts.items() if before.get(e) != f} <= set(step.moved)
         before = dict(step.facts)
 
