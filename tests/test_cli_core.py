@@ -15,7 +15,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from newswire.cli import EXIT_CONFIG, EXIT_ERROR, EXIT_UNAVAILABLE, app
+from newswire.cli import app
+from newswire.commands import EXIT_CONFIG, EXIT_ERROR, EXIT_UNAVAILABLE
 from newswire.core.log import SqliteLog
 from newswire.core.log.kafka import KafkaLog
 

@@ -14,6 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newswire.core import health, metrics
+from newswire.core.config import sqlalchemy_url
 from newswire.core.errors import ConfigError
 from newswire.core.health import HealthServer, db_check, log_check, serve_health
 from newswire.core.log import SqliteLog
@@ -250,8 +251,8 @@ def test_liveness_fails_when_the_run_loop_stalls(sqlite_log: SqliteLog) -> None:
 
 
 def test_db_check_accepts_plain_postgresql_urls_and_reports_bad_ones() -> None:
-    assert health.sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
-    assert health.sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
     check = db_check("nosuchdialect://x")  # built lazily: a bad URL is "not ready", not a crash
     srv = HealthServer("poller", 0, host="127.0.0.1", checks={"db": check}).start()
     try:

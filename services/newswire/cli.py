@@ -20,15 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.commands import (
-    EXIT_CONFIG,
-    EXIT_ERROR,
-    EXIT_UNAVAILABLE,
-    err_console,
-    fail,
-    settings_of,
-    user_errors,
-)
+from newswire.commands import EXIT_ERROR, fail, settings_of, user_errors
 
 __all__ = ["app", "main"]
 

@@ -18,11 +18,12 @@ from typing import Any, Protocol, TypeVar
 import typer
 from rich.console import Console
 
-from newswire.core.config import Settings, load_settings
 from newswire.core import heap
+from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
 
-__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of", "run_service"]
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of",
+           "run_service"]
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2

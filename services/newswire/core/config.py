@@ -35,9 +35,19 @@ __all__ = [
     "ServiceSettings",
     "Settings",
     "load_settings",
+    "sqlalchemy_url",
 ]
 
 DEFAULT_CONFIG_FILE = "newswire.toml"
+
+
+def sqlalchemy_url(db_url: str) -> str:
+    """``postgresql://`` (or ``postgres://``) means psycopg 3 here: SQLAlchemy's default driver, psycopg2,
+    is not installed."""
+    for prefix in ("postgresql://", "postgres://"):
+        if db_url.startswith(prefix):
+            return "postgresql+psycopg://" + db_url.removeprefix(prefix)
+    return db_url
 DEFAULT_LOG_URL = "sqlite:///data/log.db"
 DEFAULT_DB_URL = "sqlite:///data/newswire.db"
 

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from newswire.core.metrics import LagSource, ServiceMetrics, StatsMapping
 
 __all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "loop_check",
-           "sqlalchemy_url",
            "LOOP_STALL_SECONDS", "HEALTH_PATH", "READY_PATH",
            "METRICS_PATH", "DEFAULT_HOST"]
 
@@ -58,13 +57,6 @@ def log_check(log: Log) -> Check:
     return log.ping
 
 
-def sqlalchemy_url(db_url: str) -> str:
-    """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver for it, psycopg2, is not installed)."""
-    if db_url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
-    return db_url
-
-
 def db_check(db_url: str) -> Check:
     """Ready when the database at ``db_url`` answers ``SELECT 1``.
 
@@ -74,6 +66,8 @@ def db_check(db_url: str) -> Check:
     """
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import Engine
+
+    from newswire.core.config import sqlalchemy_url
 
     url = sqlalchemy_url(db_url)
     engines: list[Engine] = []

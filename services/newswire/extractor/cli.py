@@ -119,7 +119,6 @@ def _evaluate(input_: Path, output: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from newswire.commands import EXIT_CONFIG, err_console, fail
-
     from newswire.extractor.articles import read_articles
     from newswire.extractor.extract import default_extractor
 

@@ -19,7 +19,6 @@ articles, so ``ingest`` and ``poll`` never publish one article twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime

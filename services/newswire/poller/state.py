@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from newswire.core.config import sqlalchemy_url
 from newswire.core.errors import ConfigError, LogUnavailable
 
 __all__ = ["FeedHealth", "PollerState", "SeenArticle", "metadata", "open_engine"]
@@ -78,7 +79,7 @@ articles_table = Table(
 def open_engine(db_url: str) -> Engine:
     """An engine for ``db_url``; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE``."""
     try:
-        url = make_url(db_url)
+        url = make_url(sqlalchemy_url(db_url))
     except Exception:  # noqa: BLE001 — SQLAlchemy raises ArgumentError and ValueError alike
         raise ConfigError(f"not a database URL: {db_url!r}", where="db_url") from None
     if url.get_backend_name() == "sqlite":
@@ -97,8 +98,6 @@ def open_engine(db_url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True)
 
 

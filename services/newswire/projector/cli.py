@@ -49,14 +49,13 @@ def register(app: typer.Typer) -> None:
         from newswire.core.metrics import StatsMapping, as_topic, pick
         from newswire.core.topics import EVENT_TOPICS
         from newswire.projector.service import make_projector
-        from newswire.projector.store import normalise_url
 
         settings = settings_of(ctx)
         projector = make_projector(settings)
 
         def serve() -> Any:
             return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
-                               db_url=normalise_url(settings.projector_db_url()),
+                               db_url=settings.projector_db_url(),
                                group_id=settings.projector.group_id, topics=EVENT_TOPICS,
                                mapping=StatsMapping(records_in=pick("records_in"),
                                                     records_out=as_topic("events_applied", "tables"),

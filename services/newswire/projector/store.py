@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from newswire.core.config import sqlalchemy_url
 from newswire.core.errors import ConfigError, ProjectionError
 from newswire.core.log.types import TopicPartition
 from newswire.core.models import Event
@@ -49,7 +50,6 @@ __all__ = [
     "BatchOutcome",
     "SubjectCache",
     "create_engine",
-    "normalise_url",
     "apply_batch",
     "ensure_schema",
     "schema_version",
@@ -64,17 +64,9 @@ __all__ = [
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def normalise_url(url: str) -> str:
-    """PostgreSQL URLs use psycopg 3, the driver newswire ships with."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
 def create_engine(url: str) -> Engine:
     """An engine for the tables. SQLite: WAL and ``BEGIN IMMEDIATE`` (see DESIGN.md pitfalls)."""
-    url = normalise_url(url)
+    url = sqlalchemy_url(url)
     try:
         parsed = sa.engine.make_url(url)
         parsed.get_dialect()
@@ -503,7 +495,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         _replace(conn, tables.meetings, tables.meetings.c.meeting_id, stale, mfold.rows)
         keys.update({e: ("meetings", k, None) for e, k in mfold.keys.items()})
 
-    _point_evidence(conn, tables, new, keys, old_keys)
+    _point_evidence(conn, tables, new, new_ids, keys, old_keys)
     return pending
 
 
@@ -627,7 +619,7 @@ def _evidence_keys(conn: Connection, tables: Tables, ids: Sequence[str]) -> dict
     return out
 
 
-def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
+def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied], new_ids: set[str],
                     keys: Mapping[str, tuple[str, str, str | None]],
                     old_keys: Mapping[str, tuple[str, str, str | None]]) -> None:
     """Insert the new events' evidence; re-point older rows whose fact or meeting row changed.
@@ -636,7 +628,6 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied],
     may have changed; ``old_keys`` the keys their evidence rows hold now.
     """
     ev = tables.evidence
-    new_ids = {a.event.event_id for a in new}
     rows = []
     for a in new:
         e, (row_table, row_key, fact_id) = a.event, keys[a.event.event_id]

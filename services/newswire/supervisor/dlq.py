@@ -89,7 +89,7 @@ class ReplayResult:
 
 def dlq_engine(db_url: str) -> Engine:
     """An engine on the service-state database with the ``dlq_replays`` table created if missing."""
-    from newswire.core.health import sqlalchemy_url
+    from newswire.core.config import sqlalchemy_url
 
     url = sqlalchemy_url(db_url)
     connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}

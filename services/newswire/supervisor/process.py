@@ -29,11 +29,10 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from newswire.commands import EXIT_CONFIG  # a child exiting with it is not restarted: a bad configuration stays bad
 from newswire.core.logging import get_logger
 
-__all__ = ["ServiceSpec", "SERVICES", "Backoff", "ManagedProcess", "Supervisor", "service_argv", "EXIT_CONFIG"]
-
-EXIT_CONFIG = 2  # newswire.cli.EXIT_CONFIG: a restart cannot fix a bad configuration
+__all__ = ["ServiceSpec", "SERVICES", "Backoff", "ManagedProcess", "Supervisor", "service_argv"]
 
 _log = get_logger("newswire.supervisor")
 

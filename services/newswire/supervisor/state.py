@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, inspect, select, table
 from sqlalchemy.engine import Engine
 
-from newswire.core.health import sqlalchemy_url
+from newswire.core.config import sqlalchemy_url
 from newswire.core.log.types import Consumer, Log, TopicPartition
 from newswire.core.topics import ARTICLES, DLQ, EVENT_TOPICS
 
