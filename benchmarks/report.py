@@ -281,11 +281,11 @@ More partitions (6) would let 2 members split evenly.
 **Projection** meets 5,000 events/s on SQLite: about 6,100-6,700 events/s at batch 500 and 6,800-7,500 at
 batch 2000 in runs on an idle machine, against 3,900-4,700 (batch 500) before the two changes below. It is
 CPU-bound (wall time is within 6 % of CPU time). The two changes, measured apart with
-`python benchmarks/projection.py` on the same machine (commit 9ceb96e and its parent): the garbage-collector settings every
-service now starts with (`newswire.core.heap.settle`: freeze what start-up built, young collections every
-100,000 allocations instead of 700) gave +26-39 % (compare `--no-settle`), and incremental folds (crossings reuse
+`python benchmarks/projection.py --pg none` on the same machine at batch 500: incremental folds (crossings reuse
 their clustering as places did; a fact's history row is rebuilt only when it changes; evidence is re-pointed from
-the changed facts only) gave +10-21 %. In the profile (`python benchmarks/projection.py --profile`, cProfile,
+the changed facts only) took 4,206 events/s (commit 62fec45) to 4,619 (+10 %, with `--no-settle`), and the
+garbage-collector settings every service now starts with (`newswire.core.heap.settle`: freeze what start-up built,
+young collections every 100,000 allocations instead of 700) took that to 6,409 (+39 %). In the profile (`python benchmarks/projection.py --profile`, cProfile,
 which inflates the pure-Python parts), the folds of places, crossings and meetings take about 35 %, SQL
 statements about 15 % and the commits 6 %, parsing and validating the events (pydantic) and reducing them to
 reports about 10 %, and the rest is the cache, row and evidence bookkeeping around them and the log.
