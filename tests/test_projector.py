@@ -349,13 +349,13 @@ def test_cli_project_state_replay(settings: Settings, log: SqliteLog) -> None:
 def test_cli_reports_an_unusable_database_url_in_one_line(settings: Settings) -> None:
     result = CliRunner().invoke(app, ["--log-url", settings.log_url, "--db-url", "nonsense://", "state", "control"])
     assert result.exit_code == 2
-    assert "db_url: invalid database URL" in result.output
+    assert "db_url (NEWSWIRE_DB_URL): Value error, must be sqlite:///PATH or postgresql://" in result.output
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_reports_an_unreachable_database_in_one_line(settings: Settings) -> None:
     url = "postgresql://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): nothing listens
     result = CliRunner().invoke(app, ["--log-url", settings.log_url, "--db-url", url, "state", "control"])
-    assert result.exit_code == 1
-    assert "cannot use the database" in result.output
+    assert result.exit_code == 3
+    assert "cannot reach the database" in result.output
     assert "Traceback" not in result.output

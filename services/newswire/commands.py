@@ -20,10 +20,10 @@ from rich.console import Console
 
 from newswire.core import heap
 from newswire.core.config import Settings, load_settings
-from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
+from newswire.core.errors import ConfigError, NewswireError, Unavailable
 
-__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of",
-           "run_service"]
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "exit_code", "fail", "user_errors",
+           "settings_of", "run_service"]
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
@@ -40,19 +40,29 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def exit_code(exc: NewswireError) -> int:
+    """The README's exit code for an error a user can fix: 2 configuration, 3 a backend unreachable, 1 the rest."""
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, Unavailable):
+        return EXIT_UNAVAILABLE
+    return EXIT_ERROR
+
+
 def user_errors(func: F) -> F:
-    """Turn errors a user can fix into one line and an exit code; let bugs crash."""
+    """Turn errors a user can fix into one line and an exit code; let bugs crash.
+
+    Every command is wrapped in this, so this is the one place where errors
+    meet the terminal. Errors are turned into :class:`NewswireError` where they
+    arise (settings, :mod:`newswire.core.db`, the log backends, the poller).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
-            raise fail(str(exc), EXIT_CONFIG) from None
-        except LogUnavailable as exc:
-            raise fail(str(exc), EXIT_UNAVAILABLE) from None
         except NewswireError as exc:
-            raise fail(str(exc), EXIT_ERROR) from None
+            raise fail(str(exc), exit_code(exc)) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
 

@@ -20,6 +20,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -34,6 +35,8 @@ __all__ = [
     "ProjectorSettings",
     "ServiceSettings",
     "Settings",
+    "check_db_url",
+    "check_log_url",
     "load_settings",
     "sqlalchemy_url",
 ]
@@ -48,6 +51,31 @@ def sqlalchemy_url(db_url: str) -> str:
         if db_url.startswith(prefix):
             return "postgresql+psycopg://" + db_url.removeprefix(prefix)
     return db_url
+
+
+def check_db_url(value: str) -> str:
+    """A database URL newswire can use: SQLite or PostgreSQL (what :mod:`newswire.core.db` opens)."""
+    if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise ValueError("must be sqlite:///PATH or postgresql://user@host/db")
+    return value
+
+
+def check_log_url(value: str) -> str:
+    """``sqlite:///PATH`` or ``kafka://host:port[,host:port]`` with numeric ports."""
+    if value.startswith("sqlite:///"):
+        return value
+    if not value.startswith("kafka://"):
+        raise ValueError("must be sqlite:///PATH or kafka://host:port[,host:port]")
+    servers = [s for s in value.removeprefix("kafka://").split(",") if s.strip()]
+    if not servers:
+        raise ValueError("kafka:// needs at least one host:port")
+    for server in servers:
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{server!r} is not host:port (a port is a number from 1 to 65535)")
+    return value
+
+
 DEFAULT_LOG_URL = "sqlite:///data/log.db"
 DEFAULT_DB_URL = "sqlite:///data/newswire.db"
 
@@ -125,6 +153,11 @@ class ProjectorSettings(ServiceSettings):
     db_url: str | None = Field(default=None, description="overrides db_url for the projector's tables")
     metrics_port: int | None = 9103
 
+    @field_validator("db_url")
+    @classmethod
+    def _check_db_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_db_url(value)
+
 
 class Settings(BaseSettings):
     """Every setting newswire reads. Build with :func:`load_settings`."""
@@ -147,11 +180,12 @@ class Settings(BaseSettings):
     @field_validator("log_url")
     @classmethod
     def _check_log_url(cls, value: str) -> str:
-        if not (value.startswith("sqlite:///") or value.startswith("kafka://")):
-            raise ValueError("must be sqlite:///PATH or kafka://host:port[,host:port]")
-        if value.startswith("kafka://") and not value.removeprefix("kafka://").strip(","):
-            raise ValueError("kafka:// needs at least one host:port")
-        return value
+        return check_log_url(value)
+
+    @field_validator("db_url")
+    @classmethod
+    def _check_db_url(cls, value: str) -> str:
+        return check_db_url(value)
 
     def projector_db_url(self) -> str:
         return self.projector.db_url or self.db_url
@@ -198,13 +232,26 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"cannot read: {exc.strerror}", where=f"config {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"invalid TOML: {exc}", where=f"config {path}") from None
+        except UnicodeDecodeError:
+            raise ConfigError("not a TOML file (not UTF-8 text)", where=f"config {path}",
+                              hint="pass --config a TOML file, or unset NEWSWIRE_CONFIG") from None
     _CONFIG_FILE["path"] = path
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc), where=f"config {path}" if path else "config") from None
+    except SettingsError as exc:  # an environment variable holding complex JSON that does not parse
+        cause = f": {' '.join(str(exc.__cause__).split())}" if exc.__cause__ else ""
+        raise ConfigError(f"{exc}{cause}", where="environment",
+                          hint=f"fix or unset {_env_of_field(str(exc))}") from None
     finally:
         _CONFIG_FILE["path"] = None
+
+
+def _env_of_field(message: str) -> str:
+    """``error parsing value for field "poller" from source ...`` -> ``NEWSWIRE_POLLER__*``."""
+    field = message.split('field "', 1)[1].split('"', 1)[0] if 'field "' in message else ""
+    return f"NEWSWIRE_{field.upper()} / NEWSWIRE_{field.upper()}__*" if field else "the NEWSWIRE_* variable"
 
 
 def _one_line(exc: ValidationError) -> str:

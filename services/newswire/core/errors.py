@@ -4,8 +4,10 @@
 
     NewswireError
     ├── ConfigError          a setting is missing or wrong (names the key)
+    ├── Unavailable          a backend cannot be reached (names the address); exit code 3
+    │   ├── LogUnavailable       the broker / log file (also a LogError)
+    │   └── DatabaseUnavailable  the database server
     ├── LogError             the event log cannot be reached or used
-    │   └── LogUnavailable   the broker / log file is unreachable (names the address)
     ├── FeedError            one feed failed; the poller records it and goes on
     │   ├── FetchError       HTTP, timeout, size, content type, address refused
     │   └── FeedParseError   the body is not a usable RSS/Atom feed
@@ -23,8 +25,10 @@ from __future__ import annotations
 __all__ = [
     "NewswireError",
     "ConfigError",
+    "Unavailable",
     "LogError",
     "LogUnavailable",
+    "DatabaseUnavailable",
     "FeedError",
     "FetchError",
     "FeedParseError",
@@ -52,12 +56,20 @@ class ConfigError(NewswireError, ValueError):
     """A setting is missing or invalid."""
 
 
+class Unavailable(NewswireError, ConnectionError):
+    """A backend (the log, the database) cannot be reached: waiting or restarting may fix it."""
+
+
 class LogError(NewswireError):
     """The event log failed."""
 
 
-class LogUnavailable(LogError, ConnectionError):
+class LogUnavailable(LogError, Unavailable):
     """The event log (broker or file) cannot be reached."""
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database server cannot be reached."""
 
 
 class FeedError(NewswireError):

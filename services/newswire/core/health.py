@@ -64,21 +64,16 @@ def db_check(db_url: str) -> Check:
     instead of stopping the service; connection attempts time out after 3 s so a probe is never
     stuck behind an unreachable server.
     """
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.engine import Engine
 
-    from newswire.core.config import sqlalchemy_url
+    from newswire.core.db import open_engine
 
-    url = sqlalchemy_url(db_url)
     engines: list[Engine] = []
 
     def check() -> None:
         if not engines:
-            if url.startswith("sqlite"):
-                engines.append(create_engine(url, connect_args={"timeout": 3}))
-            else:
-                engines.append(create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0,
-                                             connect_args={"connect_timeout": 3}))
+            engines.append(open_engine(db_url, connect_timeout=3))
         with engines[0].connect() as conn:
             conn.execute(text("SELECT 1"))
 

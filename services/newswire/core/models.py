@@ -16,10 +16,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 __all__ = [
     "SCHEMA_VERSION",
+    "MAX_ID",
+    "MAX_NAME",
+    "MAX_TEXT",
+    "Id",
+    "Name",
+    "Text",
     "Record",
     "Article",
     "Place",
@@ -48,6 +54,24 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
+# Limits of every string a record carries: what the projector's columns hold (tables.py), and no
+# control characters, which PostgreSQL refuses (NUL) and no reader wants. A record outside them is
+# refused where it is read, as one dead letter, instead of failing a whole batch in the database.
+MAX_ID = 200
+MAX_NAME = 300
+MAX_TEXT = 1_000_000  # the article text is cut well below this (poller.max_text_chars)
+_NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"  # ids and names: one line
+_TEXT_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # text: tabs and line breaks allowed
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=_NO_CONTROLS)]
+"""An identifier: 1 to 200 characters, no control characters."""
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=_NO_CONTROLS)]
+"""A name or a short label: up to 300 characters, no control characters."""
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=_TEXT_CONTROLS)]
+"""Free text: no control characters but tabs and line breaks."""
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_CONTROLS)]
+Code = Annotated[str, StringConstraints(max_length=20, pattern=_NO_CONTROLS)]
+
 
 def stable_id(*parts: object, length: int = 24) -> str:
     """A deterministic id: the hex SHA-256 of the parts joined by a unit separator."""
@@ -68,22 +92,24 @@ class Article(Record):
     """A cleaned article on ``newswire.articles.v1``, keyed by ``article_id``."""
 
     schema_version: Literal[1] = 1
-    article_id: str = Field(description="hash of the canonical URL (or of the doc id when there is no URL)")
-    url: str = Field(default="", description="canonical URL, tracking parameters removed")
-    outlet: str = Field(description="publishing outlet, a short name")
-    title: str = ""
-    authors: list[str] = Field(default_factory=list)
+    article_id: EventId = Field(description="hash of the canonical URL (or of the doc id when there is no URL)")
+    url: Text = Field(default="", description="canonical URL, tracking parameters removed")
+    outlet: Id = Field(description="publishing outlet, a short name")
+    title: Text = ""
+    authors: list[Name] = Field(default_factory=list)
     published: datetime | None = Field(default=None, description="publication time (UTC)")
     fetched_at: datetime = Field(description="when newswire fetched or ingested it (UTC)")
-    language: str | None = None
-    text: str = Field(description="body text, paragraphs separated by newlines")
-    content_hash: str = Field(description="hash of the normalised body text")
-    story_id: str | None = Field(
+    language: Code | None = None
+    text: Text = Field(description="body text, paragraphs separated by newlines")
+    truncated: bool = Field(default=False, description="the text was cut to fit the size limits "
+                                                      "(poller.max_text_chars, poller.max_record_bytes)")
+    content_hash: EventId = Field(description="hash of the normalised body text")
+    story_id: EventId | None = Field(
         default=None, description="groups near-duplicate copies of one story (syndication)")
-    feed_url: str | None = None
+    feed_url: Text | None = None
     body_source: Literal["page", "feed", "file"] = Field(
         default="page", description="where the text came from: the article page, the feed entry, or a file")
-    doc_id: str | None = Field(default=None, description="external document id (backfills, evaluation)")
+    doc_id: Id | None = Field(default=None, description="external document id (backfills, evaluation)")
 
 
 # --- entities -----------------------------------------------------------------
@@ -92,12 +118,12 @@ class Article(Record):
 class Place(Record):
     """A place: a stable id (GeoNames id where one exists), a name and what kind of place it is."""
 
-    id: str = Field(description="'geonames:<id>', 'iso:<code>', or 'newswire:<slug>' for curated places")
-    name: str
-    aliases: list[str] = Field(default_factory=list)
+    id: Id = Field(description="'geonames:<id>', 'iso:<code>', or 'newswire:<slug>' for curated places")
+    name: Name
+    aliases: list[Name] = Field(default_factory=list)
     kind: Literal["country", "province", "region", "city", "town", "village", "district",
                   "crossing", "base", "checkpoint", "other"] = "other"
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    country: Code | None = Field(default=None, description="ISO 3166-1 alpha-2")
     lat: float | None = None
     lon: float | None = None
 
@@ -105,12 +131,12 @@ class Place(Record):
 class Actor(Record):
     """An actor: a canonical id, a name and the side or coalition it belongs to."""
 
-    id: str
-    name: str
-    side: str | None = Field(default=None, description="side or coalition, e.g. 'opposition', 'government'")
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of a state actor")
-    aliases: list[str] = Field(default_factory=list)
-    mention: str | None = Field(default=None, description="the words the article used")
+    id: Id
+    name: Name
+    side: Id | None = Field(default=None, description="side or coalition, e.g. 'opposition', 'government'")
+    country: Code | None = Field(default=None, description="ISO 3166-1 alpha-2 of a state actor")
+    aliases: list[Name] = Field(default_factory=list)
+    mention: Name | None = Field(default=None, description="the words the article used")
 
 
 # --- the envelope -------------------------------------------------------------
@@ -128,20 +154,20 @@ class OccurredOn(Record):
     date: str = Field(description="YYYY-MM-DD, YYYY-MM or YYYY, matching the precision",
                       pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     precision: Precision
-    text: str | None = Field(default=None, description="the words the date came from, e.g. 'on Friday'")
+    text: Name | None = Field(default=None, description="the words the date came from, e.g. 'on Friday'")
 
 
 class Source(Record):
-    article_id: str
-    url: str = ""
-    outlet: str
-    title: str = ""
-    story_id: str | None = None
-    doc_id: str | None = None
+    article_id: Id
+    url: Text = ""
+    outlet: Id
+    title: Text = ""
+    story_id: Id | None = None
+    doc_id: Id | None = None
 
 
 class Evidence(Record):
-    sentence: str
+    sentence: Text
     start: int = Field(ge=0, description="character offset of the sentence in the article text")
     end: int = Field(ge=0)
 
@@ -154,7 +180,7 @@ class Modality(StrEnum):
 
 
 class Extent(Record):
-    text: str = Field(description="the words, e.g. 'more than 90 percent of'")
+    text: Text = Field(description="the words, e.g. 'more than 90 percent of'")
     share: float | None = Field(default=None, ge=0, le=1, description="the share as a fraction, when given")
 
 
@@ -164,18 +190,26 @@ class Event(Record):
     TOPIC: ClassVar[str]
     KEY_FIELD: ClassVar[str]
 
-    event_id: str = Field(description="deterministic: hash of the source article and the key fields")
+    event_id: EventId = Field(description="deterministic: hash of the source article and the key fields")
     type: str
     schema_version: Literal[1] = 1
     occurred_on: OccurredOn | None = None
     reported_at: datetime | None = Field(default=None, description="the article's publication time")
     source: Source
     evidence: Evidence
-    attribution: str | None = Field(default=None, description="who makes the claim; none for the outlet's own voice")
+    attribution: Text | None = Field(default=None,
+                                     description="who makes the claim; none for the outlet's own voice")
     modality: Modality = Modality.ASSERTED
     confidence: float = Field(ge=0, le=1)
-    rule: str = Field(description="name of the pattern that produced the event")
+    rule: Name = Field(description="name of the pattern that produced the event")
     data: Any
+
+    @model_validator(mode="after")
+    def _dated(self) -> Event:
+        # Undated events cannot be placed in time: the projector would have to guess a day.
+        if self.occurred_on is None and self.reported_at is None:
+            raise ValueError("an event needs occurred_on or reported_at (a date is required)")
+        return self
 
     @property
     def historical(self) -> bool:
@@ -260,7 +294,7 @@ class CrossingStatusChangedData(Record):
     crossing: Place
     status: Literal["seized", "closed", "opened"]
     actor: Actor | None = None
-    side: str | None = Field(default=None, description="ISO code of the side whose status changed, when one side")
+    side: Code | None = Field(default=None, description="ISO code of the side whose status changed, when one side")
 
 
 @register_event
@@ -274,11 +308,11 @@ class CrossingStatusChanged(Event):
 
 
 class DiplomacyMeetingData(Record):
-    meeting_id: str = Field(description="hash of the date, location and participants")
+    meeting_id: Id = Field(description="hash of the date, location and participants")
     participants: list[Actor] = Field(min_length=2)
     location: Place | None = None
     status: Literal["held", "scheduled"]
-    framework: str | None = Field(default=None, description="e.g. 'Astana process'")
+    framework: Id | None = Field(default=None, description="e.g. 'Astana process'")
 
     @property
     def id(self) -> str:

@@ -49,9 +49,10 @@ class RunStats:
 
 class ConsumerRunner:
     def __init__(self, consumer: Consumer, handler: BatchHandler, *, batch_size: int = 500,
-                 poll_timeout: float = 0.5) -> None:
+                 poll_timeout: float = 0.5, done: Callable[[], bool] | None = None) -> None:
         self.consumer = consumer
         self.handler = handler
+        self.done = done
         self.batch_size = batch_size
         self.poll_timeout = poll_timeout
         # Set by stop(), cleared when run() returns: a stop asked before run() starts still counts.
@@ -87,7 +88,7 @@ class ConsumerRunner:
                     self.stats.batches += 1
                     if self.on_batch is not None:
                         self.on_batch(records, time.monotonic() - began)
-                elif once and self.caught_up():
+                elif once and self.caught_up() and (self.done is None or self.done()):
                     break
                 if count is not None and self.stats.records >= count:
                     break

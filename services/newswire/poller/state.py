@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -33,18 +32,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from newswire.core.config import sqlalchemy_url
-from newswire.core.errors import ConfigError, LogUnavailable
+from newswire.core import db as core_db
 
 __all__ = ["FeedHealth", "PollerState", "SeenArticle", "metadata", "open_engine"]
 
@@ -77,28 +72,8 @@ articles_table = Table(
 
 
 def open_engine(db_url: str) -> Engine:
-    """An engine for ``db_url``; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE``."""
-    try:
-        url = make_url(sqlalchemy_url(db_url))
-    except Exception:  # noqa: BLE001 — SQLAlchemy raises ArgumentError and ValueError alike
-        raise ConfigError(f"not a database URL: {db_url!r}", where="db_url") from None
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
-            dbapi_conn.execute("PRAGMA busy_timeout=60000")
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    """An engine for the service database (:func:`newswire.core.db.open_engine`, setting ``db_url``)."""
+    return core_db.open_engine(db_url, key="db_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +101,7 @@ class PollerState:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        try:
-            metadata.create_all(engine)
-        except OperationalError as exc:
-            raise LogUnavailable(f"cannot open the database: {exc.orig}", where=str(engine.url)) from None
+        metadata.create_all(engine)  # an unreachable or unusable database raises its one-line error here
 
     @classmethod
     def open(cls, db_url: str) -> PollerState:

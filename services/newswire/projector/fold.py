@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from newswire.core.errors import ProjectionError
@@ -137,12 +137,12 @@ def _side(actor: Actor) -> str:
     return actor.side or actor.id
 
 
-def to_report(event: Event, *, record_time: float | None = None) -> Report:
+def to_report(event: Event) -> Report:
     """Reduce one event to a :class:`Report`; raises :class:`ProjectionError` when it has no usable date.
 
-    ``record_time`` (the log record's timestamp, seconds since the epoch) is a
-    last resort for events with neither ``occurred_on`` nor ``reported_at``:
-    its UTC date is used; without it such events are refused.
+    An event with neither ``occurred_on`` nor ``reported_at`` is refused (the
+    event model refuses it already): dating it by when it was read would
+    put it on a day nobody reported.
     """
     where = f"event {event.event_id}"
     if event.occurred_on is not None:
@@ -151,9 +151,8 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
         except ValueError:
             raise ProjectionError(f"invalid occurred_on date {event.occurred_on.date!r}", where=where) from None
         text, inferred = event.occurred_on.date, False
-    elif event.reported_at is not None or record_time:
-        day = (event.reported_at.date() if event.reported_at is not None
-               else datetime.fromtimestamp(record_time or 0, UTC).date())
+    elif event.reported_at is not None:
+        day = event.reported_at.date()
         start = end = day
         text, precision, inferred = day.isoformat(), "day", True
     else:

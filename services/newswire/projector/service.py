@@ -30,6 +30,7 @@ from newswire.core.topics import EVENT_TOPICS
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
     Applied,
+    BatchRefused,
     SubjectCache,
     apply_batch,
     create_engine,
@@ -73,7 +74,7 @@ class Projector:
 
     def __init__(self, log: Log, engine: Engine, consumer: Consumer, *, tables: Tables | None = None,
                  batch_size: int = 500, poll_timeout: float = 0.5, dead_letters: bool = True,
-                 owns_log: bool = False) -> None:
+                 owns_log: bool = False, topics: Sequence[str] = EVENT_TOPICS) -> None:
         self.log = log
         self.engine = engine
         self.consumer = consumer
@@ -86,7 +87,9 @@ class Projector:
         # Set during a replay's final catch-up: batches join the swap transaction.
         self.conn: Connection | None = None
         self.cache = SubjectCache()
-        self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout)
+        self.consumer_topics = list(topics)
+        self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout,
+                                     done=self.tables_caught_up)
         self.seek_to_stored()
 
     @property
@@ -123,48 +126,91 @@ class Projector:
     # -- BatchHandler --------------------------------------------------------------
 
     def process(self, records: list[LogRecord]) -> None:
-        """Parse, dead-letter what cannot be applied, apply the rest in one transaction."""
+        """Parse, dead-letter what cannot be applied, apply the rest in one transaction.
+
+        A batch the database refuses (a value it cannot store) is split in two
+        and each half applied in turn, down to the one record at fault, which
+        is dead-lettered; the others are applied. The halves keep the log's
+        order, so each starts where the one before it ended.
+        """
         self.stats.records_in += len(records)
-        items: list[Applied] = []
-        positions: dict[TopicPartition, tuple[int, int]] = {}
         rejected = self.stats.dead_letters
-        for record in records:
-            tp, offset = record.tp, record.offset
-            first, last = positions.get(tp, (offset, offset))
-            positions[tp] = (min(first, offset), max(last, offset))
-            try:
-                event = parse_event(record.value)
-                report = to_report(event, record_time=record.timestamp)
-            except ValidationError as exc:
-                self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
-                continue
-            except ProjectionError as exc:
-                self._reject(record, exc)
-                continue
-            items.append(Applied(event, report, tp, offset))
+        parsed = [(record, self._parse(record)) for record in records]
         if self.dead_letters and self.stats.dead_letters > rejected:
             # Dead letters are durable before the offsets that skip their records commit.
             self.log.flush()
-        outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound, conn=self.conn,
-                              cache=self.cache)
+        self._apply(parsed)
+
+    def _parse(self, record: LogRecord) -> Applied | None:
+        try:
+            event = parse_event(record.value)
+            report = to_report(event)
+        except ValidationError as exc:
+            self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
+            return None
+        except ProjectionError as exc:
+            self._reject(record, exc)
+            return None
+        return Applied(event, report, record.tp, record.offset)
+
+    def _apply(self, parsed: list[tuple[LogRecord, Applied | None]]) -> None:
+        positions: dict[TopicPartition, tuple[int, int]] = {}
+        for record, _ in parsed:
+            first, last = positions.get(record.tp, (record.offset, record.offset))
+            positions[record.tp] = (min(first, record.offset), max(last, record.offset))
+        items = [item for _, item in parsed if item is not None]
+        try:
+            outcome = apply_batch(self.engine, self.tables, items, positions, gaps_ok=self._rewound,
+                                  conn=self.conn, cache=self.cache)
+        except BatchRefused as exc:
+            if not items:
+                raise
+            if len(items) > 1:
+                log_.warning("projector.batch_refused", records=len(parsed), error=str(exc))
+                middle = next(i for i, (_, item) in enumerate(parsed) if item is items[len(items) // 2])
+                self._apply(parsed[:middle])
+                self._apply(parsed[middle:])
+                return
+            culprit = next(record for record, item in parsed if item is not None)
+            self._reject(culprit, RecordError(exc.message, where=f"{culprit.tp}@{culprit.offset}"))
+            if self.dead_letters:
+                self.log.flush()
+            self._apply([(record, None) for record, _ in parsed])
+            return
         self.stats.events_applied += outcome.applied
         self.stats.duplicates += outcome.duplicates
         self.stats.skipped += outcome.skipped
         self.stats.batches += 1
         self._rewound -= set(outcome.offsets)
-        self._accepted = outcome.offsets
+        self._accepted.update(outcome.offsets)
         for tp, offset in outcome.rewind.items():
             log_.info("projector.rewind", partition=str(tp), offset=offset)
             self.stats.rewinds += 1
             self._rewound.add(tp)
             self.consumer.seek(tp, offset)
 
+    def tables_caught_up(self) -> bool:
+        """Whether the tables hold every partition of the event topics up to the log's end.
+
+        A ``--once`` run stops only then, not when its own partitions are done:
+        a partition of a second projector in the group that died is this one's
+        to apply once the group hands it over.
+        """
+        if self.conn is not None:  # a replay's catch-up: its own transaction holds the offsets it wrote
+            stored = stored_offsets(self.conn, self.tables)
+        else:
+            with self.engine.connect() as conn:
+                stored = stored_offsets(conn, self.tables)
+        return all(stored.get(TopicPartition(topic, partition), 0) >= end
+                   for topic in self.consumer_topics for partition, end in self.log.end_offsets(topic).items())
+
     def checkpoint(self, records: list[LogRecord]) -> None:
         """The rows and offsets are committed already; mirror the offsets into the log for lag metrics."""
-        if self.consumer.group_id is None or not self._accepted:
+        accepted, self._accepted = self._accepted, {}
+        if self.consumer.group_id is None or not accepted:
             return
         try:
-            self.consumer.commit(self._accepted)
+            self.consumer.commit(accepted)
         except LogError as exc:  # advisory only: the tables hold the real offsets
             log_.warning("projector.commit_failed", error=str(exc))
 
@@ -231,7 +277,7 @@ class Rebuild:
         self.consumer = log.consumer(None, topics)
         self.consumer.seek_to_beginning()
         self.folder = Projector(log, engine, self.consumer, tables=self.tables, batch_size=batch_size,
-                                poll_timeout=0.1, dead_letters=False)
+                                poll_timeout=0.1, dead_letters=False, topics=topics)
 
     def build(self) -> None:
         """Read every partition from offset 0 to its end into the rebuild tables."""

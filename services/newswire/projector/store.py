@@ -2,8 +2,9 @@
 
 One batch is one transaction (:func:`apply_batch`):
 
-1. read the stored next offset of each partition in the batch (row-locked on
-   PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock);
+1. take the writers' lock (:func:`lock_writers`: SQLite's ``BEGIN IMMEDIATE``,
+   a PostgreSQL advisory lock), so concurrent projectors apply one batch at
+   a time; read the stored next offset of each partition in the batch;
    records below it were applied before and are skipped; a batch starting
    *after* it (the tables were swapped by a replay that ended earlier) is
    not applied and the consumer is told to seek back;
@@ -12,10 +13,14 @@ One batch is one transaction (:func:`apply_batch`):
 3. refold every subject the new events touch (:mod:`.fold`) and rewrite its
    rows; insert or re-point ``evidence``;
 4. write the next offsets, then commit: rows and offsets land together or not at all.
+
+A value the database refuses (:class:`BatchRefused`) rolls the whole batch
+back; the projector then splits it to dead-letter the one record at fault.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from newswire.core.config import sqlalchemy_url
+from newswire.core.db import open_engine
 from newswire.core.errors import ConfigError, ProjectionError
 from newswire.core.log.types import TopicPartition
 from newswire.core.models import Event
@@ -48,6 +53,7 @@ from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, REBUILD_PREFIX,
 __all__ = [
     "Applied",
     "BatchOutcome",
+    "BatchRefused",
     "SubjectCache",
     "create_engine",
     "apply_batch",
@@ -56,6 +62,7 @@ __all__ = [
     "stored_offsets",
     "prepare_rebuild",
     "lock_live",
+    "lock_writers",
     "swap_in",
     "dump_tables",
     "load_reports",
@@ -65,43 +72,8 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's para
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for the tables. SQLite: WAL and ``BEGIN IMMEDIATE`` (see DESIGN.md pitfalls)."""
-    url = sqlalchemy_url(url)
-    try:
-        parsed = sa.engine.make_url(url)
-        parsed.get_dialect()
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
-        raise ConfigError(f"invalid database URL {url!r}", where="db_url",
-                          hint="set NEWSWIRE_PROJECTOR__DB_URL or NEWSWIRE_DB_URL to sqlite:///PATH "
-                               "or postgresql://user@host/db") from None
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_conn: Any, _record: Any) -> None:
-            # Autocommit at the driver level so that SQLAlchemy's "begin" below is the only BEGIN.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a killed process (what the crash test does); only a
-            # power loss can drop the last transactions, which a replay restores.
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=60000")
-            # Fewer, larger WAL checkpoints (the only fsyncs in NORMAL mode) for batch writes.
-            cur.execute("PRAGMA wal_autocheckpoint=10000")
-            # 64 MiB of page cache (the default is 2 MiB): the indexes of a growing database stay in memory.
-            cur.execute("PRAGMA cache_size=-65536")
-            cur.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            # Take the write lock up front: a concurrent writer waits instead of failing mid-way.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    """An engine for the projector's tables (:func:`newswire.core.db.open_engine`, setting ``projector.db_url``)."""
+    return open_engine(url, key="projector.db_url")
 
 
 # --- schema -------------------------------------------------------------------
@@ -128,6 +100,9 @@ def ensure_schema(engine: Engine, tables: Tables) -> str:
 
 def _ensure_schema(engine: Engine, tables: Tables) -> str:
     with engine.begin() as conn:
+        # Two projectors starting on an empty PostgreSQL database would both create the tables and
+        # one would fail on the catalogue's unique index; the second waits here and finds them made.
+        lock_writers(conn, "schema")
         version = schema_version(conn, tables)
         if version == PROJECTION_SCHEMA_VERSION:
             return "ok"
@@ -149,13 +124,30 @@ def prepare_rebuild(engine: Engine) -> Tables:
     return rebuild
 
 
+def lock_writers(conn: Connection, name: str) -> None:
+    """Serialise the writers of ``name`` (a table set's prefix, or ``"schema"``) until this transaction ends.
+
+    SQLite: the transaction began with ``BEGIN IMMEDIATE`` and holds the
+    database's write lock already. PostgreSQL: a transaction-level advisory
+    lock, so two projectors on one database apply their batches one after
+    the other, each reading the offsets the other committed (READ COMMITTED
+    sees them once the lock is granted) instead of racing on missing rows.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"newswire.projector:{name}".encode()).digest()[:8], "big", signed=True)
+
+
 def lock_live(conn: Connection, live: Tables) -> None:
     """Keep a running projector's batches out until this transaction ends.
 
-    SQLite: the transaction began with ``BEGIN IMMEDIATE`` and holds the write
-    lock already. PostgreSQL: lock the live offsets table, which every batch
-    reads ``FOR UPDATE`` first.
+    The writers' lock first (:func:`lock_writers`), then, on PostgreSQL, the
+    live offsets table itself, which every batch reads ``FOR UPDATE``.
     """
+    lock_writers(conn, live.prefix)
     if conn.dialect.name == "postgresql" and sa.inspect(conn).has_table(live.offsets.name):
         quoted = conn.dialect.identifier_preparer.quote(live.offsets.name)
         conn.exec_driver_sql(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
@@ -263,16 +255,20 @@ def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
     """
     try:
         if conn is not None:
-            outcome = _apply(conn, tables, items, positions, set(gaps_ok), cache)
+            with conn.begin_nested():  # a refused batch rolls back alone; the replay's transaction goes on
+                outcome = _apply(conn, tables, items, positions, set(gaps_ok), cache)
         else:
             with engine.begin() as own:
                 outcome = _apply(own, tables, items, positions, set(gaps_ok), cache)
     except BaseException as exc:
         if cache is not None:
             cache.clear()  # rolled back: nothing of this batch may linger
+        where = str(engine.url.render_as_string(hide_password=True))
+        if isinstance(exc, sa.exc.DataError | sa.exc.IntegrityError):
+            raise BatchRefused(f"the database refused the batch: {_first_line(exc.orig or exc)}",
+                               where=where) from None
         if isinstance(exc, sa.exc.OperationalError):
-            raise ProjectionError(f"database error: {exc.orig or exc}".splitlines()[0],
-                                  where=str(engine.url.render_as_string(hide_password=True)),
+            raise ProjectionError(f"database error: {_first_line(exc.orig or exc)}", where=where,
                                   hint="the batch was not applied and will be retried") from None
         raise
     if cache is not None:
@@ -283,10 +279,22 @@ def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
     return outcome
 
 
+class BatchRefused(ProjectionError):
+    """The database refused a row of the batch (a value it cannot store): nothing of the batch was applied.
+
+    The caller splits the batch to find the record at fault (:meth:`Projector.process`).
+    """
+
+
+def _first_line(exc: BaseException) -> str:
+    return " ".join((str(exc).strip().splitlines() or [type(exc).__name__])[0].split())
+
+
 def _apply(conn: Connection, tables: Tables, items: Sequence[Applied],
            positions: Mapping[TopicPartition, tuple[int, int]], gaps_ok: set[TopicPartition],
            cache: SubjectCache | None) -> BatchOutcome:
     outcome = BatchOutcome()
+    lock_writers(conn, tables.prefix)
     stored = stored_offsets(conn, tables, lock=True, tps=positions)
     accept: set[TopicPartition] = set()
     for tp, (first, last) in positions.items():

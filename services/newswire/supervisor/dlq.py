@@ -30,10 +30,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, insert, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from newswire.core.db import open_engine
 from newswire.core.log.types import Log
 from newswire.core.models import DeadLetter
 from newswire.core.topics import DLQ
@@ -89,11 +90,7 @@ class ReplayResult:
 
 def dlq_engine(db_url: str) -> Engine:
     """An engine on the service-state database with the ``dlq_replays`` table created if missing."""
-    from newswire.core.config import sqlalchemy_url
-
-    url = sqlalchemy_url(db_url)
-    connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}
-    engine = create_engine(url, connect_args=connect_args)
+    engine = open_engine(db_url, key="db_url", connect_timeout=30)
     metadata.create_all(engine, checkfirst=True)
     return engine
 

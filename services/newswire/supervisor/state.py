@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, func, inspect, select, table
+from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from newswire.core.config import sqlalchemy_url
+from newswire.core.db import open_engine
 from newswire.core.log.types import Consumer, Log, TopicPartition
 from newswire.core.topics import ARTICLES, DLQ, EVENT_TOPICS
 
@@ -160,6 +161,4 @@ def table_sizes(engine: Engine) -> dict[str, int]:
 
 def state_engine(db_url: str) -> Engine:
     """An engine to read the tables with; waits on SQLite's lock, gives up on an unreachable server in 5 s."""
-    url = sqlalchemy_url(db_url)
-    connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 5}
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return open_engine(db_url, connect_timeout=30 if sqlalchemy_url(db_url).startswith("sqlite") else 5)
