@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 TOPIC = "conflict.control.v1"
 GROUP = "example-control-view"
@@ -83,7 +84,7 @@ class ControlView:
         validator = self.validators.get(event.get("type")) if isinstance(event, dict) else None
         if validator is None:
             return self._reject(msg, f"unknown event type {event.get('type') if isinstance(event, dict) else None!r}")
-        error = next(iter(sorted(validator.iter_errors(event), key=lambda e: list(e.absolute_path))), None)
+        error = best_match(validator.iter_errors(event))  # the most relevant of the errors, or None
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(root)"
             return self._reject(msg, f"schema: {where}: {error.message}")

@@ -116,8 +116,9 @@ def test_ingest_jsonl_and_html_files(tmp_path: Path) -> None:
 
 def test_ingest_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "ingest", str(tmp_path / "absent.jsonl"))
-    assert code == 1
-    assert err.strip() == f"error: no such file: {tmp_path / 'absent.jsonl'}"
+    assert code == 2  # bad usage (README's exit codes)
+    assert err.strip() == (f"error: no such file: {tmp_path / 'absent.jsonl'}; "
+                           "give JSON Lines files or saved HTML pages")
 
 
 @pytest.mark.slow

@@ -51,9 +51,15 @@ def test_unsafe_urls_are_refused_before_any_request(url: str, kind: str, message
     assert sent == []
 
 
-def test_a_local_feed_may_reach_private_addresses() -> None:
-    check_address("http://intranet.example/a", resolver, local=True)
-    assert fetcher(ok).get("http://10.0.0.5/a", local=True).status == 200
+def test_a_local_feed_may_reach_loopback_and_nothing_else_non_public() -> None:
+    check_address("http://127.0.0.1:8080/a", resolver, local=True)
+    check_address("http://dual.example/a", resolver, local=True)
+    assert fetcher(ok).get("http://127.0.0.1/a", local=True).status == 200
+    for url, kind in [("http://intranet.example/a", "private"), ("http://metadata.example/latest", "link-local"),
+                      ("http://169.254.169.254/latest", "link-local"), ("http://10.0.0.5/a", "private")]:
+        with pytest.raises(FetchFailure, match=f"{kind} address") as info:
+            check_address(url, resolver, local=True)
+        assert info.value.kind == "address" and info.value.hint is None
 
 
 def test_a_redirect_to_a_private_address_is_refused() -> None:

@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from newswire.core.errors import ConfigError
+from newswire.core.models import MAX_TEXT
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -134,6 +135,12 @@ class PollerSettings(ServiceSettings):
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire; conflict-monitoring feed reader)"
     timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    max_text_chars: int = Field(default=100_000, gt=0, le=MAX_TEXT,
+                                description="an article's text is cut here (truncated = true)")
+    max_record_bytes: int = Field(
+        default=1_000_000, ge=10_000,
+        description="an article record is cut to fit: keep it below the broker's message.max.bytes "
+                    "(Kafka's default 1,048,588)")
     max_redirects: int = Field(default=5, ge=0)
     host_delay: float = Field(default=1.0, ge=0, description="minimum seconds between requests to one host")
     host_concurrency: int = Field(default=2, gt=0)

@@ -190,6 +190,11 @@ class Event(Record):
     TOPIC: ClassVar[str]
     KEY_FIELD: ClassVar[str]
 
+    # The date requirement of _dated, stated in the JSON Schema too.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"occurred_on": {"type": "object"}}, "required": ["occurred_on"]},
+        {"properties": {"reported_at": {"type": "string"}}, "required": ["reported_at"]}]})
+
     event_id: EventId = Field(description="deterministic: hash of the source article and the key fields")
     type: str
     schema_version: Literal[1] = 1

@@ -23,6 +23,7 @@ or ``content-language`` meta (no language model is bundled).
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from configparser import ConfigParser
@@ -34,7 +35,7 @@ from htmldate import find_date
 from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
-__all__ = ["CLEAN_CONFIG", "Cleaned", "clean_html", "decode_html", "normalise_text"]
+__all__ = ["CLEAN_CONFIG", "Cleaned", "clean_html", "clean_text", "decode_html", "decode_text", "normalise_text"]
 
 
 def _config() -> ConfigParser:
@@ -48,6 +49,7 @@ def _config() -> ConfigParser:
 CLEAN_CONFIG: ConfigParser = _config()
 
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -64,23 +66,58 @@ class Cleaned:
 
 
 def decode_html(body: bytes, declared: str | None = None) -> str:
-    """Bytes to text: UTF-8 if it decodes, else the declared charset, else the ``<meta>`` one, else cp1252.
+    """Bytes to text: UTF-8 if it decodes, else the declared charset, else the ``<meta>`` one, else detected.
 
     UTF-8 first because a strict UTF-8 decode of non-UTF-8 text almost always
     fails, while servers often declare a wrong charset (tests: ``wrong-charset``).
     """
+    meta = _META_CHARSET_RE.search(body[:4096])
+    return decode_text(body, declared, meta.group(1).decode("ascii") if meta else None)
+
+
+def decode_text(body: bytes, *declared: str | None) -> str:
+    """Bytes to text, never mojibake from a few bad bytes (see the steps).
+
+    1. a byte-order mark names the encoding;
+    2. UTF-8, if the bytes decode as UTF-8;
+    3. the first declared charset (HTTP header, ``<meta>``, XML declaration) that decodes them;
+    4. detected: UTF-8 with each invalid byte shown as U+FFFD when the bytes hold
+       valid multi-byte UTF-8 sequences and not many more invalid ones (a UTF-8
+       page with a stray byte), else cp1252 (whose text almost never holds one).
+    """
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    meta = _META_CHARSET_RE.search(body[:4096])
-    for name in (declared, meta.group(1).decode("ascii") if meta else None):
-        if name:
+    for name in declared:
+        if name and codecs.lookup(_codec(name)).name != "utf-8":
             try:
-                return body.decode(name)
+                return body.decode(_codec(name))
             except (LookupError, UnicodeDecodeError):
                 continue
+    as_utf8 = body.decode("utf-8", errors="replace")
+    invalid = as_utf8.count("\ufffd")
+    valid = sum(1 for c in as_utf8 if c > "\x7f") - invalid
+    if valid > 0 and invalid <= 4 * valid:
+        return as_utf8
     return body.decode("cp1252", errors="replace")
+
+
+def _codec(name: str) -> str:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "utf-8"  # an unknown charset name is treated as undeclared
+    return name
+
+
+def clean_text(text: str) -> str:
+    """Control characters (other than tabs and line breaks) removed: PostgreSQL refuses NUL, readers all of them."""
+    return _CONTROLS_RE.sub("", text)
 
 
 def normalise_text(text: str) -> str:
@@ -103,8 +140,8 @@ def clean_html(html: str | bytes, url: str | None = None, *, declared_charset: s
     if not raw:
         return Cleaned(text="", language=_language(text_html))
     doc = json.loads(raw)
-    text = _paragraphs(doc.get("text") or doc.get("raw_text") or "")
-    title = (doc.get("title") or "").strip()
+    text = _paragraphs(clean_text(doc.get("text") or doc.get("raw_text") or ""))
+    title = clean_text(doc.get("title") or "").strip()
     if title and text.startswith(title + "\n"):  # trafilatura keeps the <h1> headline as the first line
         text = text[len(title) + 1:]
     published = _as_datetime(doc.get("date")) or _htmldate(text_html, url)

@@ -61,14 +61,13 @@ def register(app: typer.Typer) -> None:
         """Backfill articles from files onto newswire.articles.v1 (duplicates are skipped, as in poll)."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from newswire.core.errors import ConfigError
         from newswire.poller.ingest import ingest_files
         from newswire.poller.poller import make_poller
 
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
-            err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False,
-                              soft_wrap=True)
-            raise typer.Exit(EXIT_ERROR)
+            raise ConfigError(f"no such file: {', '.join(missing)}", hint="give JSON Lines files or saved HTML pages")
         settings = settings_of(ctx)
         poller = make_poller(settings, feeds=[])
         try:
@@ -79,7 +78,8 @@ def register(app: typer.Typer) -> None:
                 def advance(path: Path, n: int) -> None:
                     progress.update(task, advance=n, description=f"ingesting {path.name}")
 
-                stats = ingest_files(files, poller.publish, datetime.now(UTC), progress=advance)
+                stats = ingest_files(files, poller.publish, datetime.now(UTC), progress=advance,
+                                     max_text_chars=settings.poller.max_text_chars)
         finally:
             poller.close()
         for error in stats.errors:

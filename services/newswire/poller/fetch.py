@@ -4,15 +4,19 @@
 pages need, in this order for every request:
 
 1. the URL must be http(s) (or a file of a local feed, see :meth:`Fetcher.get`);
-2. SSRF check: the host's resolved addresses must be public unless the feed is
-   configured ``local`` (loopback, private, link-local, reserved, multicast
-   are refused); re-checked on every redirect hop;
+2. SSRF check: the host's resolved addresses must be public (private,
+   link-local, reserved, multicast and loopback addresses are refused; a
+   feed configured ``local`` may also reach loopback, nothing else);
+   re-checked on every redirect hop, ``local`` or not;
 3. per-host politeness: at most ``host_concurrency`` requests in flight to one
    host and at least ``host_delay`` seconds between request starts;
 4. conditional headers (``If-None-Match``, ``If-Modified-Since``);
 5. redirects followed by hand, at most ``max_redirects``;
 6. the body streamed and cut off at ``max_body_bytes`` (decoded size, so a
-   gzip bomb is cut too) and at ``timeout`` seconds in total;
+   gzip bomb is cut too); one deadline, ``timeout`` seconds after the
+   request starts, bounds the connect, the status line and headers, and the
+   body alike (:class:`DeadlineTransport`: a server trickling its headers a
+   byte at a time is cut off too);
 7. statuses: 304 is a value (:attr:`Fetched.not_modified`); 429 and 503 raise
    :class:`FetchError` with ``retry_after`` from the header; other 4xx/5xx raise.
 
@@ -24,6 +28,7 @@ is not done here.
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import ipaddress
 import socket
@@ -33,15 +38,18 @@ import urllib.robotparser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+import httpcore
 import httpx
 
 from newswire.core.errors import FetchError
 
 __all__ = [
     "HTML_TYPES",
+    "DeadlineTransport",
     "FetchFailure",
     "Fetched",
     "Fetcher",
@@ -83,15 +91,17 @@ def system_resolver(host: str) -> list[str]:
 
 
 def check_address(url: str, resolver: Resolver, *, local: bool) -> None:
-    """Refuse non-http(s) URLs and, unless ``local``, hosts resolving to non-public addresses."""
-    parts = urlsplit(url)
+    """Refuse non-http(s) URLs and hosts resolving to non-public addresses (``local``: loopback is allowed)."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:  # "http://[::1": an unclosed IPv6 literal, a bad port
+        raise FetchFailure("scheme", f"not a valid URL: {exc}", where=url) from None
     if parts.scheme not in ("http", "https"):
         raise FetchFailure("scheme", f"scheme {parts.scheme or '(none)'!r} refused; only http and https are fetched",
                          where=url)
-    if not parts.hostname:
+    if not hostname:
         raise FetchFailure("scheme", "no host in URL", where=url)
-    if local:
-        return
     try:
         addresses = [str(ipaddress.ip_address(parts.hostname))]  # an address literal needs no lookup
     except ValueError:
@@ -101,11 +111,14 @@ def check_address(url: str, resolver: Resolver, *, local: bool) -> None:
             raise FetchFailure(exc.kind, exc.message, where=url) from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
+        if local and ip.is_loopback:
+            continue
         if not ip.is_global or ip.is_multicast:
             kind = next((k for k in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified")
                          if getattr(ip, f"is_{k}")), "non-public")
+            hint = "mark the feed local = true if this is intended" if ip.is_loopback else None
             raise FetchFailure("address", f"host {parts.hostname} resolves to {kind.replace('_', '-')} address {ip}; refused",
-                             where=url, hint="mark the feed local = true if this is intended")
+                             where=url, hint=hint)
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -282,6 +295,7 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         release = self.gate.enter(host)
         started = time.monotonic()
+        deadline = _DEADLINE.set(started + self.timeout)
         try:
             with self.client.stream("GET", url, headers=headers, timeout=self.timeout,
                                     follow_redirects=False) as response:
@@ -311,6 +325,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchFailure("network", f"{type(exc).__name__}: {exc or 'connection failed'}", where=url) from None
         finally:
+            _DEADLINE.reset(deadline)
             release()
         return Fetched(url=url, status=response.status_code, body=body, headers=resp_headers,
                        etag=resp_headers.get("etag"), last_modified=resp_headers.get("last-modified"))
@@ -332,6 +347,73 @@ class Fetcher:
         content_type = "text/html" if path.suffix in (".html", ".htm") else "application/xml"
         return Fetched(url=url, status=200, body=body, headers={"content-type": content_type},
                        last_modified=modified)
+
+
+# The monotonic time by which the request in hand must be done (set by Fetcher._once, read by the sockets).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("newswire_fetch_deadline", default=None)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write waits no longer than the time left before the deadline.
+
+    httpx's timeouts apply to each socket operation alone: a server sending
+    one byte of its headers every two seconds never trips a 20-second read
+    timeout. Here each operation gets what is left of the request's deadline.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
+                                                      _remaining(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _remaining(timeout, httpcore.ConnectTimeout),
+                                                         local_address, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _remaining(timeout: float | None, expired: type[Exception]) -> float | None:
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the request's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineTransport(httpx.HTTPTransport):
+    """httpx's own transport, on sockets bounded by the fetch's overall deadline (see :class:`_DeadlineStream`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # httpx 0.28 takes no network backend, so its pool is rebuilt on ours, with httpx's default limits.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), max_connections=100, max_keepalive_connections=20,
+            keepalive_expiry=5.0, network_backend=_DeadlineBackend())
 
 
 def _is_file(url: str) -> bool:

@@ -34,6 +34,7 @@ __all__ = [
     "article_id_for",
     "canonical_url",
     "content_hash",
+    "url_problem",
     "signature",
     "signature_bytes",
     "signature_from_bytes",
@@ -43,6 +44,21 @@ NUM_PERM = 128
 STORY_THRESHOLD = 0.6
 _SHINGLE = 3
 _SEED = 1
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an article's URL (only absolute http(s) URLs with a host can), or ``None``."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:  # "http://[::1": an unclosed IPv6 literal; a bad port
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) URL (scheme {parts.scheme or 'none'!r})"
+    if not host:
+        return "no host in the URL"
+    return None
 
 
 def canonical_url(url: str) -> str:

@@ -11,8 +11,11 @@ Two inputs, told apart by the file name:
 - ``*.html`` / ``*.htm``: a saved page, cleaned like a polled one; the URL is
   the page's canonical link if it has one, the doc id the file name.
 
-Records are ``body_source="file"`` with ``doc_id`` set. A bad line is one
-clear error naming the file and line; the others are still ingested.
+Records are ``body_source="file"`` with ``doc_id`` set. A bad line (not
+UTF-8, not JSON, a missing field, a URL that is not http(s)) is one clear
+error naming the file and line; the lines before and after it are still
+ingested. The poller's limits apply: control characters are removed and the
+text is cut to ``poller.max_text_chars`` (the record says ``truncated``).
 Duplicates (same id or same text) go through the poller's state, like polled
 articles, so ``ingest`` and ``poll`` never publish one article twice.
 """
@@ -28,8 +31,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from newswire.core.models import Article
-from newswire.poller.clean import clean_html
-from newswire.poller.identity import article_id_for, canonical_url, content_hash
+from newswire.poller.clean import clean_html, clean_text
+from newswire.poller.identity import article_id_for, canonical_url, content_hash, url_problem
+from newswire.poller.limits import cut_text
 
 __all__ = ["ArticleLine", "IngestStats", "articles_from_file", "ingest_files"]
 
@@ -60,6 +64,14 @@ class ArticleLine(BaseModel):
             raise ValueError("must not be empty")
         return value
 
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        problem = url_problem(value) if value.strip() else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
 
 @dataclass
 class IngestStats:
@@ -70,42 +82,50 @@ class IngestStats:
     errors: list[str] = field(default_factory=list)
 
 
-def articles_from_file(path: Path, now: datetime, errors: list[str]) -> Iterator[Article]:
+def articles_from_file(path: Path, now: datetime, errors: list[str], *, max_text_chars: int) -> Iterator[Article]:
     """The articles in one file; problems are appended to ``errors`` as one line each."""
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        article = _from_html(path, now, errors)
+        article = _from_html(path, now, errors, max_text_chars)
         if article is not None:
             yield article
         return
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")  # lines are decoded one by one: a bad byte spoils its line only
     except OSError as exc:
         errors.append(f"{path}: cannot read: {exc.strerror}")
         return
     with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
                 continue
             try:
-                row = ArticleLine.model_validate_json(line)
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(f"{path}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+                continue
+            try:
+                article = _from_line(ArticleLine.model_validate_json(line), now, max_text_chars)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "line"
                 errors.append(f"{path}:{number}: {where}: {first['msg']}")
                 continue
-            except UnicodeDecodeError:
-                errors.append(f"{path}:{number}: not UTF-8")
-                continue
-            url = canonical_url(row.url) if row.url.strip() else ""
-            yield Article(
-                article_id=article_id_for(url, row.doc_id), url=url, outlet=row.outlet, title=row.title,
-                published=row.published, fetched_at=now, text=row.text, content_hash=content_hash(row.text),
-                body_source="file", doc_id=row.doc_id,
-            )
+            yield article
 
 
-def _from_html(path: Path, now: datetime, errors: list[str]) -> Article | None:
+def _from_line(row: ArticleLine, now: datetime, max_text_chars: int) -> Article:
+    url = canonical_url(row.url) if row.url.strip() else ""
+    full = clean_text(row.text)
+    text = cut_text(full, max_text_chars)
+    return Article(
+        article_id=article_id_for(url, row.doc_id), url=url, outlet=row.outlet, title=clean_text(row.title),
+        published=row.published, fetched_at=now, text=text, truncated=text != full,
+        content_hash=content_hash(full), body_source="file", doc_id=row.doc_id,
+    )
+
+
+def _from_html(path: Path, now: datetime, errors: list[str], max_text_chars: int) -> Article | None:
     try:
         body = path.read_bytes()
     except OSError as exc:
@@ -115,13 +135,20 @@ def _from_html(path: Path, now: datetime, errors: list[str]) -> Article | None:
     if not cleaned.text:
         errors.append(f"{path}: no article body found in the page")
         return None
-    url = canonical_url(cleaned.url) if cleaned.url and cleaned.url.startswith(("http://", "https://")) else ""
+    url = canonical_url(cleaned.url) if cleaned.url and url_problem(cleaned.url) is None else ""
     doc_id = path.stem
-    return Article(
-        article_id=article_id_for(url, doc_id), url=url, outlet=_outlet_of(url) or "file", title=cleaned.title,
-        authors=cleaned.authors, published=cleaned.published, fetched_at=now, language=cleaned.language,
-        text=cleaned.text, content_hash=content_hash(cleaned.text), body_source="file", doc_id=doc_id,
-    )
+    text = cut_text(cleaned.text, max_text_chars)
+    try:
+        return Article(
+            article_id=article_id_for(url, doc_id), url=url, outlet=_outlet_of(url) or "file", title=cleaned.title,
+            authors=cleaned.authors, published=cleaned.published, fetched_at=now, language=cleaned.language,
+            text=text, truncated=text != cleaned.text, content_hash=content_hash(cleaned.text), body_source="file",
+            doc_id=doc_id,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        errors.append(f"{path}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        return None
 
 
 def _outlet_of(url: str) -> str | None:
@@ -133,12 +160,12 @@ def _outlet_of(url: str) -> str | None:
 
 
 def ingest_files(paths: list[Path], publish: Callable[[Article], bool], now: datetime,
-                 progress: Callable[[Path, int], None] | None = None) -> IngestStats:
+                 progress: Callable[[Path, int], None] | None = None, *, max_text_chars: int) -> IngestStats:
     """Publish every article of ``paths`` through ``publish`` (the poller's, so duplicates are shared)."""
     stats = IngestStats()
     for path in paths:
         stats.files += 1
-        for article in articles_from_file(path, now, stats.errors):
+        for article in articles_from_file(path, now, stats.errors, max_text_chars=max_text_chars):
             stats.read += 1
             if publish(article):
                 stats.published += 1

@@ -4,21 +4,27 @@ feedparser is handed the bytes we fetched and the response headers (it must
 never fetch anything itself: no timeout, see DESIGN.md). A feed is judged by
 its ``version`` and entries, not by ``bozo``: ``bozo`` is also set for a
 wrong declared charset or a stray character in an otherwise fine feed.
-Entity expansion is harmless: feedparser's SAX parser does not resolve
-external entities, and expat (>= 2.4) stops "billion laughs" amplification;
-whatever survives is an error on that feed (tests: ``billion-laughs.xml``).
+Before feedparser sees them, the bytes are made UTF-8 (:func:`decode_text`:
+the declared charset, or UTF-8 with invalid bytes shown as U+FFFD, never
+mojibake), and a feed that declares XML entities is refused whole: entity
+declarations are how "billion laughs", quadratic blow-up and XXE attacks
+work, and no news feed needs them (feedparser's lenient fallback would
+otherwise publish a junk article from the unexpanded text).
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
+from xml.parsers import expat
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
 from newswire.core.errors import FeedParseError
+from newswire.poller.clean import clean_text, decode_text
 
 __all__ = ["FeedEntry", "ParsedFeed", "parse_feed"]
 
@@ -48,7 +54,12 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     """Parse RSS/Atom bytes; raises :class:`FeedParseError` when they are not a usable feed."""
     response_headers = dict(headers or {})
     response_headers.setdefault("content-location", url)
-    response_headers["content-type"] = _content_type(body, response_headers.get("content-type", ""))
+    body, response_headers["content-type"] = _as_utf8(body, response_headers.get("content-type", ""))
+    declared = _entity_declaration(body)
+    if declared is not None:
+        raise FeedParseError(f"the feed declares an XML entity ({declared!r}); refused", where=url,
+                             hint="entity declarations are how billion-laughs and XXE attacks work; "
+                                  "no article of this feed is published")
     try:
         parsed = feedparser.parse(body, response_headers=response_headers, resolve_relative_uris=True,
                                   sanitize_html=True)
@@ -77,24 +88,60 @@ def _entry(entry: Any, feed_language: str | None) -> FeedEntry:
     guid = entry.get("id") or None
     if link is None and guid and entry.get("guidislink", False) is not False and guid.startswith("http"):
         link = guid
-    return FeedEntry(link=link, title=" ".join((entry.get("title") or "").split()), summary=summary,
+    return FeedEntry(link=link, title=" ".join(clean_text(entry.get("title") or "").split()),
+                     summary=clean_text(summary),
                      published=published, authors=authors, guid=guid,
                      language=(entry.get("language") or feed_language))
 
 
-def _content_type(body: bytes, declared: str) -> str:
-    """The content type to tell feedparser: ``charset=utf-8`` when the bytes are valid, non-ASCII UTF-8.
+def _as_utf8(body: bytes, declared: str) -> tuple[bytes, str]:
+    """The body as UTF-8 and the content type to tell feedparser (``charset=utf-8``).
 
-    A strict UTF-8 decode of non-ASCII text in another encoding almost always
-    fails, so success is strong evidence; servers (and XML declarations) that
-    say ISO-8859-1 for UTF-8 bytes are common (tests: ``wrong-charset``).
-    The other way round (UTF-8 declared, cp1252 sent) feedparser detects itself.
+    Servers (and XML declarations) that say ISO-8859-1 for UTF-8 bytes are
+    common (tests: ``wrong-charset``), and so are UTF-8 feeds with a stray
+    invalid byte, which feedparser would read as windows-1252 throughout:
+    :func:`decode_text` decides, and the XML declaration is made to agree.
     """
     media = declared.split(";")[0].strip() or "application/xml"
     if body.isascii():
-        return declared or media
+        return body, declared or media
+    http_charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in declared.split(";")[1:])
+                         if k.strip().lower() == "charset"), None)
+    prolog = _XML_ENCODING_RE.search(body[:200])
+    text = decode_text(body, http_charset, prolog.group(2).decode("ascii") if prolog else None)
+    utf8 = text.encode("utf-8")
+    if prolog:
+        utf8 = _XML_ENCODING_RE.sub(rb"\1utf-8\3", utf8, count=1)
+    return utf8, f"{media}; charset=utf-8"
+
+
+_XML_ENCODING_RE = re.compile(rb"""(<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9_.:-]+)(["'])""")
+
+
+class _Declared(Exception):
+    pass
+
+
+class _Prolog(Exception):
+    pass
+
+
+def _entity_declaration(body: bytes) -> str | None:
+    """The name of the first entity the document declares (read up to its root element), if any."""
+    parser = expat.ParserCreate(encoding="utf-8")
+
+    def on_entity(name: str, *_: object) -> None:
+        raise _Declared(name)
+
+    def on_root(*_: object) -> None:
+        raise _Prolog
+
+    parser.EntityDeclHandler = on_entity
+    parser.StartElementHandler = on_root
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return declared or media
-    return f"{media}; charset=utf-8"
+        parser.Parse(body, True)
+    except _Declared as found:
+        return str(found.args[0])
+    except (_Prolog, expat.ExpatError):  # the prolog is over, or not XML at all: feedparser judges the rest
+        return None
+    return None

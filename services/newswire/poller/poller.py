@@ -36,6 +36,7 @@ from enum import StrEnum
 
 import httpx
 from lxml import html as lxml_html
+from pydantic import ValidationError
 
 from newswire.core.config import FeedConfig, PollerSettings, Settings
 from newswire.core.errors import FeedError, FeedParseError, LogError
@@ -47,6 +48,7 @@ from newswire.poller.clean import Cleaned, clean_html
 from newswire.poller.feeds import feeds_for, is_file_feed, local_page
 from newswire.poller.fetch import (
     HTML_TYPES,
+    DeadlineTransport,
     FetchFailure,
     Fetcher,
     HostGate,
@@ -62,7 +64,9 @@ from newswire.poller.identity import (
     content_hash,
     signature,
     signature_bytes,
+    url_problem,
 )
+from newswire.poller.limits import cut_text, fit_article, record_bytes
 from newswire.poller.parse import FeedEntry, parse_feed
 from newswire.poller.state import PollerState
 
@@ -306,6 +310,8 @@ class Poller:
                 warnings.append(f"{label}: no link; skipped")
             elif not entry.link.lower().startswith(("http://", "https://")):
                 warnings.append(f"{label}: link {entry.link[:80]!r} is not http(s); skipped")
+            elif (problem := url_problem(entry.link)) is not None:
+                warnings.append(f"{label}: link {entry.link[:80]!r}: {problem}; skipped")
             else:
                 linked.append((entry, canonical_url(entry.link)))
         seen = self.state.seen_ids([article_id_for(url) for _, url in linked])
@@ -318,8 +324,14 @@ class Poller:
                 continue
             seen.add(article_id)
             cleaned, problem = self._page(feed, entry.link or url)
-            article = self._article(feed, entry, url, cleaned, parsed.language)
             label = f"entry {entry.title[:60]!r}"
+            try:
+                article = self._article(feed, entry, url, cleaned, parsed.language)
+            except ValidationError as exc:  # a field beyond the article contract's limits
+                err = exc.errors()[0]
+                warnings.append(f"{label}: not a valid article ({'.'.join(map(str, err['loc']))}: {err['msg']}); "
+                                "skipped")
+                continue
             if article is None:
                 warnings.append(f"{label}: {problem or 'no article body'}; no text in the feed either; skipped")
                 continue
@@ -355,9 +367,10 @@ class Poller:
     def _article(self, feed: FeedConfig, entry: FeedEntry, url: str, page: Cleaned | None,
                  feed_language: str | None) -> Article | None:
         from_page = page is not None and bool(page.text)
-        text = page.text if page is not None and from_page else _html_text(entry.summary)
-        if not text:
+        full = page.text if page is not None and from_page else _html_text(entry.summary)
+        if not full:
             return None
+        text = cut_text(full, self.settings.max_text_chars)
         language = (page.language if page else None) or entry.language or feed_language or feed.language
         return Article(
             article_id=article_id_for(url), url=url, outlet=feed.outlet,
@@ -366,7 +379,7 @@ class Poller:
             published=_published(page.published if page else None, entry.published),
             fetched_at=datetime.fromtimestamp(self.clock(), UTC),
             language=language.split("-")[0].lower() if language else None,
-            text=text, content_hash=content_hash(text), feed_url=feed.url,
+            text=text, truncated=text != full, content_hash=content_hash(full), feed_url=feed.url,
             body_source="page" if from_page else "feed",
         )
 
@@ -421,8 +434,10 @@ class Poller:
                 return False
             sig = signature(article.text)
             story_id = self._stories.story_for(article.article_id, sig)
-            article = article.model_copy(update={"story_id": story_id})
-            self.log.produce(ARTICLES.name, article.article_id, article.model_dump_json().encode("utf-8"),
+            article = fit_article(article.model_copy(update={"story_id": story_id}),
+                                  max_text_chars=self.settings.max_text_chars,
+                                  max_record_bytes=self.settings.max_record_bytes)
+            self.log.produce(ARTICLES.name, article.article_id, record_bytes(article),
                              headers=(("newswire-type", b"article"),))
             self.log.flush()
             self.state.record_article(article_id=article.article_id, content_hash=article.content_hash,
@@ -455,8 +470,8 @@ def make_poller(settings: Settings, log: Log | None = None, *, transport: httpx.
                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> Poller:
     """Build the poller from settings: the log (unless injected), the HTTP client, the state database."""
     cfg = settings.poller
-    client = httpx.Client(headers={"User-Agent": cfg.user_agent}, transport=transport, follow_redirects=False,
-                          timeout=cfg.timeout, trust_env=False)
+    client = httpx.Client(headers={"User-Agent": cfg.user_agent}, transport=transport or DeadlineTransport(),
+                          follow_redirects=False, timeout=cfg.timeout, trust_env=False)
     fetcher = Fetcher(client, timeout=cfg.timeout, max_body_bytes=cfg.max_body_bytes,
                       max_redirects=cfg.max_redirects, gate=HostGate(cfg.host_delay, cfg.host_concurrency),
                       resolver=resolver, clock=clock)
