@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# A kill -9 campaign (not part of `make test`): N kills per backend while the FA-KES articles stream,
+# then every table compared with a replay. Needs ../shared/corpus and PostgreSQL at 127.0.0.1:5432.
+N ?= 50
+chaos: $(STAMP)
+	$(BIN)/python scripts/chaos.py --kills $(N)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -42,9 +42,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.kafka]
 @pytest.fixture
 def tables_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh PostgreSQL database where a server answers, else SQLite: the broker part runs either way."""
-    from tests.fixtures.db import pg_reachable
+    from tests.fixtures.db import REQUIRE_PG, pg_reachable
 
-    if pg_reachable() is None:
+    if pg_reachable() is None or REQUIRE_PG:
         return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'tables.db'}"
 
