@@ -201,3 +201,28 @@ def test_sigterm_while_the_projector_opens_its_tables_ends_it_with_0(tmp_path: P
         proc.kill()
     assert proc.returncode == 0, err[-2000:]
     assert "projected 0 record(s)" in err
+
+
+def catches_sigterm(pid: int) -> bool:
+    """Whether process ``pid`` has a handler for SIGTERM (``SigCgt`` in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    mask = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("SigCgt:")), 16)
+    return bool(mask & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["project", "extract"])
+def test_sigterm_while_python_still_imports_the_cli_ends_the_service_with_0(tmp_path: Path, command: str) -> None:
+    """SIGTERM is taken from the process's first line, before the CLI and its libraries are imported."""
+    proc = start(tmp_path, command)
+    try:
+        wait_until(lambda: catches_sigterm(proc.pid) or proc.poll() is not None)
+        assert not opened(proc.pid, "log.db")  # still starting: the log is not even open
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err[-2000:]

@@ -82,7 +82,7 @@ def test_dockerfile_entry_point_is_the_console_script() -> None:
     entrypoint = json.loads(d["ENTRYPOINT"][-1])
     cmd = json.loads(d["CMD"][-1])
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert entrypoint == ["newswire"] and scripts["newswire"] == "newswire.cli:main"
+    assert entrypoint == ["newswire"] and scripts["newswire"] == "newswire.__main__:main"
     assert is_command(cmd) and cmd == ["run"]
     assert d["FROM"][0].startswith("python:3.11")
 

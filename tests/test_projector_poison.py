@@ -127,6 +127,20 @@ def expected_rows(tmp_path: Path, events: list[Event]) -> dict[str, list[tuple[A
     return user_rows(ref.db_url)
 
 
+def project_and_check(tmp_path: Path, settings: Settings, log: SqliteLog, events: list[Event]) -> DeadLetter:
+    """Run the projector once; the one bad record was dead-lettered, every good event applied. Its letter."""
+    projector = make_projector(settings, log)
+    try:
+        stats = projector.run(once=True, timeout=120)
+    finally:
+        projector.close()
+    assert (stats.dead_letters, stats.events_applied) == (1, len(events))
+    assert caught_up(settings, log)
+    assert user_rows(settings.projector_db_url()) == expected_rows(tmp_path, events)
+    [letter] = dead_letters(log)
+    return letter
+
+
 @pytest.mark.parametrize("poison", list(POISONS))
 def test_a_poison_event_is_dead_lettered_and_the_batch_applied(
         tmp_path: Path, settings: Settings, log: SqliteLog, poison: str) -> None:
@@ -136,18 +150,9 @@ def test_a_poison_event_is_dead_lettered_and_the_batch_applied(
     events = good_events()
     produce_with(log, events, json.dumps(bad).encode(), at=6)
 
-    projector = make_projector(settings, log)
-    try:
-        stats = projector.run(once=True, timeout=120)
-    finally:
-        projector.close()
-
-    assert (stats.dead_letters, stats.events_applied) == (1, len(events))
-    [letter] = dead_letters(log)
+    letter = project_and_check(tmp_path, settings, log, events)
     assert (letter.topic, letter.offset, letter.error_type) == (EVENT_TOPICS[0], 6, "RecordError")
     assert reason in letter.error
-    assert caught_up(settings, log)
-    assert user_rows(settings.projector_db_url()) == expected_rows(tmp_path, events)
 
 
 def refuse_rows_saying(engine: sa.Engine, word: str) -> None:
@@ -184,15 +189,6 @@ def test_a_record_the_database_refuses_is_found_and_dead_lettered(
         update={"sentence": "REFUSED by the database."})})
     produce_with(log, events, culprit.model_dump_json().encode(), at=9)
 
-    projector = make_projector(settings, log)
-    try:
-        stats = projector.run(once=True, timeout=120)
-    finally:
-        projector.close()
-
-    assert (stats.dead_letters, stats.events_applied) == (1, len(events))
-    [letter] = dead_letters(log)
-    assert (letter.offset, letter.error_type) == (9, "RecordError")
+    letter = project_and_check(tmp_path, settings, log, events)
+    assert (letter.topic, letter.offset, letter.error_type) == (EVENT_TOPICS[0], 9, "RecordError")
     assert "the database refused the batch" in letter.error and "value refused" in letter.error
-    assert caught_up(settings, log)
-    assert user_rows(settings.projector_db_url()) == expected_rows(tmp_path, events)

@@ -20,7 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
-from newswire.commands import EXIT_ERROR, fail, settings_of, user_errors
+from newswire.commands import EXIT_ERROR, SERVICE_COMMANDS, fail, settings_of, user_errors
+from newswire.core.signals import release_sigterm
 
 __all__ = ["app", "main"]
 
@@ -47,6 +48,8 @@ def _root(
         "--db-url", help="SQLAlchemy URL of the tables (NEWSWIRE_DB_URL).")] = None,
 ) -> None:
     """Settings are resolved lazily so that --help works with a broken configuration."""
+    if ctx.invoked_subcommand not in SERVICE_COMMANDS:
+        release_sigterm()  # only a service's start-up defers SIGTERM (newswire.core.signals)
     overrides = {k: v for k, v in {"log_url": log_url, "db_url": db_url}.items() if v is not None}
     ctx.obj = {"config": config, "overrides": overrides, "settings": None}
 

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from newswire.core import heap
+from newswire.core.signals import release_sigterm, take_stop_request
 from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, NewswireError, Unavailable
 
@@ -65,36 +66,18 @@ def user_errors(func: F) -> F:
             raise fail(str(exc), exit_code(exc)) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        finally:
+            release_sigterm()  # a SIGTERM no run loop took (a batch command) ends the process as before
 
     return wrapper  # type: ignore[return-value]
 
 
-# The commands that end in run_service: from their settings on, SIGTERM asks for a drain, not a kill.
+# The commands that end in run_service: a SIGTERM during their start-up asks for a drain, not a kill.
 SERVICE_COMMANDS = frozenset({"poll", "extract", "project"})
-_stop_requested = {"flag": False}
-
-
-def _defer_sigterm() -> None:
-    """Until :func:`run_service` takes over, a SIGTERM is remembered instead of killing the process.
-
-    A service spends its first seconds opening the log and the database and
-    (the extractor) loading its language model; a SIGTERM then used to end it
-    with 143. Now the service starts, sees the request and stops at once: 0.
-    """
-    def remember(signum: int, frame: object) -> None:
-        _stop_requested["flag"] = True
-
-    signal.signal(signal.SIGTERM, remember)
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings of this invocation, resolved once and configuring logging.
-
-    For the service commands (:data:`SERVICE_COMMANDS`) this is also where a
-    SIGTERM starts to mean "drain and exit 0" (see :func:`_defer_sigterm`).
-    """
-    if ctx.command.name in SERVICE_COMMANDS:
-        _defer_sigterm()
+    """The settings of this invocation, resolved once and configuring logging."""
     root = ctx.find_root()
     obj = root.obj if root.obj is not None else {"config": None, "overrides": {}, "settings": None}
     if obj["settings"] is None:
@@ -126,7 +109,7 @@ def run_service(service: Any, serve: Callable[[], _Closeable] | None, **run_args
             server = serve()
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        if _stop_requested["flag"]:  # SIGTERM came while the service was being built
+        if take_stop_request():  # SIGTERM came while the process started (newswire.core.signals)
             service.stop()
         heap.settle()
         return service.run(**run_args)
