@@ -57,6 +57,7 @@ def test_a_full_disk_fails_the_batch_and_the_next_run_catches_up(tmp_path: Path,
         log.create_topics({t: 3 for t in EVENT_TOPICS} | {DLQ.name: 1})
         for e in s.stream(6000, places=3000, seed=9):
             log.produce(e.TOPIC, e.key(), e.model_dump_json().encode())
+        log.flush()
         ends = {TopicPartition(t, p): n for t in EVENT_TOPICS for p, n in log.end_offsets(t).items() if n}
     tables_url = f"sqlite:///{small_disk / 'tables.db'}"
 

@@ -63,6 +63,7 @@ def test_two_projectors_at_once_both_succeed_and_apply_everything(
         log.create_topics({t: 3 for t in EVENT_TOPICS} | {DLQ.name: 1})
         for e in s.stream(EVENTS, places=300, seed=3):
             log.produce(e.TOPIC, e.key(), e.model_dump_json().encode())
+        log.flush()
         ends = {TopicPartition(t, p): n for t in EVENT_TOPICS for p, n in log.end_offsets(t).items() if n}
     expected = project_alone(tmp_path, log_path)
 
