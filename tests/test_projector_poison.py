@@ -40,8 +40,8 @@ def poison_base() -> dict[str, Any]:
     return json.loads(event.model_dump_json())
 
 
-def nul_in_text(e: dict[str, Any]) -> None:
-    e["evidence"]["sentence"] = "local factions took control\u0000 of Poisonville."
+def nul_in_a_name(e: dict[str, Any]) -> None:
+    e["data"]["place"]["name"] = "Poison\u0000ville"
 
 
 def long_event_id(e: dict[str, Any]) -> None:
@@ -58,7 +58,7 @@ def undated(e: dict[str, Any]) -> None:
 
 
 POISONS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
-    "nul-in-text": (nul_in_text, "evidence.sentence"),
+    "nul-in-a-name": (nul_in_a_name, "data.place.name: String should match pattern"),
     "long-event-id": (long_event_id, "event_id: String should have at most 64 characters"),
     "long-place-id": (long_place_id, "data.place.id: String should have at most 200 characters"),
     "undated": (undated, "a date is required"),
@@ -192,3 +192,34 @@ def test_a_record_the_database_refuses_is_found_and_dead_lettered(
     letter = project_and_check(tmp_path, settings, log, events)
     assert (letter.topic, letter.offset, letter.error_type) == (EVENT_TOPICS[0], 9, "RecordError")
     assert "the database refused the batch" in letter.error and "value refused" in letter.error
+
+
+def test_a_nul_in_the_articles_words_is_stored_as_a_replacement_character(
+        tmp_path: Path, settings: Settings, log: SqliteLog) -> None:
+    """The sentence, title and extent are the article's words: kept, with a NUL (which PostgreSQL cannot
+    store) shown as U+FFFD on every backend, and the batch applied."""
+    events = good_events()
+    odd = s.control(s.article("odd", "2024-12-07"), s.place("Oddtown"), s.actor("sdf"), "2024-12-06",
+                    extent="most\u0000 of", attribution="state\u0000 media")
+    odd = odd.model_copy(update={
+        "evidence": odd.evidence.model_copy(update={"sentence": "Kurdish-led forces took\u0000 Oddtown."}),
+        "source": odd.source.model_copy(update={"title": "Odd\u0000 news"})})
+    events.insert(5, odd)
+    produce_with(log, events, None, 0)
+
+    projector = make_projector(settings, log)
+    try:
+        stats = projector.run(once=True, timeout=120)
+    finally:
+        projector.close()
+
+    assert (stats.dead_letters, stats.events_applied) == (0, len(events))
+    engine = create_engine(settings.projector_db_url())
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT sentence, title, attribution FROM evidence WHERE event_id = :e"),
+                           {"e": odd.event_id}).one()
+        extent = conn.execute(sa.text("SELECT extent FROM control WHERE place_id = 'test:oddtown'")).scalar_one()
+    engine.dispose()
+    assert tuple(row) == ("Kurdish-led forces took\ufffd Oddtown.", "Odd\ufffd news", "state\ufffd media")
+    assert extent == "most\ufffd of"
+    assert caught_up(settings, log)

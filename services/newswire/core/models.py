@@ -54,21 +54,22 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-# Limits of every string a record carries: what the projector's columns hold (tables.py), and no
-# control characters, which PostgreSQL refuses (NUL) and no reader wants. A record outside them is
-# refused where it is read, as one dead letter, instead of failing a whole batch in the database.
+# Limits of every string a record carries: what the projector's columns hold (tables.py); ids and
+# names are one line without control characters (PostgreSQL refuses NUL, no reader wants the rest).
+# A record outside them is refused where it is read, as one dead letter, instead of failing a whole
+# batch in the database. Free text (an evidence sentence, a title) is the article's own words, checked
+# for length only: the projector stores a NUL in it as U+FFFD (projector.fold.storable).
 MAX_ID = 200
 MAX_NAME = 300
 MAX_TEXT = 1_000_000  # the article text is cut well below this (poller.max_text_chars)
-_NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"  # ids and names: one line
-_TEXT_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # text: tabs and line breaks allowed
+_NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=_NO_CONTROLS)]
 """An identifier: 1 to 200 characters, no control characters."""
 Name = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=_NO_CONTROLS)]
 """A name or a short label: up to 300 characters, no control characters."""
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=_TEXT_CONTROLS)]
-"""Free text: no control characters but tabs and line breaks."""
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+"""Free text: the article's own words, up to a million characters."""
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_CONTROLS)]
 Code = Annotated[str, StringConstraints(max_length=20, pattern=_NO_CONTROLS)]
 

@@ -137,6 +137,14 @@ def _side(actor: Actor) -> str:
     return actor.side or actor.id
 
 
+_STORABLE = str.maketrans({"\x00": "\ufffd"})
+
+
+def storable(text: str | None) -> str | None:
+    """Free text as the tables hold it: a NUL (which PostgreSQL cannot store) shown as U+FFFD, on every backend."""
+    return text.translate(_STORABLE) if text and "\x00" in text else text
+
+
 def to_report(event: Event) -> Report:
     """Reduce one event to a :class:`Report`; raises :class:`ProjectionError` when it has no usable date.
 
@@ -169,7 +177,7 @@ def to_report(event: Event) -> Report:
     if isinstance(event, ControlChanged):
         return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
                       actor_id=data.controller.id, actor_name=data.controller.name, side=_side(data.controller),
-                      status=None, side_code=None, extent=data.extent.text if data.extent else None, **common)
+                      status=None, side_code=None, extent=storable(data.extent.text) if data.extent else None, **common)
     if isinstance(event, ForcesWithdrew):
         return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
                       actor_id=data.actor.id, actor_name=data.actor.name, side=_side(data.actor),

@@ -46,6 +46,7 @@ from newswire.projector.fold import (
     fold_meetings,
     fold_place,
     meeting_components,
+    storable,
     widen,
 )
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, REBUILD_PREFIX, Tables, make_tables
@@ -642,8 +643,8 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied], ne
         rows.append(dict(
             event_id=e.event_id, row_table=row_table, row_key=row_key, fact_id=fact_id,
             article_id=e.source.article_id, outlet=e.source.outlet, story_id=e.source.story_id,
-            url=e.source.url, title=e.source.title, sentence=e.evidence.sentence, start=e.evidence.start,
-            end=e.evidence.end, attribution=e.attribution, modality=str(e.modality),
+            url=storable(e.source.url), title=storable(e.source.title), sentence=storable(e.evidence.sentence),
+            start=e.evidence.start, end=e.evidence.end, attribution=storable(e.attribution), modality=str(e.modality),
             reported_at=a.report.reported_at))
     _write_rows(conn, ev, rows)
     changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in keys.items()
