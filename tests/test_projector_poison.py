@@ -40,8 +40,12 @@ def poison_base() -> dict[str, Any]:
     return json.loads(event.model_dump_json())
 
 
-def nul_in_a_name(e: dict[str, Any]) -> None:
-    e["data"]["place"]["name"] = "Poison\u0000ville"
+def nul_in_an_id(e: dict[str, Any]) -> None:
+    e["data"]["controller"]["id"] = "newswire:local\u0000factions"
+
+
+def long_place_name(e: dict[str, Any]) -> None:
+    e["data"]["place"]["name"] = "Poisonville " * 40
 
 
 def long_event_id(e: dict[str, Any]) -> None:
@@ -58,7 +62,8 @@ def undated(e: dict[str, Any]) -> None:
 
 
 POISONS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
-    "nul-in-a-name": (nul_in_a_name, "data.place.name: String should match pattern"),
+    "nul-in-an-id": (nul_in_an_id, "data.controller.id: String should match pattern"),
+    "long-place-name": (long_place_name, "data.place.name: String should have at most 300 characters"),
     "long-event-id": (long_event_id, "event_id: String should have at most 64 characters"),
     "long-place-id": (long_place_id, "data.place.id: String should have at most 200 characters"),
     "undated": (undated, "a date is required"),
@@ -197,10 +202,12 @@ def test_a_record_the_database_refuses_is_found_and_dead_lettered(
 def test_a_nul_in_the_articles_words_is_stored_as_a_replacement_character(
         tmp_path: Path, settings: Settings, log: SqliteLog) -> None:
     """The sentence, title and extent are the article's words: kept, with a NUL (which PostgreSQL cannot
-    store) shown as U+FFFD on every backend, and the batch applied."""
+    store) shown as U+FFFD on every backend, and the batch applied. In a name it becomes a space."""
     events = good_events()
-    odd = s.control(s.article("odd", "2024-12-07"), s.place("Oddtown"), s.actor("sdf"), "2024-12-06",
+    place = s.place("Oddtown").model_copy(update={"name": "Odd\u0000town"})
+    odd = s.control(s.article("odd", "2024-12-07"), place, s.actor("sdf"), "2024-12-06",
                     extent="most\u0000 of", attribution="state\u0000 media")
+    odd = type(odd).model_validate_json(odd.model_dump_json())  # read as the projector reads it
     odd = odd.model_copy(update={
         "evidence": odd.evidence.model_copy(update={"sentence": "Kurdish-led forces took\u0000 Oddtown."}),
         "source": odd.source.model_copy(update={"title": "Odd\u0000 news"})})
@@ -218,8 +225,9 @@ def test_a_nul_in_the_articles_words_is_stored_as_a_replacement_character(
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT sentence, title, attribution FROM evidence WHERE event_id = :e"),
                            {"e": odd.event_id}).one()
-        extent = conn.execute(sa.text("SELECT extent FROM control WHERE place_id = 'test:oddtown'")).scalar_one()
+        control = conn.execute(sa.text("SELECT extent, place_name FROM control WHERE place_id = 'test:oddtown'")
+                               ).one()
     engine.dispose()
     assert tuple(row) == ("Kurdish-led forces took\ufffd Oddtown.", "Odd\ufffd news", "state\ufffd media")
-    assert extent == "most\ufffd of"
+    assert tuple(control) == ("most\ufffd of", "Odd town")
     assert caught_up(settings, log)

@@ -12,11 +12,12 @@ changes.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -54,20 +55,27 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-# Limits of every string a record carries: what the projector's columns hold (tables.py); ids and
-# names are one line without control characters (PostgreSQL refuses NUL, no reader wants the rest).
-# A record outside them is refused where it is read, as one dead letter, instead of failing a whole
-# batch in the database. Free text (an evidence sentence, a title) is the article's own words, checked
-# for length only: the projector stores a NUL in it as U+FFFD (projector.fold.storable).
+# Limits of every string a record carries: what the projector's columns hold (tables.py), and no
+# control characters in ids and names (PostgreSQL refuses NUL; no reader wants the rest). A record
+# outside them is refused where it is read, as one dead letter, instead of failing a whole batch in
+# the database. Names found in an article's words (a place the gazetteer lacks) may carry a stray
+# control character: it becomes a space. Free text (an evidence sentence, a title) is the article's
+# own words, checked for length only: the projector stores a NUL in it as U+FFFD (fold.storable).
 MAX_ID = 200
 MAX_NAME = 300
 MAX_TEXT = 1_000_000  # the article text is cut well below this (poller.max_text_chars)
 _NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _controls_to_spaces(value: str) -> str:
+    return _CONTROLS.sub(" ", value)
+
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=_NO_CONTROLS)]
 """An identifier: 1 to 200 characters, no control characters."""
-Name = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=_NO_CONTROLS)]
-"""A name or a short label: up to 300 characters, no control characters."""
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME), AfterValidator(_controls_to_spaces)]
+"""A name or a short label: up to 300 characters; a control character becomes a space."""
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 """Free text: the article's own words, up to a million characters."""
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_CONTROLS)]
