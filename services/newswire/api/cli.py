@@ -46,7 +46,11 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_of(ctx)
         server = make_server(settings, host=host, port=port)
-        server.run()
+        try:
+            server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind; say which setting to change
+            if server.started:
+                raise
         if not server.started:
             cfg = server.config
             raise fail(f"cannot listen on {cfg.host}:{cfg.port} (in use, or not an address of this machine); "

@@ -27,6 +27,8 @@ class ApiServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: Any) -> None:
         self.config.app.state.feed.close_streams()
         super().handle_exit(sig, frame)
+        # uvicorn re-raises the signal once it has stopped; a drained SIGTERM is a clean stop (exit 0).
+        self._captured_signals.clear()
 
     def stop(self) -> None:
         """Ask :meth:`run` to return (from another thread)."""

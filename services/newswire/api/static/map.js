@@ -228,7 +228,8 @@ async function selectPlace(placeId) {
   state.selected = placeId;
   const box = document.querySelector("#detail");
   const row = state.control.get(placeId);
-  const history = await getJSON(`/api/v1/control/${encodeURIComponent(placeId)}/history?${query()}`);
+  const known = state.knownAt ? `?known_at=${encodeURIComponent(state.knownAt)}` : "";
+  const history = await getJSON(`/api/v1/control/${encodeURIComponent(placeId)}/history${known}`);
   box.hidden = false;
   const title = row ? row.place_name : (history.data[0] || {}).place_name || placeId;
   const parts = [el("h2", {text: title})];
