@@ -267,6 +267,13 @@ def test_etag_and_if_none_match(api: httpx.Client) -> None:
     other = api.get("/api/v1/control", params={"side": "opposition"}, headers={"If-None-Match": etag})
     assert other.status_code == 200 and other.headers["etag"] != etag
     assert api.get("/api/v1/events", headers={"If-None-Match": "*"}).status_code == 304
+    # httpx asks for gzip: the body comes compressed, under the same version's ETag with a suffix.
+    assert first.headers["content-encoding"] == "gzip" and etag.endswith('-gzip"')
+    plain = api.get("/api/v1/control", params={"side": "government"}, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["etag"] == etag.replace("-gzip", "")
+    assert plain.json() == first.json()
+    assert api.get("/api/v1/control", params={"side": "government"},
+                   headers={"Accept-Encoding": "identity", "If-None-Match": etag}).status_code == 304
 
 
 @pytest.mark.parametrize(("path", "params", "parameter", "words"), [

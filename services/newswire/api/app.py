@@ -12,11 +12,12 @@ a bad or unknown parameter is a 422 that names it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import typing
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,7 @@ from newswire.api.params import (
     first_error,
 )
 from newswire.core.logging import get_logger
+from newswire.core.topics import CONTROL, CROSSINGS, DIPLOMACY
 from newswire.projector import query
 from newswire.projector.query import View
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
@@ -112,10 +114,16 @@ def _etag(version: str, request: Request) -> str:
     return f'"{digest}"'
 
 
+_GZIP_TAG = "-gzip"
+# The lists made of one topic's events change only when that topic's offsets move.
+_TOPICS: dict[str, tuple[str, ...]] = {"control": (CONTROL.name,), "history": (CONTROL.name,),
+                                       "crossings": (CROSSINGS.name,), "meetings": (DIPLOMACY.name,)}
+
+
 def _matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    tags = [t.strip().removeprefix("W/").replace(_GZIP_TAG + '"', '"') for t in header.split(",")]
     return "*" in tags or etag in tags
 
 
@@ -177,22 +185,36 @@ def make_app(engine: Engine, config: ApiConfig | None = None, *, tables: Tables 
 
     def answer(request: Request, kind: str, fmt: str, produce: Callable[[Connection], tuple[list[Any], dict[str, Any]]],
                headers: Callable[[dict[str, Any]], dict[str, str]] | None = None) -> Response:
-        """Version, ETag, 304 or cached body, else read and encode; all in one read transaction."""
+        """Version, ETag, 304 or cached body, else read and encode; all in one read transaction.
+
+        The version is that of the topics the list is made of, so a batch of
+        meetings leaves the control list's ETag (and cached body) alone. A
+        client that accepts gzip gets the body compressed (once per version).
+        """
+        gzipped = "gzip" in request.headers.get("accept-encoding", "")
         with _reading(engine) as conn:
-            version = _version(conn, tables)
+            version = _version(conn, tables, _TOPICS.get(kind))
             etag = _etag(version, request)
-            base = {"ETag": etag, "Cache-Control": "no-cache"}
+            # A compressed body is another representation of the same content: its own strong ETag,
+            # matched as the same version.
+            shown = etag[:-1] + _GZIP_TAG + '"' if gzipped else etag
+            base = {"ETag": shown, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
             if _matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers=base)
-            body = cache.get(etag)
+            key = etag + ("gzip" if gzipped else "")
+            body = cache.get(key)
             extra: dict[str, str] = {}
             if body is None or headers is not None:
                 rows, meta = produce(conn)
                 body = encode(kind, rows, fmt, meta)  # type: ignore[arg-type]
+                if gzipped:
+                    body = gzip.compress(body, compresslevel=1, mtime=0)
                 if headers is not None:
                     extra = headers(meta)
                 else:
-                    cache.put(etag, body)
+                    cache.put(key, body)
+        if gzipped:
+            base["Content-Encoding"] = "gzip"
         return Response(body, media_type=MEDIA_TYPES[fmt], headers={**base, **extra})
 
     def view_endpoint(view: View) -> Callable[..., Response]:
@@ -324,7 +346,7 @@ class _reading:  # noqa: N801 - used like a function in `with`
             raise ApiError(503, f"the database cannot be read: {first}") from None
 
 
-def _version(conn: Connection, tables: Tables) -> str:
+def _version(conn: Connection, tables: Tables, topics: Sequence[str] | None = None) -> str:
     m = tables.meta.c
     try:
         stored = conn.execute(sa.select(m.value).where(m.key == "schema_version")).scalar()
@@ -336,4 +358,4 @@ def _version(conn: Connection, tables: Tables) -> str:
         raise ApiError(503, f"the tables are at schema version {stored} and this newswire reads version "
                             f"{PROJECTION_SCHEMA_VERSION}: the projector rebuilds them when it starts "
                             "(newswire project), or run newswire replay")
-    return f"v{stored}|" + query.data_version(conn, tables)
+    return f"v{stored}|" + query.data_version(conn, tables, topics)
