@@ -368,7 +368,7 @@ def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path
     env = child_env(COLUMNS="120", LINES="60", TERM="xterm-256color",
                     # Only so that parallel test runs on one machine do not fight over the default ports.
                     NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_EXTRACTOR__METRICS_PORT="0",
-                    NEWSWIRE_PROJECTOR__METRICS_PORT="0")
+                    NEWSWIRE_PROJECTOR__METRICS_PORT="0", NEWSWIRE_API__PORT="0")
     proc = subprocess.Popen([sys.executable, "-m", "newswire", "run"], cwd=tmp_path, env=env,
                             stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
