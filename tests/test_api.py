@@ -468,3 +468,28 @@ def test_export_refuses_bad_flags_in_one_line(seeded_url: str, args: list[str], 
 def test_synthetic_places_can_carry_coordinates() -> None:
     place = s.place("Somewhere", lat=1.5, lon=2.5)
     assert (place.lat, place.lon) == (1.5, 2.5)
+
+
+def test_the_in_memory_view_equals_a_fresh_read_after_every_batch(db_url: str) -> None:
+    from newswire.api.formats import encode
+    from newswire.api.live import LiveView
+    from newswire.projector.query import VIEWS, Filters, read_view
+    from newswire.projector.store import stored_offsets
+
+    engine = create_engine(db_url)
+    tables = make_tables()
+    views = {view: LiveView(tables, view) for view in VIEWS}
+    meta = {"as_of": None, "known_at": None}
+    cases = [Filters(), Filters(country="SY"), Filters(place="a"), Filters(bbox=(35.0, 30.0, 40.0, 37.0))]
+    events = h.history_events()
+    for i in range(len(events)):
+        h.apply_events(engine, events[i:i + 1])  # one batch, then the views catch up by the rows it changed
+        with engine.connect() as conn:
+            offsets = {(tp.topic, tp.partition): n for tp, n in stored_offsets(conn, tables).items()}
+            for view, live in views.items():
+                live.refresh(conn, offsets)
+                for filters in cases:
+                    for fmt in ("json", "geojson", "csv"):
+                        fresh = [r for r in read_view(conn, tables, view) if filters.keep(view, r)]
+                        assert live.encode(fmt, filters, meta) == encode(view, fresh, fmt, meta), (i, view, fmt)
+    engine.dispose()

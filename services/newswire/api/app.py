@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newswire.api.changes import ChangeFeed
 from newswire.api.formats import MEDIA_TYPES, encode
+from newswire.api.live import LiveView, parse_offsets
 from newswire.api.params import (
     ControlParams,
     CrossingParams,
@@ -136,10 +137,20 @@ def make_app(engine: Engine, config: ApiConfig | None = None, *, tables: Tables 
     config = config or ApiConfig()
     tables = tables or make_tables()
     cache = ResponseCache(config.cache_mb << 20)
+    live = {view: LiveView(tables, view) for view in query.VIEWS}
     feed = ChangeFeed(engine, tables, interval=config.changes_interval)
+
+    def warm() -> None:
+        for view, live_view in live.items():
+            try:
+                live_view.warm(engine, _TOPICS[view])
+            except Exception as exc:  # no tables yet, say: the first request will say so and read them
+                _log.info("api.warm_skipped", view=view, error=str(exc).splitlines()[0] if str(exc) else repr(exc))
+                return
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        threading.Thread(target=warm, name="api-warm", daemon=True).start()
         feed.start()
         try:
             yield
@@ -184,7 +195,8 @@ def make_app(engine: Engine, config: ApiConfig | None = None, *, tables: Tables 
     # -- reading ------------------------------------------------------------------------
 
     def answer(request: Request, kind: str, fmt: str, produce: Callable[[Connection], tuple[list[Any], dict[str, Any]]],
-               headers: Callable[[dict[str, Any]], dict[str, str]] | None = None) -> Response:
+               headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+               encoded: Callable[[Connection, str], bytes] | None = None) -> Response:
         """Version, ETag, 304 or cached body, else read and encode; all in one read transaction.
 
         The version is that of the topics the list is made of, so a batch of
@@ -204,7 +216,12 @@ def make_app(engine: Engine, config: ApiConfig | None = None, *, tables: Tables 
             key = etag + ("gzip" if gzipped else "")
             body = cache.get(key)
             extra: dict[str, str] = {}
-            if body is None or headers is not None:
+            if body is None and encoded is not None:
+                body = encoded(conn, version)
+                if gzipped:
+                    body = gzip.compress(body, compresslevel=1, mtime=0)
+                cache.put(key, body)
+            elif body is None or headers is not None:
                 rows, meta = produce(conn)
                 body = encode(kind, rows, fmt, meta)  # type: ignore[arg-type]
                 if gzipped:
@@ -227,7 +244,12 @@ def make_app(engine: Engine, config: ApiConfig | None = None, *, tables: Tables 
                 rows = query.read_view(conn, tables, view, filters=p.filters(), as_of=p.as_of, known_at=p.known_at)
                 return rows, {"as_of": p.as_of, "known_at": p.known_at}
 
-            return answer(request, view, p.format, produce)
+            def current(conn: Connection, version: str) -> bytes:
+                live[view].refresh(conn, parse_offsets(version.split("|", 1)[1]) or {})
+                return live[view].encode(p.format, p.filters(), {"as_of": None, "known_at": None})
+
+            now = p.as_of is None and p.known_at is None
+            return answer(request, view, p.format, produce, encoded=current if now else None)
 
         # Real objects, not strings: FastAPI resolves string annotations in module globals, not this closure.
         endpoint.__annotations__ = {"request": Request, "params": Annotated[params_model, Query()],

@@ -28,6 +28,7 @@ from pydantic_core import to_json
 from sqlalchemy.engine import Engine
 
 from newswire.api.formats import present
+from newswire.api.live import Offsets, format_offsets, parse_offsets
 from newswire.core.logging import get_logger
 from newswire.projector import query
 from newswire.projector.store import stored_offsets
@@ -38,24 +39,6 @@ __all__ = ["MAX_ROWS", "ChangeFeed"]
 _log = get_logger("newswire.api")
 MAX_ROWS = 1000  # more changed rows than this in one message: send a reset instead
 KEEPALIVE = 15.0  # seconds between comment lines on an idle stream (proxies drop silent connections)
-
-Offsets = dict[tuple[str, int], int]
-
-
-def _cursor(offsets: Offsets) -> str:
-    return ",".join(f"{t}:{p}:{n}" for (t, p), n in sorted(offsets.items()))
-
-
-def _parse(cursor: str) -> Offsets | None:
-    try:
-        out = {}
-        for part in filter(None, cursor.split(",")):
-            topic, partition, offset = part.rsplit(":", 2)
-            out[(topic, int(partition))] = int(offset)
-        return out
-    except ValueError:
-        return None
-
 
 def _sse(event: str, data: Any, ident: str | None = None) -> bytes:
     head = f"id: {ident}\n" if ident is not None else ""
@@ -128,7 +111,7 @@ class ChangeFeed:
 
     def diff(self, before: Offsets, after: Offsets) -> bytes:
         """The message that takes a reader at ``before`` to ``after``."""
-        ident = _cursor(after)
+        ident = format_offsets(after)
         if any(after.get(tp, 0) < n for tp, n in before.items()):
             return _sse("reset", {"reason": "the tables were rebuilt"}, ident)
         ranges = {tp: (before.get(tp, 0), n) for tp, n in after.items() if n > before.get(tp, 0)}
@@ -155,12 +138,12 @@ class ChangeFeed:
                 with contextlib.suppress(Exception):
                     self.offsets = await asyncio.to_thread(self._read_offsets)
             current = self.offsets or {}
-            since = _parse(last_event_id) if last_event_id else None
+            since = parse_offsets(last_event_id) if last_event_id else None
             if last_event_id and since is None:
-                yield _sse("reset", {"reason": "unknown Last-Event-ID"}, _cursor(current))
+                yield _sse("reset", {"reason": "unknown Last-Event-ID"}, format_offsets(current))
             elif since is not None and since != current:
                 yield await asyncio.to_thread(self.diff, since, current)
-            yield _sse("hello", {"cursor": _cursor(current)}, _cursor(current))
+            yield _sse("hello", {"cursor": format_offsets(current)}, format_offsets(current))
             while not self._closed:
                 try:
                     message = await asyncio.wait_for(q.get(), timeout=KEEPALIVE)
