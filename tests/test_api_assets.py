@@ -28,3 +28,11 @@ def test_the_page_loads_nothing_from_elsewhere() -> None:
         text = (STATIC / name).read_text()
         assert not re.search(r"(src|href)=\"(https?:)?//", text), name
         assert "cdn" not in text.lower(), name
+
+
+def test_public_names_of_the_api_modules() -> None:
+    import importlib
+
+    for name in ("app", "changes", "cli", "formats", "live", "params", "server"):
+        module = importlib.import_module(f"newswire.api.{name}")
+        assert module.__all__ and all(hasattr(module, n) for n in module.__all__), name

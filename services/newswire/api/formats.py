@@ -19,7 +19,8 @@ from typing import Any, Literal
 
 from pydantic_core import to_json
 
-__all__ = ["FORMATS", "EXPORT_FORMATS", "Format", "MEDIA_TYPES", "UNLOCATED", "encode", "locate", "present"]
+__all__ = ["FORMATS", "EXPORT_FORMATS", "Format", "LOCATORS", "Locator", "MEDIA_TYPES", "UNLOCATED", "encode", "locate",
+           "present", "stream"]
 
 Format = Literal["json", "geojson", "csv", "jsonl"]
 FORMATS = ("json", "geojson", "csv")  # of the API's lists
