@@ -10,7 +10,12 @@ dead-letter replays, health probes, the panel) is opened with
 - SQLite: the file's directory is created; WAL mode, a busy timeout, and
   write transactions that begin with ``BEGIN IMMEDIATE`` so that concurrent
   writers wait instead of failing mid-way (DESIGN.md, pitfalls);
-- PostgreSQL: connections are checked before use (``pool_pre_ping``).
+- PostgreSQL: connections are checked before use (``pool_pre_ping``);
+- ``read_only`` (the read API): the database refuses writes (SQLite
+  ``query_only``, PostgreSQL read-only transactions), and each transaction
+  reads one snapshot (SQLite's deferred ``BEGIN`` in WAL mode takes no write
+  lock; PostgreSQL ``REPEATABLE READ``), so a version and the rows read with
+  it agree.
 
 Errors that are not bugs become one-line errors at their source (SQLAlchemy's
 ``handle_error`` hook), whichever command or service hit them:
@@ -47,7 +52,8 @@ def env_names(key: str) -> str:
     return own if key == "db_url" else f"{own} or NEWSWIRE_DB_URL"
 
 
-def open_engine(url: str, *, key: str = "db_url", connect_timeout: float | None = None) -> Engine:
+def open_engine(url: str, *, key: str = "db_url", connect_timeout: float | None = None,
+                read_only: bool = False) -> Engine:
     """An engine for ``url``, the value of setting ``key``; see the module docstring."""
     url = sqlalchemy_url(url)
     try:
@@ -58,15 +64,18 @@ def open_engine(url: str, *, key: str = "db_url", connect_timeout: float | None 
         raise ConfigError(f"not a usable database URL: {_redacted(url)!r}", where=key,
                           hint=f"set {env_names(key)} to sqlite:///PATH or postgresql://user@host/db")
     if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite(parsed, key, connect_timeout)
+        engine = _sqlite(parsed, key, connect_timeout, read_only)
     else:
-        args = {} if connect_timeout is None else {"connect_timeout": max(1, round(connect_timeout))}
-        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=args)
+        args: dict[str, Any] = {} if connect_timeout is None else {"connect_timeout": max(1, round(connect_timeout))}
+        if read_only:
+            args["options"] = "-c default_transaction_read_only=on"
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=args,
+                                  **({"isolation_level": "REPEATABLE READ"} if read_only else {}))
     _translate_errors(engine, key)
     return engine
 
 
-def _sqlite(parsed: sa.engine.URL, key: str, connect_timeout: float | None) -> Engine:
+def _sqlite(parsed: sa.engine.URL, key: str, connect_timeout: float | None, read_only: bool) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         parent = Path(parsed.database).parent
         try:
@@ -96,12 +105,14 @@ def _sqlite(parsed: sa.engine.URL, key: str, connect_timeout: float | None) -> E
         cur.execute("PRAGMA wal_autocheckpoint=10000")
         # 64 MiB of page cache (the default is 2 MiB): the indexes of a growing database stay in memory.
         cur.execute("PRAGMA cache_size=-65536")
+        if read_only:
+            cur.execute("PRAGMA query_only=ON")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # Take the write lock up front: a concurrent writer waits instead of failing mid-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -144,7 +144,7 @@ class Projector:
     def _parse(self, record: LogRecord) -> Applied | None:
         try:
             event = parse_event(record.value)
-            report = to_report(event)
+            report = to_report(event, record_time=record.timestamp)
         except ValidationError as exc:
             self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
             return None

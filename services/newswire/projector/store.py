@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 from operator import itemgetter
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from newswire.core.db import open_engine
-from newswire.core.errors import ConfigError, ProjectionError
+from newswire.core.errors import ProjectionError
 from newswire.core.log.types import TopicPartition
 from newswire.core.models import Event
 from newswire.projector.fold import (
@@ -72,9 +71,12 @@ __all__ = [
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for the projector's tables (:func:`newswire.core.db.open_engine`, setting ``projector.db_url``)."""
-    return open_engine(url, key="projector.db_url")
+def create_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for the projector's tables (:func:`newswire.core.db.open_engine`, setting ``projector.db_url``).
+
+    ``read_only`` (the read API): see :func:`~newswire.core.db.open_engine`.
+    """
+    return open_engine(url, key="projector.db_url", read_only=read_only)
 
 
 # --- schema -------------------------------------------------------------------
@@ -343,7 +345,8 @@ def _insert_applied(conn: Connection, tables: Tables, new: Sequence[Applied]) ->
             date_text=r.date_text, precision=r.precision, inferred=r.inferred, historical=r.historical,
             reported_at=r.reported_at, article_id=r.article_id, outlet=r.outlet, story_id=r.story_id,
             confidence=r.confidence, extent=r.extent, participants=r.participants, location=r.location,
-            framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset))
+            framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset,
+            country=r.country, lat=r.lat, lon=r.lon, received_at=r.received_at))
     _write_rows(conn, tables.applied_events, rows)
 
 
