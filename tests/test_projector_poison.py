@@ -21,7 +21,7 @@ from newswire.core.log import SqliteLog, TopicPartition
 from newswire.core.models import DeadLetter, Event
 from newswire.core.topics import DLQ, EVENT_TOPICS
 from newswire.projector import synthetic as s
-from newswire.projector.service import make_projector
+from newswire.projector.service import ProjectorStats, make_projector
 from newswire.projector.store import create_engine, dump_tables, ensure_schema, stored_offsets
 from newswire.projector.tables import make_tables
 
@@ -132,13 +132,17 @@ def expected_rows(tmp_path: Path, events: list[Event]) -> dict[str, list[tuple[A
     return user_rows(ref.db_url)
 
 
-def project_and_check(tmp_path: Path, settings: Settings, log: SqliteLog, events: list[Event]) -> DeadLetter:
-    """Run the projector once; the one bad record was dead-lettered, every good event applied. Its letter."""
+def project_once(settings: Settings, log: SqliteLog) -> ProjectorStats:
     projector = make_projector(settings, log)
     try:
-        stats = projector.run(once=True, timeout=120)
+        return projector.run(once=True, timeout=120)
     finally:
         projector.close()
+
+
+def project_and_check(tmp_path: Path, settings: Settings, log: SqliteLog, events: list[Event]) -> DeadLetter:
+    """Run the projector once; the one bad record was dead-lettered, every good event applied. Its letter."""
+    stats = project_once(settings, log)
     assert (stats.dead_letters, stats.events_applied) == (1, len(events))
     assert caught_up(settings, log)
     assert user_rows(settings.projector_db_url()) == expected_rows(tmp_path, events)
@@ -214,12 +218,7 @@ def test_a_nul_in_the_articles_words_is_stored_as_a_replacement_character(
     events.insert(5, odd)
     produce_with(log, events, None, 0)
 
-    projector = make_projector(settings, log)
-    try:
-        stats = projector.run(once=True, timeout=120)
-    finally:
-        projector.close()
-
+    stats = project_once(settings, log)
     assert (stats.dead_letters, stats.events_applied) == (0, len(events))
     engine = create_engine(settings.projector_db_url())
     with engine.connect() as conn:
