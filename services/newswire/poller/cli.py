@@ -32,16 +32,14 @@ def register(app: typer.Typer) -> None:
         Ctrl-C. A failing feed is reported and retried; it does not make the command fail.
         """
         from newswire.core.health import db_check, log_check, serve_health
-        from newswire.core.metrics import ServiceMetrics, StatsMapping
+        from newswire.core.metrics import MAPPINGS, ServiceMetrics
         from newswire.poller.poller import make_poller
 
         settings = settings_of(ctx)
         poller = make_poller(settings)
 
         def serve() -> Any:
-            metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=StatsMapping(
-                records_in=("entries",), records_out=("published",), errors=("errors",),
-                feed_fetches=("fetches",)))
+            metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=MAPPINGS["poller"])
             return serve_health("poller", settings.poller.metrics_port, metrics=metrics,
                               checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
 

@@ -46,7 +46,6 @@ def register(app: typer.Typer) -> None:
         Runs until SIGTERM or Ctrl-C (the batch in hand is committed first), or with --once until caught up.
         """
         from newswire.core.health import serve_service
-        from newswire.core.metrics import StatsMapping, as_topic, pick
         from newswire.core.topics import EVENT_TOPICS
         from newswire.projector.service import make_projector
 
@@ -56,10 +55,7 @@ def register(app: typer.Typer) -> None:
         def serve() -> Any:
             return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
                                db_url=settings.projector_db_url(),
-                               group_id=settings.projector.group_id, topics=EVENT_TOPICS,
-                               mapping=StatsMapping(records_in=pick("records_in"),
-                                                    records_out=as_topic("events_applied", "tables"),
-                                                    errors=pick("errors")))
+                               group_id=settings.projector.group_id, topics=EVENT_TOPICS)
 
         stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
         err_console.print(

@@ -38,7 +38,7 @@ from newswire.core.log.types import Log
 from newswire.core.models import DeadLetter
 from newswire.core.topics import DLQ
 
-__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "read_dead_letters",
+__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "existing_dlq_engine", "read_dead_letters",
            "replayed_positions", "replay_dead_letters", "dlq_replays", "to_json_line"]
 
 REPLAY_HEADER = "newswire-replay-of"
@@ -95,6 +95,21 @@ def dlq_engine(db_url: str) -> Engine:
     connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}
     engine = create_engine(url, connect_args=connect_args)
     metadata.create_all(engine, checkfirst=True)
+    return engine
+
+
+def existing_dlq_engine(db_url: str) -> Engine | None:
+    """For reading: an engine on the database if it holds ``dlq_replays``, else None (nothing is created)."""
+    from sqlalchemy import inspect
+
+    from newswire.core.config import missing_sqlite_file, sqlalchemy_url
+
+    if missing_sqlite_file(db_url) is not None:
+        return None
+    engine = create_engine(sqlalchemy_url(db_url))
+    if not inspect(engine).has_table(dlq_replays.name):
+        engine.dispose()
+        return None
     return engine
 
 
