@@ -397,7 +397,7 @@ def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path
                        "Ctrl-C stops"):
             assert needle in text(), needle
         # A second terminal: `newswire state control` reads the same tables.
-        state = subprocess.run([sys.executable, "-m", "newswire", "state", "control", "--json"], cwd=tmp_path,
+        state = subprocess.run([sys.executable, "-m", "newswire", "state", "control", "--format", "json"], cwd=tmp_path,
                                env=child_env(), capture_output=True, text=True, timeout=60, check=True)
         assert {r["place_name"] for r in json.loads(state.stdout)} == {"Saraqib", "Um Rawaba"}
     finally:

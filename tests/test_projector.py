@@ -329,7 +329,7 @@ def test_cli_project_state_replay(settings: Settings, log: SqliteLog) -> None:
     assert result.exit_code == 0, result.output
     assert "15 applied" in result.output
 
-    result = runner.invoke(app, [*base, "state", "control", "--json", "--place", "daraa"])
+    result = runner.invoke(app, [*base, "state", "control", "--format", "json", "--place", "daraa"])
     assert result.exit_code == 0, result.output
     [daraa] = json.loads(result.stdout)
     assert (daraa["place_name"], daraa["since"], daraa["n_sources"]) == ("Daraa", "2024-12-06", 2)

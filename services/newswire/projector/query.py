@@ -54,7 +54,7 @@ def _control(conn: Connection, t: Tables, as_of: date | None) -> list[dict[str, 
         return [dict(r._mapping) for r in conn.execute(sa.select(t.control).order_by(t.control.c.place_name))]
     h = t.control_history.c
     query = (sa.select(h.place_id, h.place_name, h.controller_id, h.controller_name, h.side,
-                       h.valid_from.label("since"), h.date_text.label("since_text"), h.precision, h.status,
+                       h.valid_from.label("since"), h.date_words.label("since_text"), h.precision, h.status,
                        h.confidence, h.n_sources, h.n_reports, h.fact_id, h.valid_to, h.historical)
              .where(h.kind == "control", h.valid_from <= as_of,
                     sa.or_(h.valid_to.is_(None), h.valid_to > as_of))
@@ -92,6 +92,8 @@ def _evidence(conn: Connection, t: Tables, view: View, row: dict[str, Any]) -> l
         where = sa.and_(ev.row_table == "crossings", ev.row_key == row["crossing_id"])
     else:
         where = sa.and_(ev.row_table == "meetings", ev.row_key == row["meeting_id"])
-    query = (sa.select(ev.event_id, ev.outlet, ev.url, ev.sentence, ev.start, ev.end, ev.attribution, ev.story_id)
+    # article_id: what `newswire explain ARTICLE_ID` takes.
+    query = (sa.select(ev.event_id, ev.article_id, ev.outlet, ev.url, ev.sentence, ev.start, ev.end, ev.attribution,
+                       ev.story_id)
              .where(where).order_by(ev.outlet, ev.event_id))
     return [dict(r._mapping) for r in conn.execute(query)]

@@ -331,7 +331,8 @@ def _insert_applied(conn: Connection, tables: Tables, new: Sequence[Applied]) ->
             event_id=r.event_id, type=r.type, subject=r.subject, subject_name=r.subject_name,
             subject_kind=r.subject_kind, actor_id=r.actor_id, actor_name=r.actor_name, side=r.side,
             status=r.status, side_code=r.side_code, day_start=r.day_start, day_end=r.day_end,
-            date_text=r.date_text, precision=r.precision, inferred=r.inferred, historical=r.historical,
+            date_text=r.date_text, date_words=r.date_words, precision=r.precision, inferred=r.inferred,
+            historical=r.historical,
             reported_at=r.reported_at, article_id=r.article_id, outlet=r.outlet, story_id=r.story_id,
             confidence=r.confidence, extent=r.extent, participants=r.participants, location=r.location,
             framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset))

@@ -22,7 +22,6 @@ letters it matches; the others stay pending for a later replay.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from newswire.core.models import DeadLetter
 from newswire.core.topics import DLQ
 
 __all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "existing_dlq_engine", "read_dead_letters",
-           "replayed_positions", "replay_dead_letters", "dlq_replays", "to_json_line"]
+           "replayed_positions", "replay_dead_letters", "dlq_replays"]
 
 REPLAY_HEADER = "newswire-replay-of"
 """Header on a replayed record: ``<dlq topic>:<partition>:<offset>`` of the letter it came from."""
@@ -199,7 +198,3 @@ def replay_dead_letters(log: Log, engine: Engine, *, topic: str | None = None, p
             continue
         result.replayed.append(DeadLetterEntry(entry.partition, entry.offset, letter, entry.raw, now))
     return result
-
-
-def to_json_line(entry: DeadLetterEntry) -> str:
-    return json.dumps(entry.as_json(), ensure_ascii=False)
