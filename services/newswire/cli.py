@@ -160,7 +160,7 @@ def log_stats(ctx: typer.Context, fmt: FormatOption = None) -> None:
 
         grid = Table(title=f"{settings.log_url}", title_justify="left")
         for col in ("topic", "records", "bytes", "oldest offset", "next offset", "retention"):
-            grid.add_column(col, justify="left" if col == "topic" else "right")
+            grid.add_column(col, justify="left" if col == "topic" else "right", no_wrap=col == "topic")
         for r in rows:
             grid.add_row(r["topic"], f"{r['records']:,}", "-" if r["bytes"] is None else _size(r["bytes"]),
                          "/".join(str(v) for v in r["oldest_offset"].values()),
@@ -281,12 +281,14 @@ def _stop_on_sigterm() -> Callable[[], bool]:
 
 def _register_services() -> None:
     """Each service package contributes its own commands."""
+    from newswire.explain import register as register_explain_by_id
     from newswire.extractor.cli import register as register_extractor
     from newswire.poller.cli import register as register_poller
     from newswire.projector.cli import register as register_projector
     from newswire.supervisor.cli import register as register_supervisor
 
-    for register in (register_poller, register_extractor, register_projector, register_supervisor):
+    for register in (register_poller, register_extractor, register_projector, register_supervisor,
+                     register_explain_by_id):
         register(app)
 
 
