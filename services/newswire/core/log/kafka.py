@@ -69,6 +69,8 @@ DEFAULT_BATCH_BYTES = 64 * 1024
 #: Upper bound on how long :meth:`KafkaLog.consumer` waits for its first assignment (seconds).
 #: A join waits for the session timeout of a member that died without leaving, so allow for it.
 DEFAULT_JOIN_TIMEOUT = 30.0
+#: How often a pattern subscription refreshes its topic list (kafka-python's default is 5 minutes).
+PATTERN_REFRESH_MS = 5_000
 
 _log = get_logger(__name__)
 
@@ -357,10 +359,15 @@ class KafkaLogConsumer:
             self._consumer = KafkaConsumer(
                 **log._config, group_id=group_id, enable_auto_commit=False, auto_offset_reset=offset_reset,
                 session_timeout_ms=settings.session_timeout_ms,
-                heartbeat_interval_ms=settings.heartbeat_interval_ms)
+                heartbeat_interval_ms=settings.heartbeat_interval_ms,
+                # A pattern subscription sees a new matching topic at the next metadata refresh.
+                **({"metadata_max_age_ms": PATTERN_REFRESH_MS} if pattern is not None else {}))
             if group_id is None:
                 self._consumer.assign([KafkaTopicPartition(t, p) for t in self.topics
                                        for p in range(log.partitions_for(t))])
+                for ktp in self._consumer.assignment():
+                    # Resolve "earliest"/"latest" now, as the embedded log does, not at the first poll.
+                    self._consumer.position(ktp)
             else:
                 self._joined = _Joined()
                 if pattern is not None:

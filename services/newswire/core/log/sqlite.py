@@ -411,8 +411,10 @@ class SqliteLog:
         return deleted
 
     def _vacuum(self, conn: sqlite3.Connection) -> int:
-        """Return free pages to the file system in chunks (a no-op unless ``auto_vacuum=INCREMENTAL``)."""
+        """Return free pages to the file system in chunks (unless the log predates ``auto_vacuum=INCREMENTAL``:
+        then they are reused by the next records)."""
         if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             return 0
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         freed = 0
@@ -423,8 +425,9 @@ class SqliteLog:
             # executescript steps the pragma to the end (execute() frees a single page).
             conn.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({min(free, RETENTION_CHUNK)}); COMMIT;")
             freed += min(free, RETENTION_CHUNK) * page_size
-        # Checkpoint so the truncated pages leave the WAL too, and the WAL shrinks to its limit.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        # A passive checkpoint (it never waits for readers or blocks producers) copies the shrunken file out of
+        # the WAL, so the file system sees the space now; journal_size_limit then trims the WAL itself.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         return freed
 
     def _retain_forever(self) -> None:
