@@ -148,8 +148,8 @@ def test_version_and_shell_completion() -> None:
     completion = newswire("--show-completion", "bash")
     assert completion.returncode == 0 and "_newswire_completion" in completion.stdout
     env = {"_NEWSWIRE_COMPLETE": "complete_bash", "COMP_WORDS": "newswire sta", "COMP_CWORD": "1"}
-    completed = subprocess.run([sys.executable, "-c", "from newswire.cli import main; main()"], capture_output=True,
-                               text=True, env={**os.environ, **env}, timeout=60)
+    script = Path(sys.executable).parent / "newswire"  # the console script, as a shell calls it
+    completed = subprocess.run([str(script)], capture_output=True, text=True, env={**os.environ, **env}, timeout=60)
     assert {"state", "status"} <= set(completed.stdout.split()), completed.stdout + completed.stderr
 
 

@@ -12,7 +12,6 @@ usage or configuration; 3 a backend (log, database, broker) is unreachable;
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sys
@@ -26,7 +25,7 @@ from typer.core import TyperGroup
 
 from newswire import __version__
 from newswire.commands import EXIT_CONFIG, EXIT_ERROR, fail, settings_of, user_errors
-from newswire.formats import FormatOption, resolve, write_rows
+from newswire.formats import FormatOption, resolve, until_the_reader_leaves, write_rows
 
 __all__ = ["app", "main", "hoist_root_options"]
 
@@ -221,27 +220,28 @@ def tail(
         log.close()
         raise
     try:
-        printed, last_seen = 0, time.monotonic()
-        while not stop() and (max_records is None or printed < max_records):
-            records = consumer.poll(max_records=100 if max_records is None else min(100, max_records - printed),
-                                    timeout=0.5)
-            for r in records:
-                try:
-                    value: Any = json.loads(r.value)
-                except ValueError:
-                    value = r.value.decode("utf-8", "replace")
-                sys.stdout.write(json.dumps({"topic": r.topic, "partition": r.partition, "offset": r.offset,
-                                             "key": r.key, "headers": {k: v.decode("utf-8", "replace")
-                                                                       for k, v in r.headers},
-                                             "value": value}, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-            if records:
-                printed += len(records)
-                last_seen = time.monotonic()
-                if group is not None:
-                    consumer.commit()
-            elif idle_exit is not None and time.monotonic() - last_seen >= idle_exit:
-                break
+        with until_the_reader_leaves():
+            printed, last_seen = 0, time.monotonic()
+            while not stop() and (max_records is None or printed < max_records):
+                records = consumer.poll(max_records=100 if max_records is None else min(100, max_records - printed),
+                                        timeout=0.5)
+                for r in records:
+                    try:
+                        value: Any = json.loads(r.value)
+                    except ValueError:
+                        value = r.value.decode("utf-8", "replace")
+                    sys.stdout.write(json.dumps({"topic": r.topic, "partition": r.partition, "offset": r.offset,
+                                                 "key": r.key, "headers": {k: v.decode("utf-8", "replace")
+                                                                           for k, v in r.headers},
+                                                 "value": value}, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                if records:
+                    printed += len(records)
+                    last_seen = time.monotonic()
+                    if group is not None:
+                        consumer.commit()
+                elif idle_exit is not None and time.monotonic() - last_seen >= idle_exit:
+                    break
     finally:
         consumer.close()
         log.close()
@@ -296,10 +296,4 @@ _register_services()
 
 
 def main() -> None:
-    try:
-        app()
-    except BrokenPipeError:
-        # `newswire state control | head`: the reader has gone, which is not an error. Point stdout at
-        # /dev/null so the interpreter's final flush does not complain, and exit 0.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    app()

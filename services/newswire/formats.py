@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-__all__ = ["Format", "FormatOption", "resolve", "write_rows"]
+__all__ = ["Format", "FormatOption", "resolve", "write_rows", "until_the_reader_leaves"]
 
 
 class Format(StrEnum):
@@ -48,8 +50,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_default, ensure_ascii=False)
 
 
+@contextmanager
+def until_the_reader_leaves() -> Iterator[None]:
+    """Writing to a pipe whose reader has gone (``newswire state control | head``) ends the command with exit 0.
+
+    stdout is pointed at /dev/null first, so the interpreter's last flush does not complain either.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
 def write_rows(rows: Sequence[dict[str, Any]], fmt: Format, table: Callable[[], Any]) -> None:
     """Print ``rows`` in ``fmt``; ``table`` builds the rich renderable, only when a table is wanted."""
+    with until_the_reader_leaves():
+        _write(rows, fmt, table)
+
+
+def _write(rows: Sequence[dict[str, Any]], fmt: Format, table: Callable[[], Any]) -> None:
     out = sys.stdout
     if fmt is Format.table:
         from rich.console import Console
