@@ -296,4 +296,5 @@ _register_services()
 
 
 def main() -> None:
-    app()
+    # One name however it is started (`newswire`, `python -m newswire`): help, errors and shell completion use it.
+    app(prog_name="newswire")
