@@ -382,14 +382,13 @@ class SqliteLog:
     def _retain_partition(self, conn: sqlite3.Connection, topic: str, partition: int, policy: Retention,
                           now: float) -> int:
         tp = (topic, partition)
-        (newest,) = conn.execute("SELECT MAX(offset) FROM records WHERE topic = ? AND partition = ?", tp).fetchone()
+        oldest, newest = conn.execute("SELECT MIN(offset), MAX(offset) FROM records WHERE topic = ? AND partition = ?",
+                                      tp).fetchone()
         if newest is None:
             return 0
         keep_from = 0  # the first offset to keep; below it everything goes
         if policy.ms >= 0:
-            row = conn.execute("SELECT offset FROM records WHERE topic = ? AND partition = ? AND ts >= ?"
-                               " ORDER BY offset LIMIT 1", (*tp, now - policy.ms / 1000)).fetchone()
-            keep_from = newest if row is None else row[0]
+            keep_from = self._first_since(conn, tp, oldest, newest, now - policy.ms / 1000)
         if policy.bytes >= 0:
             # The oldest offset whose records, with every newer one, still fit in retention.bytes.
             row = conn.execute(
@@ -399,6 +398,8 @@ class SqliteLog:
             if row is not None:
                 keep_from = max(keep_from, row[0] + 1)
         keep_from = min(keep_from, newest)
+        if keep_from <= oldest:  # nothing to delete: no write transaction either
+            return 0
         deleted = 0
         while not self._stopping.is_set():
             with self._write(conn):
@@ -409,6 +410,24 @@ class SqliteLog:
             if n < RETENTION_CHUNK:
                 break
         return deleted
+
+    @staticmethod
+    def _first_since(conn: sqlite3.Connection, tp: tuple[str, int], oldest: int, newest: int, cutoff: float) -> int:
+        """The first offset of the partition appended at or after ``cutoff`` (``newest`` if none).
+
+        A binary search over offsets, about 20 index lookups for a million records, instead of a scan:
+        records are stamped when flushed, so their times grow with their offsets.
+        """
+        low, high = oldest, newest
+        while low < high:
+            middle = (low + high) // 2
+            (ts,) = conn.execute("SELECT ts FROM records WHERE topic = ? AND partition = ? AND offset >= ?"
+                                 " ORDER BY offset LIMIT 1", (*tp, middle)).fetchone()
+            if ts >= cutoff:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     def _vacuum(self, conn: sqlite3.Connection) -> int:
         """Return free pages to the file system in chunks (unless the log predates ``auto_vacuum=INCREMENTAL``:
