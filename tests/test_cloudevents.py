@@ -92,3 +92,23 @@ def test_open_log_stamps_what_is_produced(backend: str, tmp_path: Path, request:
     [record] = records
     assert dict(record.headers)["ce_id"] == event.event_id.encode()
     assert json.loads(record.value)["event_id"] == event.event_id  # the value is the event itself
+
+
+def test_the_pattern_consumer_of_docs_log_md_runs_on_the_embedded_log(tmp_path: Path) -> None:
+    """docs/log.md's embedded-log consumer, run as written (its path replaced): it sees only the event topics."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "log.md").read_text()
+    start = text.index("```python\nimport json\n\nfrom newswire.core.log import SqliteLog")
+    code = text[start + len("```python\n"):text.index("```\n", start + 10)]
+    path = tmp_path / "log.db"
+    code = code.replace('"/home/me/.local/share/newswire/log.db"', repr(str(path)))
+    log = open_log(load_settings(log_url=f"sqlite:///{path}"))
+    event = s.control(("afp", "2026-03-06"), s.place("Saraqib"), s.actor("opposition"), "2026-03-05")
+    log.produce(CONTROL.name, event.key(), event.model_dump_json().encode())
+    withdrew = s.withdrew(("afp", "2026-03-06"), s.place("Hama"), s.actor("opposition"), "2026-03-05")
+    log.produce(CONTROL.name, withdrew.key(), withdrew.model_dump_json().encode())
+    log.produce(ARTICLES.name, "a1", Article(article_id="a1", outlet="x", fetched_at=datetime.now(UTC), text="t",
+                                             content_hash="h").model_dump_json().encode())
+    log.close()
+    handled: list[dict[str, object]] = []
+    exec(code, {"handle": handled.append})  # noqa: S102 - the documented snippet itself
+    assert [e["event_id"] for e in handled] == [event.event_id]
