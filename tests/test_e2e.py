@@ -287,7 +287,7 @@ def test_kill_9_extractor_and_projector_mid_stream(http_server: Any, tmp_path: P
     write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], batch_size=10)
     articles = make_articles(240)
     log_path = home(tmp_path) / "log.db"
-    log_path.parent.mkdir()
+    log_path.parent.mkdir(parents=True)
     log = SqliteLog(log_path)
     log.create_topics({t.name: 3 for t in TOPICS})  # as `newswire run` would (the default 3 partitions)
     for a in articles:
