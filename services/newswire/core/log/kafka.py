@@ -365,9 +365,7 @@ class KafkaLogConsumer:
             if group_id is None:
                 self._consumer.assign([KafkaTopicPartition(t, p) for t in self.topics
                                        for p in range(log.partitions_for(t))])
-                for ktp in self._consumer.assignment():
-                    # Resolve "earliest"/"latest" now, as the embedded log does, not at the first poll.
-                    self._consumer.position(ktp)
+                self._resolve_positions()
             else:
                 self._joined = _Joined()
                 if pattern is not None:
@@ -376,6 +374,13 @@ class KafkaLogConsumer:
                 else:
                     self._consumer.subscribe(self.topics, listener=self._joined)
                 self._wait_for_join(log.join_timeout)
+                self._resolve_positions()
+
+    def _resolve_positions(self) -> None:
+        """Fix each assigned partition's start now (committed, else earliest or latest), as the embedded log
+        does, rather than at the first fetch: "latest" then means the end when the consumer was made."""
+        for ktp in self._consumer.assignment():
+            self._consumer.position(ktp)
 
     def _wait_for_join(self, timeout: float) -> None:
         """Poll until the group assigns partitions, then rewind what those polls fetched.
