@@ -19,9 +19,9 @@ import typer
 from rich.console import Console
 
 from newswire.core import heap
-from newswire.core.signals import release_sigterm, take_stop_request
 from newswire.core.config import Settings, load_settings
-from newswire.core.errors import ConfigError, NewswireError, Unavailable
+from newswire.core.errors import ConfigError, DataMissing, NewswireError, Unavailable
+from newswire.core.signals import release_sigterm, take_stop_request
 
 __all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "SERVICE_COMMANDS", "err_console", "exit_code", "fail",
            "user_errors", "settings_of", "run_service"]
@@ -42,10 +42,11 @@ def fail(message: str, code: int) -> typer.Exit:
 
 
 def exit_code(exc: NewswireError) -> int:
-    """The README's exit code for an error a user can fix: 2 configuration, 3 a backend unreachable, 1 the rest."""
+    """The README's exit code for an error a user can fix: 2 configuration, 3 a backend unreachable (or, for a
+    read-only command, no data where the settings point), 1 the rest."""
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unavailable | DataMissing):
         return EXIT_UNAVAILABLE
     return EXIT_ERROR
 
@@ -81,10 +82,12 @@ def settings_of(ctx: typer.Context) -> Settings:
     root = ctx.find_root()
     obj = root.obj if root.obj is not None else {"config": None, "overrides": {}, "settings": None}
     if obj["settings"] is None:
+        from newswire.core import health
         from newswire.core.logging import configure_logging
 
         obj["settings"] = load_settings(obj["config"], **obj["overrides"])
         configure_logging(obj["settings"].log_level, obj["settings"].log_format)
+        health.configure(obj["settings"].metrics_host)
         root.obj = obj
     return obj["settings"]  # type: ignore[no-any-return]
 

@@ -8,6 +8,7 @@
     │   ├── LogUnavailable       the broker / log file (also a LogError)
     │   └── DatabaseUnavailable  the database server
     ├── LogError             the event log cannot be reached or used
+    ├── DataMissing          a read-only command found no log or database where the settings point
     ├── FeedError            one feed failed; the poller records it and goes on
     │   ├── FetchError       HTTP, timeout, size, content type, address refused
     │   └── FeedParseError   the body is not a usable RSS/Atom feed
@@ -29,6 +30,7 @@ __all__ = [
     "LogError",
     "LogUnavailable",
     "DatabaseUnavailable",
+    "DataMissing",
     "FeedError",
     "FetchError",
     "FeedParseError",
@@ -70,6 +72,10 @@ class LogUnavailable(LogError, Unavailable):
 
 class DatabaseUnavailable(Unavailable):
     """The database server cannot be reached."""
+
+
+class DataMissing(NewswireError, FileNotFoundError):
+    """A read-only command (``state``, ``status``, ``tail`` ...) found nothing to read; it creates nothing."""
 
 
 class FeedError(NewswireError):

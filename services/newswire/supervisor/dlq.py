@@ -22,7 +22,6 @@ letters it matches; the others stay pending for a later replay.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ from newswire.core.log.types import Log
 from newswire.core.models import DeadLetter
 from newswire.core.topics import DLQ
 
-__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "read_dead_letters",
-           "replayed_positions", "replay_dead_letters", "dlq_replays", "to_json_line"]
+__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "existing_dlq_engine", "read_dead_letters",
+           "replayed_positions", "replay_dead_letters", "dlq_replays"]
 
 REPLAY_HEADER = "newswire-replay-of"
 """Header on a replayed record: ``<dlq topic>:<partition>:<offset>`` of the letter it came from."""
@@ -92,6 +91,21 @@ def dlq_engine(db_url: str) -> Engine:
     """An engine on the service-state database with the ``dlq_replays`` table created if missing."""
     engine = open_engine(db_url, key="db_url", connect_timeout=30)
     metadata.create_all(engine, checkfirst=True)
+    return engine
+
+
+def existing_dlq_engine(db_url: str) -> Engine | None:
+    """For reading: an engine on the database if it holds ``dlq_replays``, else None (nothing is created)."""
+    from sqlalchemy import inspect
+
+    from newswire.core.config import missing_sqlite_file
+
+    if missing_sqlite_file(db_url) is not None:
+        return None
+    engine = open_engine(db_url, key="db_url", connect_timeout=30, read_only=True)
+    if not inspect(engine).has_table(dlq_replays.name):
+        engine.dispose()
+        return None
     return engine
 
 
@@ -181,7 +195,3 @@ def replay_dead_letters(log: Log, engine: Engine, *, topic: str | None = None, p
             continue
         result.replayed.append(DeadLetterEntry(entry.partition, entry.offset, letter, entry.raw, now))
     return result
-
-
-def to_json_line(entry: DeadLetterEntry) -> str:
-    return json.dumps(entry.as_json(), ensure_ascii=False)
