@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newswire.cli import app
+from newswire.core.log import SqliteLog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,11 +65,11 @@ CONFIG_CASES = {
                                    "db_url (NEWSWIRE_DB_URL)"),
     "mysql database URL (project)": (["project", "--once"], {"NEWSWIRE_DB_URL": "mysql://x/y"},
                                      "db_url (NEWSWIRE_DB_URL)"),
-    "sqlite path under a file (state)": (["state", "control"], {"NEWSWIRE_DB_URL": "sqlite:///afile/db.sqlite"},
-                                         "'afile' is a file, not a directory; set NEWSWIRE_PROJECTOR__DB_URL or "
-                                         "NEWSWIRE_DB_URL"),
-    "sqlite path under a file (status)": (["status"], {"NEWSWIRE_DB_URL": "sqlite:///afile/db.sqlite"},
-                                          "'afile' is a file, not a directory; set NEWSWIRE_DB_URL"),
+    "sqlite path under a file (project)": (["project", "--once"], {"NEWSWIRE_DB_URL": "sqlite:///afile/db.sqlite"},
+                                           "'afile' is a file, not a directory; set NEWSWIRE_PROJECTOR__DB_URL or "
+                                           "NEWSWIRE_DB_URL"),
+    "sqlite path under a file (poll)": (["poll", "--once"], {"NEWSWIRE_DB_URL": "sqlite:///afile/db.sqlite"},
+                                        "'afile' is a file, not a directory; set NEWSWIRE_DB_URL"),
     "junk file as the database (state)": (["state", "control"], {"NEWSWIRE_DB_URL": "sqlite:///junk.db"},
                                           "cannot use the SQLite file: file is not a database"),
     "junk file as the database (poll)": (["poll", "--once"], {"NEWSWIRE_DB_URL": "sqlite:///junk.db"},
@@ -112,17 +113,21 @@ def read_only(path: Path) -> Iterator[None]:
         subprocess.run([chattr, "-i", str(path)], check=True)
 
 
-@pytest.mark.parametrize("args", [["state", "control"], ["status"]])
-def test_a_read_only_working_directory_is_one_line_and_exit_2(
-        args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("args", "expected", "exit_code"), [
+    (["poll", "--once"], "cannot create the directory", 2),  # a writer: the data home is unusable
+    (["state", "control"], "no such file", 3),  # a reader: nothing has run with this data home
+    (["status"], "no such file", 3),
+])
+def test_a_read_only_data_home_is_one_line(
+        args: list[str], expected: str, exit_code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "ro"
     work.mkdir()
-    monkeypatch.chdir(work)
     with read_only(work):
-        code, err = run_cli(args, {}, monkeypatch)
+        code, err = run_cli(args, {"NEWSWIRE_HOME": str(work / "home"),
+                                   "NEWSWIRE_POLLER__INCLUDE_SAMPLE_FEED": "false"}, monkeypatch)
     line = one_line(err)
-    assert "cannot create the directory 'data'" in line and "set NEWSWIRE_" in line
-    assert code == 2, line
+    assert expected in line and "NEWSWIRE_" in line
+    assert code == exit_code, line
 
 
 # -- an unreachable database: exit 3 from every command ---------------------------------------
@@ -133,6 +138,7 @@ def test_a_read_only_working_directory_is_one_line_and_exit_2(
 def test_an_unreachable_database_is_one_line_and_exit_3(
         args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/newswire"
+    SqliteLog(tmp_path / "log.db").close()  # the log is there (read-only commands open no missing log)
     code, err = run_cli(args, {"NEWSWIRE_DB_URL": url, "NEWSWIRE_LOG_URL": f"sqlite:///{tmp_path / 'log.db'}",
                                "NEWSWIRE_POLLER__INCLUDE_SAMPLE_FEED": "false"}, monkeypatch)
     line = one_line(err)
