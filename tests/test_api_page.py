@@ -87,7 +87,12 @@ def test_the_map_page(browser_page: tuple[Any, list[str]], tmp_path: Path) -> No
             assert page.locator("#meetings li").count() == 2
             assert page.locator(".meeting-icon").count() == 2
 
-            # Hovering shows the place, the controller and since when.
+            # Hovering shows the place, the controller and since when. The map may still be fitting its
+            # bounds (an animated zoom): wait until the marker sits inside the viewport.
+            page.wait_for_function("""() => {
+                const r = document.querySelector('path.place-marker[data-name="Alpha"]').getBoundingClientRect();
+                return r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+            }""")
             marker(page, "Alpha").hover(force=True)
             tooltip = page.locator(".leaflet-tooltip").first
             tooltip.wait_for()
