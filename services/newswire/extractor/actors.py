@@ -90,6 +90,7 @@ class ActorLexicon:
         self._by_id: dict[str, int] = {}
         self._state_of: dict[str, int] = {}
         self._capital_of: dict[str, int] = {}  # folded capital name -> its state ("Tehran" speaks for Iran)
+        self._forces_of: dict[str, int] = {}  # ISO2 -> the state's forces ("the army" in a Malian text)
         keys: dict[str, _Entry] = {}
 
         def add(key_alias: str, idx: int, contexts: frozenset[str] | None, generic: bool) -> None:
@@ -140,10 +141,12 @@ class ActorLexicon:
                     add(f"{d} {w}", sidx, None, generic=False)
             forces_name = f"{demonyms[0]} forces" if demonyms else f"{place.name} forces"
             if fold_key(forces_name) in keys and keys[fold_key(forces_name)].specific:
+                self._forces_of[iso2] = keys[fold_key(forces_name)].specific[0]
                 continue  # curated ("Russian forces", "Syrian army")
             fidx = self._add_actor(Actor(
                 id=f"forces:{iso2}", name=forces_name, side=place.name, country=iso2,
                 aliases=list(dict.fromkeys([place.name, *(f"{d} {w}" for d in demonyms for w in _FORCE_WORDS)]))))
+            self._forces_of[iso2] = fidx
             for d in demonyms:
                 for w in _FORCE_WORDS:
                     key = fold_key(f"{d} {w}")
@@ -255,8 +258,12 @@ class ActorLexicon:
         out.sort(key=lambda m: m.start)
         return out
 
-    @staticmethod
-    def _resolve(entry: _Entry, country: str | None) -> int | None:
+    def _resolve(self, entry: _Entry, country: str | None) -> int | None:
+        """The actor a name means: a specific one; a generic one in the text's country; else the fallback.
+
+        A government-side generic ("the army", "government troops") with no curated meaning in the
+        text's country is that country's forces: "the army" in a Malian text is the Malian army.
+        """
         if entry.specific:
             return entry.specific[0]
         fallback = None
@@ -265,5 +272,7 @@ class ActorLexicon:
                 fallback = idx if fallback is None else fallback
             elif country is not None and country in contexts:
                 return idx
+        if fallback is not None and country is not None and self._actors[fallback].side == "government":
+            return self._forces_of.get(country, fallback)
         return fallback
 
