@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -430,3 +431,12 @@ def test_no_side_name_belongs_to_two_crossings(gaz: Gazetteer) -> None:
             for name in names_:
                 owners.setdefault(fold_key(name), set()).add(e["slug"])
     assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def test_a_country_code_yaml_reads_as_a_boolean_is_a_clear_error(tmp_path: Path) -> None:
+    for f in DATA_DIR.iterdir():
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "countries.yaml").unlink()
+    (tmp_path / "countries.yaml").write_text("countries:\n  NO: {name: Norway, demonyms: [Norwegian]}\n")
+    with pytest.raises(ValueError, match=r"countries.yaml: key False is not an ISO2 code"):
+        Gazetteer.from_data(tmp_path)

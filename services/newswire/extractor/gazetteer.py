@@ -376,6 +376,10 @@ class Gazetteer:
         rows: list[_Row] = []
         country_keys: dict[str, int] = {}
         capitals: set[tuple[str, str]] = set()
+        bad = [k for k in countries_extra if not isinstance(k, str)]
+        if bad:
+            raise ValueError(f"countries.yaml: key {bad[0]!r} is not an ISO2 code; quote the codes YAML reads "
+                             'as booleans ("NO")')
         # A country pycountry lacks (Kosovo) comes from countries.yaml alone.
         known = {c[0] for c in geo["countries"]}
         missing = [[iso2, e.get("iso3", ""), e["name"], [], 0, e.get("capital")]
