@@ -74,6 +74,13 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
     future = False
     source: Token | None = None
     t = trigger
+    if trigger.tag_.startswith("NN") and trigger.dep_ in ("nsubj", "nsubj:pass") and trigger.head.i != trigger.i:
+        # "talks will take place next week", "the withdrawal was not completed": the noun's verb carries
+        # its tense and polarity
+        for child in trigger.children:
+            if child.dep_ == "det" and child.lower_ == "no":
+                return Verdict(False, reason="negated (no)")
+        t = trigger.head
     for _ in range(12):
         for child in t.children:
             low = child.lower_

@@ -53,6 +53,7 @@ from newswire.extractor.frames import (
     Frame,
     Lexicon,
     RoleSpec,
+    Step,
     follow,
     load_event_frames,
     load_frames,
@@ -109,6 +110,8 @@ officials delegation delegations envoy envoys diplomat diplomats representative 
 negotiators side sides government governments counterpart head heads chief chiefs prime premier king emir
 chancellor secretary spokesman foreign defence defense army forces troops military authorities commander
 commanders team teams""".split())
+_PAIR_NOUNS = frozenset("side sides country countries party parties nation nations neighbour neighbours neighbor "
+                        "neighbors delegation delegations government governments leader leaders".split())
 _GROUP_NOUNS = frozenset("group groups militia militias faction factions movement organisation organization".split())
 
 
@@ -221,6 +224,7 @@ class _Reading:
         self.subjects: dict[int, list[tuple[int, Actor]]] = {}
         self.focus_places: list[tuple[int, Place]] = []
         self.sources: dict[int, str | None] = {}
+        self.bare_sides = False  # the frame being applied lets a crossing's bare side name stand for it
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -307,6 +311,7 @@ class _Reading:
         verdict = assess(tok, meeting=meeting, checks=self.ex.checks)
         if not verdict.fact:
             return
+        self.bare_sides = frame.bare_sides
         roles: dict[str, list[_Filler]] = {}
         direct = 0
         for name, spec in spec_type.roles.items():
@@ -355,10 +360,8 @@ class _Reading:
                 if not any(c.dep_ == "advmod" and c.lower_ in lemmas for c in tok.children):
                     return False
             elif what == "patient":
-                from newswire.extractor.frames import _lemma_like
-
-                objs = follow(tok, (_step("patient"),), noun=noun, ergative=False)
-                if not any(_lemma_like(o) in lemmas for o in objs):
+                objs = follow(tok, (Step("patient"),), noun=noun, ergative=frame.ergative)
+                if not any(o.lower_ in lemmas for o in objs):
                     return False
         return True
 
@@ -430,6 +433,9 @@ class _Reading:
         if spec.entity in ("place", "crossing") and (noun in _PLACE_NOUNS or noun in _CROSSING_NOUNS
                                                       or noun in _EXTENTS or low in _EXTENTS):
             return self._behind_noun(t, spec, tokmap, si, offset, trigger, depth)
+        if spec.entity == "actor" and spec.many and noun in _PAIR_NOUNS and any(
+                c.lower_ in ("both", "two") for c in t.children):
+            return self._the_two(si, offset + t.idx)  # "officials from both sides met in Antalya"
         if spec.entity == "actor" and not t.tag_.startswith("NNP") and (noun in _PARTY_NOUNS or noun in _GROUP_NOUNS):
             found = []
             for c in t.children:
@@ -445,7 +451,7 @@ class _Reading:
         if spec.entity == "actor" and t.tag_ in ("NNP", "NNPS"):
             # "the Chinese Special Envoy Mr. Deng Xijun": a person stands for the state or group named before him
             for c in t.children:
-                if c.dep_ in ("amod", "compound", "nmod:poss", "nmod:desc", "appos") and c.i < t.i:
+                if (c.dep_ in ("amod", "compound", "nmod:poss", "nmod:desc") and c.i < t.i) or c.dep_ == "appos":
                     found = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
                     if found:
                         return found
@@ -574,12 +580,14 @@ class _Reading:
         return t.head.i != t.i and _crossing_noun(t.head)
 
     def _crossing_named(self, name: str, country: str | None, *, context: bool) -> Place | None:
-        """The crossing a side's name stands for; with a crossing noun around it, one the data lacks too."""
-        by_side = getattr(self.ex.gazetteer, "crossing_by_side_name", None)
-        if by_side is not None:
-            known = by_side(name)
-            if known is not None:
-                return known
+        """The crossing a side's name stands for, where the text calls it a crossing ("the Torkham crossing",
+        "crossings at X") or the frame lets a bare side name stand for one ("Pakistan closed Torkham"); with a
+        crossing noun around it, a crossing the data lacks too."""
+        if not context and not self.bare_sides:
+            return None
+        known = self.ex.gazetteer.crossing_by_side_name(name)
+        if known is not None:
+            return known
         if not context:
             return None
         return crossing_place(self.ex.gazetteer, name, country)
@@ -610,6 +618,22 @@ class _Reading:
                 continue
             return _Filler(m.place, 0.7)
         return None
+
+    def _the_two(self, si: int, pos: int) -> list[_Filler]:
+        """"both sides", "the two countries": the parties of the last meeting told, or the last two states named."""
+        for c in reversed(self.candidates):
+            if c.type in self.ex.types and self.ex.types[c.type].merge and si - c.sentence <= 3:
+                parties = next((fs for n, fs in c.roles.items() if self.ex.types[c.type].roles[n].many), [])
+                if len(parties) >= 2:
+                    return [_Filler(f.entity, 0.6) for f in parties]
+        states: list[Actor] = []
+        i = bisect.bisect_left(self.starts, pos) - 1
+        while i >= 0 and len(states) < 2 and pos - self.mentions[i].end < 1500:
+            a = self.mentions[i].actor
+            if a is not None and self.mentions[i].label in ("STATE", "ACTOR") and all(a.id != b.id for b in states):
+                states.append(a)
+            i -= 1
+        return [_Filler(a, 0.5) for a in states] if len(states) == 2 else []
 
     def _fallback(self, how: str, spec: RoleSpec, tok: Token, si: int, roles: dict[str, list[_Filler]],
                   verdict: Verdict, tokmap: list[Mention | None], offset: int) -> list[_Filler]:
@@ -923,7 +947,8 @@ def _name_run(doc: Doc, i: int, tokmap: list[Mention | None]) -> tuple[int | Non
     """
     def part(k: int) -> bool:
         w = doc[k]
-        return (w.text[:1].isupper() and w.is_alpha or w.text in ("-", "al", "el")) and tokmap[k] is None \
+        return (w.text[:1].isupper() and w.text.replace("-", "").isalnum() or w.text in ("-", "al", "el")) \
+            and tokmap[k] is None \
             and w.lower_ not in _NOT_NAMES and not (k == 0 and w.lower_ in _OPENERS)
 
     if not part(i):
@@ -971,12 +996,6 @@ def _lemma(t: Token) -> str:
 def _is_title_case(doc: Doc) -> bool:
     words = [t for t in doc if t.is_alpha and len(t.text) > 3]
     return len(words) >= 4 and all(t.text[0].isupper() for t in words)
-
-
-def _step(func: str) -> Any:
-    from newswire.extractor.frames import Step
-
-    return Step(func)
 
 
 # --- the module-level entry point ------------------------------------------------------------------

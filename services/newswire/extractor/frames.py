@@ -55,7 +55,7 @@ __all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "l
 
 FRAMES_DIR = Path(__file__).resolve().parent / "data" / "frames"
 
-_FUNCTIONS = frozenset({"agent", "patient", "subject", "owner", "governor"})
+_FUNCTIONS = frozenset({"agent", "patient", "subject", "owner", "governor", "participle"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,8 @@ def parse_path(text: str) -> list[list[Path_]]:
                 if m is None:
                     raise ValueError(f"frames: bad path step {raw!r} in {text!r}")
                 name = m.group("name")
-                lemmas = frozenset(m.group("lemmas").split("|")) if m.group("lemmas") else frozenset()
+                # a lemma filter matches every form of its words: "[facilitate]" reads "facilitated"
+                lemmas = _all_forms(m.group("lemmas").split("|")) if m.group("lemmas") else frozenset()
                 if name in _FUNCTIONS:
                     steps.append(Step(name, lemmas=lemmas))
                 else:
@@ -121,12 +122,13 @@ class Frame:
     require: dict[str, frozenset[str]]
     status: str | None = None
     ergative: bool = False
+    bare_sides: bool = False  # "closed Torkham": a crossing's side name alone names it
 
     @property
     def rule(self) -> str:
         return f"{self.type}/{self.name}"
 
-    def cues(self) -> frozenset[str]:
+    def cues(self, optional: frozenset[str] = frozenset()) -> frozenset[str]:
         """Lemmas one of which a sentence must hold besides the trigger, or empty when none is needed.
 
         "held talks" needs a word like "talks"; "took control of" needs "control": without it no path
@@ -139,11 +141,12 @@ class Frame:
             needed |= self.particles
         if needed:
             return frozenset(needed)
-        for unions in self.roles.values():
-            for alternatives in unions:
-                per_alt = [frozenset().union(*(st.lemmas for st in path)) for path in alternatives]
-                if per_alt and all(per_alt):
-                    return frozenset().union(*per_alt)
+        for name, unions in self.roles.items():
+            if name in optional or len(unions) != 1:
+                continue  # an optional role, or one that several phrases can fill, needs no particular word
+            per_alt = [frozenset().union(*(st.lemmas for st in path)) for path in unions[0]]
+            if per_alt and all(per_alt):
+                return frozenset().union(*per_alt)
         return frozenset()
 
 
@@ -169,8 +172,9 @@ def _frame(type_: str, item: dict[str, Any], roles: dict[str, RoleSpec]) -> Fram
         type=type_, name=str(item["name"]),
         verbs=_words(item.get("verbs"), where), nouns=_words(item.get("nouns"), where),
         particles=_words(item.get("particles") or [""], where), roles=paths, fallback=fallback,
-        require={str(k): _words(v, where) for k, v in (item.get("require") or {}).items()},
-        status=item.get("status"), ergative=bool(item.get("ergative", False)))
+        require={str(k): _all_forms(_words(v, where)) for k, v in (item.get("require") or {}).items()},
+        status=item.get("status"), ergative=bool(item.get("ergative", False)),
+        bare_sides=bool(item.get("bare_sides", False)))
 
 
 def _words(value: Any, where: str) -> frozenset[str]:
@@ -227,6 +231,7 @@ class Lexicon:
 
     @classmethod
     def build(cls, types: Iterable[EventFrames]) -> Lexicon:
+        types = list(types)
         lex = cls()
         for ev in types:
             for frame in ev.frames:
@@ -240,11 +245,12 @@ class Lexicon:
         for lemma in lex.by_noun:
             for form in _inflections(lemma, "NOUN"):
                 lex.forms.setdefault(form, set()).add((lemma, "N"))
+        optional = {ev.type: frozenset(n for n, r in ev.roles.items() if r.optional) for ev in types}
         cue_cache: dict[frozenset[str], frozenset[str]] = {}
         for form, entries in lex.forms.items():
             for lemma, pos in entries:
                 for frame in (lex.by_verb if pos == "V" else lex.by_noun)[lemma]:
-                    cues = frame.cues()
+                    cues = frame.cues(optional[frame.type])
                     if cues not in cue_cache:
                         cue_cache[cues] = word_forms(cues, "NOUN") | word_forms(cues, "VERB") if cues else frozenset()
                     lex.cue_forms.setdefault(form, []).append(cue_cache[cues])
@@ -305,6 +311,9 @@ def _subject_of(verb: Token) -> list[Token]:
         if t.dep_ in ("acl", "advcl") and t.tag_ == "VBG" and t.head.i != t.i:
             # "forces, capturing X"; "took X, capturing Y": the participle's subject is its host's
             return [t.head] if t.dep_ == "acl" else _subject_of(t.head)
+        if t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "to" for c in t.children):
+            t = t.head  # "sent a delegation to meet X": the infinitive of purpose has its host's subject
+            continue
         return []
     return []
 
@@ -397,6 +406,8 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                          or (c.dep_.startswith("nmod") and case_of(c) in ("of", "by"))]
             elif step.func == "governor":
                 found = [t.head] if t.head.i != t.i else []
+            elif step.func == "participle":  # "the talks, facilitated by Malaysia"
+                found = [c for c in t.children if c.dep_ in ("acl", "amod") and c.tag_ == "VBN"]
             else:
                 found = _obliques(t, step.preps)
                 if not found and t.tag_.startswith("VB"):
@@ -409,8 +420,7 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                 ante = _relative_antecedent(f)
                 resolved.append(ante if ante is not None else f)
             if step.lemmas:
-                resolved = [f for f in resolved if f.lemma_.lower() in step.lemmas or f.lower_ in step.lemmas
-                            or _lemma_like(f) in step.lemmas]
+                resolved = [f for f in resolved if f.lower_ in step.lemmas]
             nxt.extend(resolved)
         current = nxt
         if not current:
@@ -418,12 +428,14 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
     return current
 
 
-def _lemma_like(tok: Token) -> str:
-    """A cheap noun lemma: our model has no lemmatizer, and ``[control|hand]`` needs "hands" -> "hand"."""
-    low = tok.lower_
-    if tok.tag_ == "NNS" and low.endswith("s") and not low.endswith("ss"):
-        return low[:-1]
-    return low
+@functools.cache
+def _forms_of(lemma: str) -> frozenset[str]:
+    return frozenset(_inflections(lemma, "NOUN") | _inflections(lemma, "VERB"))
+
+
+def _all_forms(lemmas: Iterable[str]) -> frozenset[str]:
+    """Every form of ``lemmas``, as nouns and as verbs ("talk" -> talk, talks, talked, talking)."""
+    return frozenset().union(*(_forms_of(w.lower()) for w in lemmas))
 
 
 def word_forms(lemmas: Iterable[str], upos: str) -> frozenset[str]:
