@@ -44,17 +44,22 @@ class Checks:
     denial: frozenset[str]
     not_meeting: frozenset[str]
     vacated: frozenset[str]
+    called_false: frozenset[str]
 
     @classmethod
     @functools.cache
     def default(cls) -> Checks:
         data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+        for key, words in data.items():
+            bad = [w for w in words if not isinstance(w, str)]
+            if bad:  # YAML reads a bare no, off or false as a boolean
+                raise ValueError(f"{DATA}: {key}: {bad!r} is not a word; quote it")
         verbs = {k: word_forms(data[k], "VERB") for k in ("cancel", "cancel_object", "schedule", "aspect", "report",
                                                             "denial")}
         nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting")}
         verbs["vacated"] = word_forms(data["vacated"], "VERB")
         plain = {k: frozenset(w.lower() for w in data[k]) for k in ("negation", "hypothetical", "future",
-                                                                      "conditional")}
+                                                                      "conditional", "called_false")}
         return cls(**verbs, **nouns, **plain)
 
 
@@ -142,6 +147,8 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                 return Verdict(False, reason=f"not done ({head.text})")
             break
         break
+    if _denied_as_false(trigger, c):
+        return Verdict(False, reason="reported as false")
     last = trigger.doc[trigger.sent.end - 1]
     if last.text == "?":
         return Verdict(False, reason="question")
@@ -150,3 +157,15 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
 
 def _subject(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+
+
+def _denied_as_false(trigger: Token, c: Checks) -> bool:
+    """"Information about the capture of X is fake", "reports that the army withdrew are untrue"."""
+    t = trigger
+    for _ in range(5):
+        if t.dep_ in ("nsubj", "nsubj:pass", "csubj") and t.head.lower_ in c.called_false:
+            return True
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False

@@ -116,11 +116,15 @@ def name_place(gazetteer: Gazetteer, name: str, kind: str, country: str | None) 
     A village named in a Syrian article is in Syria, not a namesake abroad.
     """
     place = gazetteer.make_place(name, kind, country)
-    if country is None or place.country in (None, country):
-        return place
-    return Place(id=f"newswire:{country.lower()}:{slugify(name) or 'unnamed'}", name=name,
-                 kind=kind if kind in ("village", "town", "city", "district", "base", "crossing") else "other",  # type: ignore[arg-type]
-                 country=country)
+    if country is not None and place.country not in (None, country):
+        place = Place(id=f"newswire:{country.lower()}:{slugify(name) or 'unnamed'}", name=name,
+                      kind=kind if kind in ("village", "town", "city", "district", "base", "crossing") else "other",  # type: ignore[arg-type]
+                      country=country)
+    words = name.split()
+    if place.id.startswith("newswire:") and len(words) > 1 and words[-1].lower() in _KIND_OF_MARKER:
+        # "Khaldiyeh District" is also just "Khaldiyeh"
+        place = place.model_copy(update={"aliases": [*place.aliases, " ".join(words[:-1])]})
+    return place
 
 
 def crossing_place(gazetteer: Gazetteer, name: str, country: str | None) -> Place:

@@ -94,6 +94,8 @@ colonel commander spokesman spokesperson chief king emir sheikh prince mr mrs ms
 security council ministry government army forces""".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
 _OPENERS = frozenset("the a an in on at by for from with as after before since while when but and".split())
+_MEDIA = frozenset("""agency agencies news media television tv channel newspaper outlet website observatory monitor
+monitors reporter reporters correspondent correspondents journalist journalists broadcaster""".split())
 _PRONOUNS = frozenset({"it", "its", "they", "them", "their", "itself", "themselves"})
 _PLACE_REF_KINDS = {
     "town": {"city", "town", "village", "other"}, "city": {"city", "town"}, "village": {"village", "town", "other"},
@@ -112,6 +114,9 @@ chancellor secretary spokesman foreign defence defense army forces troops milita
 commanders team teams""".split())
 _PAIR_NOUNS = frozenset("side sides country countries party parties nation nations neighbour neighbours neighbor "
                         "neighbors delegation delegations government governments leader leaders".split())
+_ARMED_NOUNS = frozenset("""fighters fighter militants militant forces troops soldiers men gunmen insurgents jihadists
+militiamen units garrison combatants""".split())
+_ALLEGIANCE = frozenset("loyal aligned allied affiliated linked belonging faithful".split())
 _GROUP_NOUNS = frozenset("group groups militia militias faction factions movement organisation organization".split())
 
 
@@ -236,9 +241,9 @@ class _Reading:
             tokmap = self._token_mentions(doc, offset)
             self.subjects[si] = self._subjects_of(doc, si, offset, tokmap)
             for tok in doc:
-                lemma, frames = self.ex.triggers.frames_for(tok)
+                noun, frames = self.ex.triggers.frames_for(tok)
                 for frame in frames:
-                    self._apply(frame, tok, si, doc, offset, tokmap)
+                    self._apply(frame, tok, noun, si, doc, offset, tokmap)
         return self._finish()
 
     def _candidate(self, start: int, end: int) -> bool:
@@ -293,9 +298,8 @@ class _Reading:
 
     # --- one trigger, one frame ----------------------------------------------------------------
 
-    def _apply(self, frame: Frame, tok: Token, si: int, doc: Doc, offset: int,
+    def _apply(self, frame: Frame, tok: Token, noun: bool, si: int, doc: Doc, offset: int,
                tokmap: list[Mention | None]) -> None:
-        noun = tok.tag_.startswith("NN")
         if not noun and not self._particle_ok(frame, tok):
             return
         if not noun and tok.tag_ in ("VBN", "JJ") and tok.dep_ == "amod":
@@ -427,25 +431,40 @@ class _Reading:
             return []
         low = t.lower_
         if low in _PRONOUNS:
+            if spec.entity == "actor":
+                # "driving out al-Qaida militants a year after they captured it": a pronoun means the
+                # nearest actor named before it in its sentence; only then the actor in focus
+                near = self._nearest_actor(si, offset + t.idx, plural=low in ("they", "them", "their"))
+                if near is not None:
+                    return [_Filler(near, 0.75)]
             hit = self._discourse(spec, si, None, t)
             return [hit] if hit is not None else []
         noun = _lemma(t)
+        if spec.entity == "place" and _crossing_noun(t):
+            return []  # "captured the X checkpoint": a crossing, never a place whose control changed
         if spec.entity in ("place", "crossing") and (noun in _PLACE_NOUNS or noun in _CROSSING_NOUNS
                                                       or noun in _EXTENTS or low in _EXTENTS):
             return self._behind_noun(t, spec, tokmap, si, offset, trigger, depth)
         if spec.entity == "actor" and spec.many and noun in _PAIR_NOUNS and any(
                 c.lower_ in ("both", "two") for c in t.children):
             return self._the_two(si, offset + t.idx)  # "officials from both sides met in Antalya"
-        if spec.entity == "actor" and not t.tag_.startswith("NNP") and (noun in _PARTY_NOUNS or noun in _GROUP_NOUNS):
+        if spec.entity == "actor" and not t.tag_.startswith("NNP") and (
+                noun in _PARTY_NOUNS or noun in _GROUP_NOUNS or noun in _ARMED_NOUNS):
             found = []
             for c in t.children:
                 if c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
                         c.dep_.startswith("nmod") and case_of(c) in ("of", "from")):
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))
+                elif c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
+                    # "forces loyal to the government", "fighters aligned with the TPLF" (but not "backed by")
+                    for d in c.children:
+                        if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with"):
+                            found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
             if found:
                 return found
-            if noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children):
-                hit = self._discourse(spec, si, None, t)  # "the group"
+            if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
+                    noun in _ARMED_NOUNS and t is not trigger):
+                hit = self._discourse(spec, si, None, t)  # "the group", "the fighters": the actor in focus
                 return [hit] if hit is not None else []
             return []
         if spec.entity == "actor" and t.tag_ in ("NNP", "NNPS"):
@@ -538,6 +557,32 @@ class _Reading:
         if any(c.lower_ in ("the", "this", "that") for c in t.children) and t.tag_ == "NN":
             hit = self._discourse(spec, si, noun, t)  # "the town", "the crossing", "the provincial capital"
             return [hit] if hit is not None else []
+        if any(c.lower_ in ("the", "these", "both", "those") for c in t.children) and t.tag_ == "NNS":
+            return self._last_list(spec, si, offset + t.idx, noun)  # "the towns", "both villages"
+        return []
+
+    def _last_list(self, spec: RoleSpec, si: int, pos: int, noun: str) -> list[_Filler]:
+        """The places a plural definite description stands for: the last two or more of its kind named together."""
+        kinds = _PLACE_REF_KINDS.get(noun)
+        for sj in (si, si - 1, si - 2):
+            if sj < 0:
+                break
+            lo, hi = self.sents[sj]
+            i = bisect.bisect_left(self.starts, lo)
+            found: list[Place] = []
+            while i < len(self.mentions) and self.mentions[i].start < min(hi, pos):
+                m = self.mentions[i]
+                i += 1
+                p = m.place
+                if p is None or m.label in ("STATE",) or m.is_reference or (kinds is not None and p.kind not in kinds):
+                    continue
+                if spec.entity == "crossing" and p.kind != "crossing" or spec.entity == "place" and (
+                        p.kind in spec.not_kinds or p.kind == "country"):
+                    continue
+                if all(p.id != q.id for q in found):
+                    found.append(p)
+            if len(found) >= 2:
+                return [_Filler(p, 0.6) for p in found]
         return []
 
     def _installation(self, t: Token, offset: int) -> Place | None:
@@ -619,6 +664,18 @@ class _Reading:
             return _Filler(m.place, 0.7)
         return None
 
+    def _nearest_actor(self, si: int, pos: int, *, plural: bool) -> Actor | None:
+        """The nearest actor named before ``pos`` in its sentence (for "they" a group, not a state)."""
+        i = bisect.bisect_left(self.starts, pos) - 1
+        while i >= 0 and self.mentions[i].start >= self.sents[si][0]:
+            m = self.mentions[i]
+            i -= 1
+            generic_plural = m.text.islower() and m.text.endswith("s")  # "its fighters" is not "it"
+            if m.actor is not None and m.end <= pos and not (plural and m.label == "STATE") and not (
+                    not plural and generic_plural):
+                return m.actor
+        return None
+
     def _the_two(self, si: int, pos: int) -> list[_Filler]:
         """"both sides", "the two countries": the parties of the last meeting told, or the last two states named."""
         for c in reversed(self.candidates):
@@ -678,6 +735,8 @@ class _Reading:
             if tok.dep_ in ("nsubj", "nsubj:pass") or (tok.dep_ == "ROOT" and tok.tag_.startswith("NN")):
                 if tok.lower_ in _PRONOUNS or tok.tag_ in ("WDT", "WP"):
                     continue
+                if any(w.lower_ in _MEDIA for w in tok.subtree):
+                    continue  # "the state news agency SANA said": a source tells the news, it is not in it
                 for f in self._resolve(tok, _SUBJECT, tokmap, si, offset, tok):
                     if isinstance(f.entity, Actor):
                         out.append((offset + tok.idx, f.entity))

@@ -219,6 +219,7 @@ class Lexicon:
     by_noun: dict[str, list[Frame]] = field(default_factory=dict)
     forms: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # form -> {(lemma, V|N)}
     cue_forms: dict[str, list[frozenset[str]]] = field(default_factory=dict)  # form -> cue forms per frame
+    verb_only: frozenset[str] = frozenset()  # forms with no noun reading in English ("retook", "seized")
 
     def worth_parsing(self, words: Iterable[str]) -> bool:
         """Does a sentence with these (lower-case) words hold a trigger whose frame's cues it also holds?"""
@@ -245,6 +246,12 @@ class Lexicon:
         for lemma in lex.by_noun:
             for form in _inflections(lemma, "NOUN"):
                 lex.forms.setdefault(form, set()).add((lemma, "N"))
+        from lemminflect import getAllLemmas
+
+        lex.verb_only = frozenset(
+            form for form, entries in lex.forms.items()
+            if all(pos == "V" for _, pos in entries) and not getAllLemmas(form, upos="NOUN")
+            and not getAllLemmas(form, upos="ADJ"))
         optional = {ev.type: frozenset(n for n, r in ev.roles.items() if r.optional) for ev in types}
         cue_cache: dict[frozenset[str], frozenset[str]] = {}
         for form, entries in lex.forms.items():
@@ -257,24 +264,31 @@ class Lexicon:
         return lex
 
     def lemma(self, tok: Token) -> tuple[str, str] | None:
-        """(lemma, "V"/"N") of a trigger token, by its form and its tag; None if it is none of ours."""
+        """(lemma, "V"/"N") of a trigger token, by its form and its tag; None if it is none of ours.
+
+        A form English uses only as a verb ("retook", "seized", "overran") is a verb whatever the tagger
+        said: trained on web text, it has seen few of them, and calls some nouns.
+        """
         cands = self.forms.get(tok.lower_)
         if not cands:
             return None
         want = "V" if tok.tag_.startswith("VB") else "N" if tok.tag_.startswith("NN") else None
         if want is None and tok.tag_ in ("JJ",) and tok.lower_.endswith("ed"):
             want = "V"  # a participle the tagger called an adjective ("the town, recaptured by ...")
+        if tok.lower_ in self.verb_only and tok.tag_ not in ("NNP", "NNPS"):
+            want = "V"
         for lemma, pos in sorted(cands):
             if pos == want:
                 return lemma, pos
         return None
 
-    def frames_for(self, tok: Token) -> tuple[str, list[Frame]]:
+    def frames_for(self, tok: Token) -> tuple[bool, list[Frame]]:
+        """Whether the trigger is read as a noun, and the frames its lemma evokes."""
         hit = self.lemma(tok)
         if hit is None:
-            return "", []
+            return False, []
         lemma, pos = hit
-        return lemma, (self.by_verb if pos == "V" else self.by_noun).get(lemma, [])
+        return pos == "N", (self.by_verb if pos == "V" else self.by_noun).get(lemma, [])
 
 
 def _inflections(lemma: str, upos: str) -> set[str]:
@@ -334,6 +348,32 @@ def _obliques(tok: Token, preps: frozenset[str]) -> list[Token]:
     out = [c for c in tok.children if c.dep_.startswith(("obl", "nmod", "advmod")) and case_of(c) in preps]
     if "of" in preps and not out:  # "pulled out of X" parsed with "out of" as a fixed particle pair
         out = [c for c in tok.children if c.dep_.startswith("obl") and case_of(c) in ("out_of", "of")]
+    if not out and tok.tag_.startswith("VB"):
+        out = _stray_phrases(tok, preps)
+    return out
+
+
+_NOMINAL = frozenset({"obl", "obl:unmarked", "obl:tmod", "nmod", "nmod:unmarked", "amod", "compound", "appos",
+                      "obj", "nmod:poss"})
+
+
+def _stray_phrases(verb: Token, preps: frozenset[str]) -> list[Token]:
+    """"ousted IS from Hasakeh Tuesday" parsed with "from Hasakeh" under "Tuesday": a phrase with the
+    preposition whose noun hangs, through nominal links only, under the verb (never inside a clause)."""
+    out = []
+    for case in verb.subtree:
+        if case.dep_ != "case" or case.lower_ not in preps or case.head.i <= verb.i:
+            continue
+        noun = case.head
+        t = noun
+        for _ in range(4):
+            if t.head.i == verb.i:
+                if t.dep_ in _NOMINAL:
+                    out.append(noun)
+                break
+            if t.dep_ not in _NOMINAL or t.head.tag_.startswith("VB"):
+                break
+            t = t.head
     return out
 
 
