@@ -91,6 +91,7 @@ class ActorLexicon:
         self._state_of: dict[str, int] = {}
         self._capital_of: dict[str, int] = {}  # folded capital name -> its state ("Tehran" speaks for Iran)
         self._forces_of: dict[str, int] = {}  # ISO2 -> the state's forces ("the army" in a Malian text)
+        self._persons: set[str] = set()  # folded names of leaders: a person speaks for an actor, never fights
         keys: dict[str, _Entry] = {}
 
         def add(key_alias: str, idx: int, contexts: frozenset[str] | None, generic: bool) -> None:
@@ -168,6 +169,7 @@ class ActorLexicon:
                                  "use an ISO2 code of the gazetteer's countries")
             state = self._actors[sidx_of]
             for alias in [leader["name"], *leader.get("aliases", [])]:
+                self._persons.add(fold_key(alias))
                 if alias not in state.aliases:
                     state.aliases.append(alias)
                 key = keys.get(fold_key(alias))
@@ -217,6 +219,10 @@ class ActorLexicon:
         if place is None or place.country not in self._state_of:
             return None
         return self._actors[self._state_of[place.country]]
+
+    def is_person(self, name: str) -> bool:
+        """Is ``name`` a leader's name (who speaks for a state or group, but is no force on the ground)?"""
+        return fold_key(name) in self._persons
 
     def capital_state(self, place: Place) -> Actor | None:
         """The state a capital speaks for ("Tehran has started to withdraw"), or None for any other place."""

@@ -44,6 +44,7 @@ class Mention:
     place: Place | None = None
     actor: Actor | None = None
     inner: Place | None = None  # a place named inside an actor's name ("Daraa-based opposition forces")
+    person: bool = False  # a leader's name ("Haftar"): speaks for an actor, takes no town
 
     @property
     def is_reference(self) -> bool:
@@ -147,7 +148,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
     actors = lexicon.find(_POSSESSIVE_S.sub(lambda m: m.group(1) + " ", text), country)
     out: list[Mention] = []
     for a in actors:
-        out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor))
+        out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor, person=lexicon.is_person(a.text)))
     for p in places:
         kind = p.place.kind
         label: Label = "STATE" if kind == "country" else "CROSSING" if kind == "crossing" else "PLACE"

@@ -91,7 +91,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december today yesterday president minister prime secretary general
 colonel commander spokesman spokesperson chief king emir sheikh prince mr mrs ms dr the national international
-security council ministry government army forces""".split())
+security council ministry government army forces datuk dato seri tan sri tun haji hajji""".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
 _OPENERS = frozenset("the a an in on at by for from with as after before since while when but and".split())
 _MEDIA = frozenset("""agency agencies news media television tv channel newspaper outlet website observatory monitor
@@ -115,7 +115,8 @@ commanders team teams""".split())
 _PAIR_NOUNS = frozenset("side sides country countries party parties nation nations neighbour neighbours neighbor "
                         "neighbors delegation delegations government governments leader leaders".split())
 _ARMED_NOUNS = frozenset("""fighters fighter militants militant forces troops soldiers men gunmen insurgents jihadists
-militiamen units garrison combatants""".split())
+militiamen units garrison combatants paratroopers marines commandos rangers infantry battalion brigade division
+regiment unit""".split())
 _ALLEGIANCE = frozenset("loyal aligned allied affiliated linked belonging faithful".split())
 _GROUP_NOUNS = frozenset("group groups militia militias faction factions movement organisation organization".split())
 
@@ -481,6 +482,8 @@ class _Reading:
     def _from_mention(self, m: Mention, spec: RoleSpec, t: Token, tokmap: list[Mention | None]) -> _Filler | None:
         strength = 0.85 if m.is_reference else 1.0
         if spec.entity == "actor":
+            if m.person and not spec.persons:
+                return None
             if m.actor is not None:
                 return _Filler(m.actor, strength)
             if m.place is not None and m.label == "PLACE":

@@ -106,6 +106,7 @@ class RoleSpec:
     kinds: frozenset[str] = frozenset()
     not_kinds: frozenset[str] = frozenset()
     each: bool = True  # one event per filler ("took A, B and C"); else the first filler only
+    persons: bool = True  # may a leader named by name fill it ("Haftar left Moscow" is no withdrawal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,8 @@ def load_event_frames(path: Path) -> EventFrames:
         roles = {name: RoleSpec(name=name, entity=spec["entity"], optional=bool(spec.get("optional", False)),
                                 many=bool(spec.get("many", False)), min=int(spec.get("min", 1)),
                                 kinds=frozenset(spec.get("kinds") or ()), not_kinds=frozenset(spec.get("not_kinds") or ()),
-                                each=bool(spec.get("each", spec["entity"] != "actor")))
+                                each=bool(spec.get("each", spec["entity"] != "actor")),
+                                persons=bool(spec.get("persons", True)))
                  for name, spec in data["roles"].items()}
         frames = tuple(_frame(type_, item, roles) for item in data["frames"])
     except (KeyError, TypeError) as exc:
