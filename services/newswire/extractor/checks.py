@@ -45,6 +45,7 @@ class Checks:
     not_meeting: frozenset[str]
     vacated: frozenset[str]
     called_false: frozenset[str]
+    media: frozenset[str]
 
     @classmethod
     @functools.cache
@@ -59,7 +60,8 @@ class Checks:
         nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting")}
         verbs["vacated"] = word_forms(data["vacated"], "VERB")
         plain = {k: frozenset(w.lower() for w in data[k]) for k in ("negation", "hypothetical", "future",
-                                                                      "conditional", "called_false")}
+                                                                      "conditional", "called_false",
+                                                                      "media")}
         return cls(**verbs, **nouns, **plain)
 
 
@@ -81,11 +83,15 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
     t = trigger
     if trigger.tag_.startswith("NN") and trigger.dep_ in ("nsubj", "nsubj:pass") and trigger.head.i != trigger.i:
         # "talks will take place next week", "the withdrawal was not completed": the noun's verb carries
-        # its tense and polarity
+        # its tense and polarity; "the next round is scheduled for Monday" is a plan
         for child in trigger.children:
             if child.dep_ == "det" and child.lower_ == "no":
                 return Verdict(False, reason="negated (no)")
         t = trigger.head
+        if t.lower_ in c.schedule:
+            if not meeting:
+                return Verdict(False, reason=f"not done ({t.text})")
+            future = True
     for _ in range(12):
         for child in t.children:
             low = child.lower_
@@ -129,8 +135,8 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                 continue
             if hlow in (c.cancel_object if dep == "obj" else c.cancel):
                 return Verdict(False, reason=f"not done ({head.text})")
-            if hlow in c.aspect or dep == "xcomp":
-                t = head
+            if hlow in c.aspect or dep == "xcomp" or dep == "obj":
+                t = head  # "would hold talks", "did not complete the withdrawal": the verb's mood is the noun's
                 continue
             break
         if dep == "advcl":

@@ -69,7 +69,7 @@ FALLBACK_DATE = True
 
 # Generic nouns that stand for the named place behind them: "the strategic town of X",
 # "the border town X", "three villages - A, B and C", "crossings at X and Y".
-_PLACE_NOUNS = frozenset("""territory territories town towns city cities village villages district districts neighbourhood neighbourhoods
+_PLACE_NOUNS = frozenset("""republic territory territories town towns city cities village villages district districts neighbourhood neighbourhoods
 neighborhood neighborhoods suburb suburbs province provinces governorate region state oblast area areas hill hills
 hilltop base bases airbase airport airfield capital stronghold strongholds bastion hub gateway port settlement
 settlements county municipality locality enclave camp field fields plant refinery headquarters garrison barracks
@@ -91,9 +91,14 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december today yesterday president minister prime secretary general
 colonel commander spokesman spokesperson chief king emir sheikh prince mr mrs ms dr the national international
-security council ministry government army forces datuk dato seri tan sri tun haji hajji""".split())
+security council ministry government army forces datuk dato seri tan sri tun haji hajji hrh his her
+palace house hotel hall centre center building headquarters embassy""".split())
+_DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
+june july august september october november december today yesterday""".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
 _OPENERS = frozenset("the a an in on at by for from with as after before since while when but and".split())
+_LEADS = frozenset("heads head headed leads lead led chairs chaired represents represented commands commanded".split())
+_ANAPHORIC = frozenset("the this that these those its their his her".split())
 _MEDIA = frozenset("""agency agencies news media television tv channel newspaper outlet website observatory monitor
 monitors reporter reporters correspondent correspondents journalist journalists broadcaster""".split())
 _PRONOUNS = frozenset({"it", "its", "they", "them", "their", "itself", "themselves"})
@@ -111,12 +116,12 @@ _PARTY_NOUNS = frozenset("""counterpart counterparts minister ministers presiden
 officials delegation delegations envoy envoys diplomat diplomats representative representatives negotiator
 negotiators side sides government governments counterpart head heads chief chiefs prime premier king emir
 chancellor secretary spokesman foreign defence defense army forces troops military authorities commander
-commanders team teams""".split())
+commanders team teams office bureau wing mission council committee committees""".split())
 _PAIR_NOUNS = frozenset("side sides country countries party parties nation nations neighbour neighbours neighbor "
                         "neighbors delegation delegations government governments leader leaders".split())
 _ARMED_NOUNS = frozenset("""fighters fighter militants militant forces troops soldiers men gunmen insurgents jihadists
 militiamen units garrison combatants paratroopers marines commandos rangers infantry battalion brigade division
-regiment unit""".split())
+regiment unit peacekeepers peacekeeper personnel police policemen""".split())
 _ALLEGIANCE = frozenset("loyal aligned allied affiliated linked belonging faithful".split())
 _GROUP_NOUNS = frozenset("group groups militia militias faction factions movement organisation organization".split())
 
@@ -159,6 +164,7 @@ class _Candidate:
     confidence: float
     status: str | None
     order: int = 0
+    anaphoric: bool = False  # "the meeting", "their talks": a mention of an event told before
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -348,7 +354,8 @@ class _Reading:
         self.candidates.append(_Candidate(
             type=frame.type, frame=frame, roles=roles, sentence=si, trigger=offset + tok.idx,
             occurred=occurred, explicit_date=explicit, attribution=source, modality=modality,
-            confidence=0.9, status=status, order=len(self.candidates)))
+            confidence=0.9, status=status, order=len(self.candidates),
+            anaphoric=noun and any(c.lower_ in _ANAPHORIC for c in tok.children if c.dep_ in ("det", "nmod:poss"))))
 
     def _particle_ok(self, frame: Frame, tok: Token) -> bool:
         particles = {c.lower_ for c in tok.children if c.dep_ == "compound:prt"}
@@ -363,6 +370,9 @@ class _Reading:
         for what, lemmas in frame.require.items():
             if what == "advmod":
                 if not any(c.dep_ == "advmod" and c.lower_ in lemmas for c in tok.children):
+                    return False
+            elif what == "intransitive":  # "X came under the control of Y", not "Y returned X under its control"
+                if any(c.dep_ in ("obj", "iobj") for c in tok.children):
                     return False
             elif what == "patient":
                 objs = follow(tok, (Step("patient"),), noun=noun, ergative=frame.ergative)
@@ -383,7 +393,8 @@ class _Reading:
         for alternatives in unions:
             for path in alternatives:
                 tokens = follow(tok, path, noun=noun, ergative=frame.ergative)
-                reached = reached or any(t.tag_ not in ("PRP", "PRP$", "WDT", "DT") for t in tokens)
+                reached = reached or any(t.tag_ not in ("PRP", "PRP$", "WDT", "DT") and not _bare_party(t)
+                                         for t in tokens)
                 found = [f for t in tokens for f in self._resolve(t, spec, tokmap, si, offset, tok)]
                 if found:
                     out.extend(found)
@@ -432,6 +443,8 @@ class _Reading:
             return []
         low = t.lower_
         if low in _PRONOUNS:
+            if spec.entity == "actor" and spec.many and low in ("they", "them", "their", "themselves"):
+                return self._the_two(si, offset + t.idx)  # "following their meeting": the parties just named
             if spec.entity == "actor":
                 # "driving out al-Qaida militants a year after they captured it": a pronoun means the
                 # nearest actor named before it in its sentence; only then the actor in focus
@@ -469,14 +482,21 @@ class _Reading:
                 return [hit] if hit is not None else []
             return []
         if spec.entity == "actor" and t.tag_ in ("NNP", "NNPS"):
-            # "the Chinese Special Envoy Mr. Deng Xijun": a person stands for the state or group named before him
+            # "the Chinese Special Envoy Mr. Deng Xijun", "Bardar, the head of the Taliban's office", "Bardar,
+            # who heads the Taliban's office": a person stands for the state or group his description names
             for c in t.children:
                 if (c.dep_ in ("amod", "compound", "nmod:poss", "nmod:desc") and c.i < t.i) or c.dep_ == "appos":
                     found = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
                     if found:
                         return found
+                if c.dep_ == "acl:relcl" and c.lower_ in _LEADS:
+                    for o in c.children:
+                        if o.dep_ == "obj":
+                            found = self._resolve(o, spec, tokmap, si, offset, trigger, depth + 1)
+                            if found:
+                                return found
         if t.tag_ in ("NNP", "NNPS") and not (t.dep_ in ("compound", "flat") and t.head.tag_ in ("NNP", "NNPS")):
-            return self._open_world(t, spec, tokmap, trigger, named_crossing)
+            return self._open_world(t, spec, tokmap, trigger, named_crossing) if spec.open_world else []
         return []
 
     def _from_mention(self, m: Mention, spec: RoleSpec, t: Token, tokmap: list[Mention | None]) -> _Filler | None:
@@ -514,8 +534,9 @@ class _Reading:
             if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or (
                     rel.startswith("nmod") and prep in ("of", "at", "in", "between", "on", "near", "across", "opposite")
                     and (noun not in _PLACE_NOUNS or prep == "of" or noun in _CROSSING_NOUNS)):
-                if prep in ("in", "near") and noun not in _CROSSING_NOUNS:
-                    continue  # "the village in X" is not X
+                if prep in ("in", "near") and noun not in _CROSSING_NOUNS and not (
+                        noun in _INSTALLATIONS and prep == "in"):
+                    continue  # "the village in X" is not X (but "the base in Khojaly" is where it was)
                 found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1,
                                            named_crossing=_crossing_noun(t)))
         if noun in _EXTENTS or t.lower_ in _EXTENTS:
@@ -591,8 +612,8 @@ class _Reading:
     def _installation(self, t: Token, offset: int) -> Place | None:
         """"the 17th Division base", "the Wagner-run airfield": an installation named by its modifiers."""
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
-        if not mods or not any(c.text[:1].isupper() or c.like_num for c in mods):
-            return None
+        if not mods or not any(c.text[:1].isupper() for c in mods) or _is_title_case(t.doc):
+            return None  # "the 17th Division base" has a name; "two military bases" has none
         start = min(c.left_edge.idx for c in mods)
         name = self.text[offset + start:offset + t.idx + len(t.text)]
         return name_place(self.ex.gazetteer, name, "base", self.country)
@@ -607,11 +628,14 @@ class _Reading:
         name = doc[lo:hi + 1].text
         if not name[:1].isupper() or len(name) < 3 or name.isupper() and spec.entity != "actor":
             return []
-        if any(w.lower() in _NOT_NAMES for w in name.split()):
-            return []  # "Sunday", "President": capitalised, but no place or group
+        words = name.split()
+        if (len(words) == 1 and words[0].lower() in _NOT_NAMES) or any(w.lower() in _DATE_WORDS for w in words):
+            return []  # "Sunday", "Palace": capitalised, but no place or group
         if _is_title_case(doc):
             return []  # a headline capitalises every word: no name can be told from its form
         if spec.entity == "actor":
+            if name.lower() in self.ex.checks.media:
+                return []  # "Zokhawthar (Reuters)": a news agency tells the news, it is in none of it
             return [_Filler(group_actor(name), 0.6)]
         kind = "crossing" if spec.entity == "crossing" else "village"
         words = name.split()
@@ -888,7 +912,10 @@ class _Reading:
                 if prev.type != c.type or c.sentence - prev.sentence > 1 or prev.status != c.status:
                     continue
                 theirs = {f.entity.id for f in prev.roles.get(many, [])}
-                if len(theirs) < 2 or len(mine) < 2 or len(mine & theirs) >= 2:
+                # "The meeting was held in Cairo" adds to the meeting just told; "talks with the Russians"
+                # with one party named is another meeting, and two sets of parties are two meetings
+                if (c.anaphoric and (mine <= theirs or len(mine) < 2)) or len(mine & theirs) >= 2 or (
+                        len(theirs) < 2 and prev.anaphoric and theirs <= mine):
                     target = prev
                 break
             if target is None:
@@ -896,8 +923,10 @@ class _Reading:
                 continue
             for name in spec.roles:
                 have = {f.entity.id for f in target.roles.get(name, [])}
-                target.roles[name] = [*target.roles.get(name, []),
-                                      *[f for f in c.roles.get(name, []) if f.entity.id not in have]]
+                merged = [*target.roles.get(name, []), *[f for f in c.roles.get(name, []) if f.entity.id not in have]]
+                if not spec.roles[name].many:
+                    merged.sort(key=lambda f: -f.strength)  # a place the gazetteer knows beats a venue's name
+                target.roles[name] = merged
             if not target.explicit_date and c.explicit_date:
                 target.occurred, target.explicit_date = c.occurred, c.explicit_date
         keep = []
@@ -1016,9 +1045,12 @@ def _name_run(doc: Doc, i: int, tokmap: list[Mention | None]) -> tuple[int | Non
     if not part(i):
         return None, i
     lo = hi = i
-    while lo > 0 and part(lo - 1) and doc[lo - 1].whitespace_:
+    def joined(k: int) -> bool:  # words of one name: apart, or joined by a hyphen ("al-Burhan")
+        return bool(doc[k].whitespace_) or doc[k].text == "-" or doc[k + 1].text == "-"
+
+    while lo > 0 and part(lo - 1) and joined(lo - 1):
         lo -= 1
-    while hi + 1 < len(doc) and part(hi + 1) and doc[hi].whitespace_:
+    while hi + 1 < len(doc) and part(hi + 1) and joined(hi):
         hi += 1
     while lo < hi and doc[lo].text in ("-", "al", "el"):
         lo += 1
@@ -1034,6 +1066,12 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def _bare_party(t: Token) -> bool:
+    """"the authorities", "officials": a party noun that names no one (the speaker or the focus may)."""
+    return _lemma(t) in _PARTY_NOUNS and not any(
+        c.dep_ in ("amod", "compound", "nmod:poss", "nmod", "appos") for c in t.children)
 
 
 def _crossing_noun(t: Token) -> bool:

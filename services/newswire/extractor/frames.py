@@ -55,7 +55,7 @@ __all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "l
 
 FRAMES_DIR = Path(__file__).resolve().parent / "data" / "frames"
 
-_FUNCTIONS = frozenset({"agent", "patient", "subject", "owner", "governor", "participle"})
+_FUNCTIONS = frozenset({"agent", "patient", "subject", "owner", "governor", "participle", "clause"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,7 @@ class RoleSpec:
     not_kinds: frozenset[str] = frozenset()
     each: bool = True  # one event per filler ("took A, B and C"); else the first filler only
     persons: bool = True  # may a leader named by name fill it ("Haftar left Moscow" is no withdrawal)
+    open_world: bool = True  # may a name no data knows fill it (a meeting's place must be a known city or country)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +137,9 @@ class Frame:
         can reach the role, so a sentence with only "held" or "took" is not worth parsing for this frame.
         """
         needed: set[str] = set()
-        for lemmas in self.require.values():
-            needed |= lemmas
+        for what, lemmas in self.require.items():
+            if what != "intransitive":
+                needed |= lemmas
         if "" not in self.particles:  # "pulled out", "won back": the particle must be there
             needed |= self.particles
         if needed:
@@ -196,7 +198,8 @@ def load_event_frames(path: Path) -> EventFrames:
                                 many=bool(spec.get("many", False)), min=int(spec.get("min", 1)),
                                 kinds=frozenset(spec.get("kinds") or ()), not_kinds=frozenset(spec.get("not_kinds") or ()),
                                 each=bool(spec.get("each", spec["entity"] != "actor")),
-                                persons=bool(spec.get("persons", True)))
+                                persons=bool(spec.get("persons", True)),
+                                open_world=bool(spec.get("open_world", True)))
                  for name, spec in data["roles"].items()}
         frames = tuple(_frame(type_, item, roles) for item in data["frames"])
     except (KeyError, TypeError) as exc:
@@ -297,6 +300,8 @@ def _inflections(lemma: str, upos: str) -> set[str]:
     from lemminflect import getAllInflections, getAllInflectionsOOV
 
     forms = {lemma}
+    if not lemma.isalpha() and "-" not in lemma:
+        return forms  # "" (no particle) or a symbol: nothing to inflect
     found = getAllInflections(lemma, upos=upos) or getAllInflectionsOOV(lemma, upos=upos)
     for values in found.values():
         forms.update(values)
@@ -309,6 +314,13 @@ def _inflections(lemma: str, upos: str) -> set[str]:
 
 
 _SUBJECTS = ("nsubj", "nsubj:pass", "csubj", "nsubj:outer")
+# Verbs whose subject does what their object noun names ("Pakistan announced the closure of X", "began their
+# withdrawal"); "confirmed the closure" or "welcomed the reopening" say nothing of who did it.
+LIGHT_VERBS = frozenset("""announce announced announces announcing order ordered orders ordering complete completed
+completes completing begin began begun begins beginning start started starts starting carry carried carries
+carrying implement implemented implements implementing declare declared declares declaring impose imposed imposes
+imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
+conducted conducts conducting effect effected execute executed decide decided""".split())
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
 
 
@@ -381,14 +393,17 @@ def _stray_phrases(verb: Token, preps: frozenset[str]) -> list[Token]:
 
 def _agent(t: Token, noun: bool) -> list[Token]:
     if noun:
+        light = t.dep_ in ("obj", "nsubj:pass") and t.head.tag_.startswith("VB") and t.head.lower_ in LIGHT_VERBS
         own = [c for c in t.children if c.dep_ == "nmod:poss" or (c.dep_.startswith("nmod") and case_of(c) == "by")]
+        if own and light and all(o.tag_ in ("PRP$", "PRP") for o in own):
+            own = []  # "the Eritrean forces began their withdrawal": "their" is the subject of "began"
         if own:
             return own
         mods = [c for c in t.children if c.dep_ in ("compound", "amod") and c.i < t.i]
         if mods:
             return mods
         # "announced the capture of X", "completed its withdrawal": the light verb's subject
-        if t.dep_ in ("obj", "nsubj:pass") and t.head.tag_.startswith("VB"):
+        if light:
             return _subject_of(t.head) if t.dep_ == "obj" else _agent(t.head, False)
         return []
     if is_passive(t):
@@ -450,6 +465,8 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                 found = [t.head] if t.head.i != t.i else []
             elif step.func == "participle":  # "the talks, facilitated by Malaysia"
                 found = [c for c in t.children if c.dep_ in ("acl", "amod") and c.tag_ == "VBN"]
+            elif step.func == "clause":  # "the meeting, which took place in Istanbul", "a summit held in X"
+                found = [c for c in t.children if c.dep_ in ("acl", "acl:relcl") and c.tag_.startswith("VB")]
             else:
                 found = _obliques(t, step.preps)
                 if not found and t.tag_.startswith("VB"):
