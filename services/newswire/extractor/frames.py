@@ -162,6 +162,7 @@ class EventFrames:
     roles: dict[str, RoleSpec]
     frames: tuple[Frame, ...]
     merge: str | None = None
+    cues: frozenset[str] = frozenset()  # words one of which a sentence needs for any of these frames
 
 
 def _frame(type_: str, item: dict[str, Any], roles: dict[str, RoleSpec]) -> Frame:
@@ -205,7 +206,7 @@ def load_event_frames(path: Path) -> EventFrames:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: malformed frames file ({exc!r})") from None
     return EventFrames(type=type_, identity=tuple(data.get("identity") or roles), roles=roles, frames=frames,
-                       merge=data.get("merge"))
+                       merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)))
 
 
 @functools.cache
@@ -224,14 +225,15 @@ class Lexicon:
     by_noun: dict[str, list[Frame]] = field(default_factory=dict)
     forms: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # form -> {(lemma, V|N)}
     cue_forms: dict[str, list[frozenset[str]]] = field(default_factory=dict)  # form -> cue forms per frame
+    type_cues: dict[str, list[frozenset[str]]] = field(default_factory=dict)  # form -> its type's cues, per frame
     verb_only: frozenset[str] = frozenset()  # forms with no noun reading in English ("retook", "seized")
 
     def worth_parsing(self, words: Iterable[str]) -> bool:
         """Does a sentence with these (lower-case) words hold a trigger whose frame's cues it also holds?"""
         present = set(words)
         for w in present:
-            for cues in self.cue_forms.get(w, ()):
-                if not cues or not cues.isdisjoint(present):
+            for cues, type_cues in zip(self.cue_forms.get(w, ()), self.type_cues.get(w, ()), strict=True):
+                if (not cues or not cues.isdisjoint(present)) and (not type_cues or not type_cues.isdisjoint(present)):
                     return True
         return False
 
@@ -258,6 +260,7 @@ class Lexicon:
             if all(pos == "V" for _, pos in entries) and not getAllLemmas(form, upos="NOUN")
             and not getAllLemmas(form, upos="ADJ"))
         optional = {ev.type: frozenset(n for n, r in ev.roles.items() if r.optional) for ev in types}
+        type_cues = {ev.type: ev.cues for ev in types}
         cue_cache: dict[frozenset[str], frozenset[str]] = {}
         for form, entries in lex.forms.items():
             for lemma, pos in entries:
@@ -266,6 +269,10 @@ class Lexicon:
                     if cues not in cue_cache:
                         cue_cache[cues] = word_forms(cues, "NOUN") | word_forms(cues, "VERB") if cues else frozenset()
                     lex.cue_forms.setdefault(form, []).append(cue_cache[cues])
+                    if type_cues[frame.type]:
+                        lex.type_cues.setdefault(form, []).append(type_cues[frame.type])
+                    else:
+                        lex.type_cues.setdefault(form, []).append(frozenset())
         return lex
 
     def lemma(self, tok: Token) -> tuple[str, str] | None:
