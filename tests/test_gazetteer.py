@@ -613,3 +613,14 @@ def test_the_shipped_subdivisions_say_how_their_point_was_found() -> None:
     seat = {s[0]: s for s in subdivisions}
     assert seat["SY-DR"][7] == "seat" and seat["IQ-KR"][7] == "country" and "IQ-KR" in points
     assert set(points) <= set(seat)
+
+
+def test_small_towns_of_every_war_country_are_known_with_coordinates(gaz: Gazetteer) -> None:
+    """Every GeoNames town (cities500) of Nigeria, Pakistan, Haiti and Mozambique too, not only those of 15,000+."""
+    for text, country in [("Boko Haram fighters attacked Chibok and Damasak in Borno state, Nigeria.", "NG"),
+                          ("Militants stormed a checkpoint near Parachinar and Miranshah in northwest Pakistan.", "PK"),
+                          ("Gangs took Mirebalais and Cabaret in Haiti.", "HT")]:
+        towns = [m for m in gaz.find(text) if m.place.kind in ("town", "village")]
+        assert len(towns) == 2, names(gaz.find(text))
+        assert all(m.place.country == country and m.place.lat is not None and m.place.lon is not None
+                   for m in towns), text

@@ -53,7 +53,7 @@ __all__ = ["CONFLICT_COUNTRIES", "MIN_POPULATION", "MAX_ALIASES", "MAX_ALIASES_E
 # Countries whose every town (GeoNames cities500) we keep: where the articles we
 # extract from happen. Elsewhere only places with MIN_POPULATION people.
 CONFLICT_COUNTRIES = frozenset(
-    "SY IQ LB JO TR IL PS YE UA RU SD SS LY EG IR AF SO ML BF NE TD ET ER CD CF MM AM AZ GE MD"
+    "SY IQ LB JO TR IL PS YE UA RU SD SS LY EG IR AF SO ML BF NE TD ET ER CD CF MM AM AZ GE MD MZ HT PK NG"
     .split())
 MIN_POPULATION = 15000
 # GeoNames lists up to hundreds of alternate names per city (alphabetically); the
