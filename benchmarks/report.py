@@ -63,6 +63,10 @@ SECTIONS: tuple[Section, ...] = (
             "Build time, memory, and per-article CPU time of place and actor lookup over FA-KES."),
     Section("projection", "Projection: events/s", ("benchmarks.projection",),
             "Synthetic events from the embedded log into SQLite and into PostgreSQL (a fresh database)."),
+    Section("api", "Read API: /api/v1/control at 1,000 and 20,000 places", ("benchmarks.api",),
+            "Places projected into SQLite from synthetic events, `newswire serve` as its own process, sequential "
+            "requests from one client: the same GET again (`repeat`), with `If-None-Match` (`304`), and with the "
+            "response cache off (`cold`: every request reads and encodes the rows, as after each projector batch)."),
     Section("e2e", "End to end: feed to tables", ("benchmarks.e2e",),
             "A feed on 127.0.0.1 publishing synthetic articles (a town in Syria, Ukraine or Sudan changing hands "
             "on a date of its own, one control row each; the latest 100 items listed); `newswire poll`, `extract`, "
@@ -194,6 +198,11 @@ GOALS: tuple[Goal, ...] = (
                  + r"[\d.]+" + _BAR + r"([\d.]+)"), "s (p95)", None,
          _text(r"kafka" + _BAR + r"latency" + _BAR + r"[\d.]+" + _BAR + r"\d+" + _BAR + r"\d+" + _BAR
                + r"([\d.]+)" + _BAR + r"[\d.]+" + _BAR + r"([\d.]+)", "p50 {} s, p99 {} s")),
+    Goal("read API, /api/v1/control at 20,000 places, SQLite", "p95 < 50 ms", "api",
+         _number(r"20,000" + _BAR + r"/control" + _BAR + r"repeat" + _BAR + r"\d+" + _BAR + r"[\d,]+" + _BAR
+                 + r"[\d.]+" + _BAR + r"([\d.]+)"), "ms (p95, repeated GET)", lambda v: v < 50,
+         _text(r"20,000" + _BAR + r"/control" + _BAR + r"cold" + _BAR + r"\d+" + _BAR + r"[\d,]+" + _BAR
+               + r"[\d.]+" + _BAR + r"([\d.]+)", "cold: p95 {} ms")),
     Goal("sustained rate, embedded defaults", "-", "e2e", _number(r"sustained rate, embedded: ([\d.]+) articles/s"),
          "articles/s", None),
     Goal("sustained rate, Kafka (Tansu) + PostgreSQL", "-", "e2e",

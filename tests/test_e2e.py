@@ -61,14 +61,15 @@ def free_port() -> int:
 
 
 def write_config(path: Path, *, feeds: Sequence[str] = (), ports: Sequence[int] = (0, 0, 0),
-                 batch_size: int = 500) -> Path:
-    """A newswire.toml: the given loopback feeds only, no host delay, the given metrics ports."""
+                 batch_size: int = 500, api_port: int = 0) -> Path:
+    """A newswire.toml: the given loopback feeds only, no host delay, the given metrics and API ports."""
     lines = ["[poller]", "include_sample_feed = false", "host_delay = 0.0", "respect_robots = false",
              f"metrics_port = {ports[0]}"]
     for url in feeds:
         lines += ["[[poller.feeds]]", f'url = "{url}"', 'outlet = "fixture"', "interval = 3600", "local = true"]
     lines += ["[extractor]", f"metrics_port = {ports[1]}", f"batch_size = {batch_size}",
-              "[projector]", f"metrics_port = {ports[2]}", f"batch_size = {batch_size}"]
+              "[projector]", f"metrics_port = {ports[2]}", f"batch_size = {batch_size}",
+              "[api]", f"port = {api_port}"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -173,7 +174,8 @@ def make_articles(n: int, salt: str = "") -> list[Article]:
 
 def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     ports = [free_port() for _ in range(3)]
-    write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], ports=ports)
+    api_port = free_port()
+    write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], ports=ports, api_port=api_port)
     out = tmp_path / "run.log"
     proc = start(["run", "--no-panel", "--status-every", "1"], tmp_path, out)
     db = tmp_path / "data" / "newswire.db"
@@ -197,6 +199,11 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
                  == metric(extractor, "newswire_records_out_total")
                  and metric(extractor, "newswire_consumer_lag") == 0,
                  timeout=30, what="the services' metrics", procs=[(proc, out)])
+        # The read API and its map page are served too, over the same tables.
+        status, body = http_get(f"http://127.0.0.1:{api_port}/")
+        assert status == 200 and "leaflet.js" in body
+        status, body = http_get(f"http://127.0.0.1:{api_port}/api/v1/control")
+        assert status == 200 and [r["place_name"] for r in json.loads(body)["data"]] == ["Kafr Nabudah"], body
         # The supervisor's periodic status line carries the panel's numbers.
         wait_for(lambda: any(e.get("event") == "pipeline status" and e.get("articles") == 3
                              and e.get("tables", {}).get("control") == 1 for e in json_lines(out)),
@@ -206,7 +213,7 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     assert code == 0, out.read_text()[-3000:]
     entries = json_lines(out)
     stopped = [e for e in entries if e.get("event") == "pipeline stopped"]
-    assert stopped and stopped[-1]["exit_codes"] == {"poller": 0, "extractor": 0, "projector": 0}
+    assert stopped and stopped[-1]["exit_codes"] == {"poller": 0, "extractor": 0, "projector": 0, "api": 0}
     assert {e.get("service") for e in entries} >= {"poller", "extractor", "projector"}
     # Each service drained and printed its summary on the way out, and the supervisor passed it on.
     summaries = {e["service"]: e["event"] for e in entries if str(e.get("event", "")).startswith(
@@ -361,7 +368,7 @@ def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path
     env = child_env(COLUMNS="120", LINES="60", TERM="xterm-256color",
                     # Only so that parallel test runs on one machine do not fight over the default ports.
                     NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_EXTRACTOR__METRICS_PORT="0",
-                    NEWSWIRE_PROJECTOR__METRICS_PORT="0")
+                    NEWSWIRE_PROJECTOR__METRICS_PORT="0", NEWSWIRE_API__PORT="0")
     proc = subprocess.Popen([sys.executable, "-m", "newswire", "run"], cwd=tmp_path, env=env,
                             stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)

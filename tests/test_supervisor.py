@@ -117,7 +117,8 @@ def test_a_child_ignoring_sigterm_is_killed_after_grace() -> None:
 def test_service_argv_runs_the_real_cli() -> None:
     argv = service_argv(process.SERVICES[1], ["--config", "x.toml"], ["--once"])
     assert argv == [sys.executable, "-m", "newswire", "--config", "x.toml", "extract", "--once"]
-    assert [s.command for s in process.SERVICES] == ["poll", "extract", "project"]
+    assert [s.command for s in process.SERVICES] == ["poll", "extract", "project", "serve"]
+    assert [s.command for s in process.PIPELINE] == ["poll", "extract", "project"]
 
 
 def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
@@ -191,7 +192,7 @@ def test_run_stops_with_the_childs_error_when_its_port_is_taken(tmp_path: Path) 
         taken.listen()
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-        env.update(NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_PROJECTOR__METRICS_PORT="0",
+        env.update(NEWSWIRE_POLLER__METRICS_PORT="0", NEWSWIRE_PROJECTOR__METRICS_PORT="0", NEWSWIRE_API__PORT="0",
                    NEWSWIRE_EXTRACTOR__METRICS_PORT=str(port), NEWSWIRE_POLLER__INCLUDE_SAMPLE_FEED="false",
                    COLUMNS="400")
         done = subprocess.run([sys.executable, "-m", "newswire", "run", "--no-panel"], cwd=tmp_path, env=env,

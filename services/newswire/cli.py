@@ -150,12 +150,13 @@ def _stop_on_sigterm() -> Callable[[], bool]:
 
 def _register_services() -> None:
     """Each service package contributes its own commands."""
+    from newswire.api.cli import register as register_api
     from newswire.extractor.cli import register as register_extractor
     from newswire.poller.cli import register as register_poller
     from newswire.projector.cli import register as register_projector
     from newswire.supervisor.cli import register as register_supervisor
 
-    for register in (register_poller, register_extractor, register_projector, register_supervisor):
+    for register in (register_poller, register_extractor, register_projector, register_api, register_supervisor):
         register(app)
 
 

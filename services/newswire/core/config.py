@@ -32,6 +32,7 @@ __all__ = [
     "PollerSettings",
     "ExtractorSettings",
     "ProjectorSettings",
+    "ApiSettings",
     "ServiceSettings",
     "Settings",
     "load_settings",
@@ -126,6 +127,19 @@ class ProjectorSettings(ServiceSettings):
     metrics_port: int | None = 9103
 
 
+class ApiSettings(Section):
+    """``newswire serve``: the read API and the map page."""
+
+    host: str = Field(default="127.0.0.1", description="address to bind")
+    port: int = Field(default=8080, ge=0, le=65535, description="port to bind (0: any free port)")
+    tile_url: str | None = Field(
+        default=None, description="XYZ tile URL template for the map's background, e.g. "
+                                  "https://tile.example/{z}/{x}/{y}.png; none (the default): outlines only, offline")
+    tile_attribution: str = Field(default="", description="attribution shown with the tiles")
+    cache_mb: int = Field(default=256, ge=0, description="memory for encoded responses, reused until the tables change")
+    changes_interval: float = Field(default=0.5, gt=0, description="seconds between checks for table changes")
+
+
 class Settings(BaseSettings):
     """Every setting newswire reads. Build with :func:`load_settings`."""
 
@@ -143,6 +157,7 @@ class Settings(BaseSettings):
     poller: PollerSettings = Field(default_factory=PollerSettings)
     extractor: ExtractorSettings = Field(default_factory=ExtractorSettings)
     projector: ProjectorSettings = Field(default_factory=ProjectorSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @field_validator("log_url")
     @classmethod

@@ -13,6 +13,10 @@ Data (built once per process by :meth:`Gazetteer.default`):
 - ``data/subdivisions.yaml``: English names of subdivisions ("Dar'ā" -> Daraa);
 - ``data/not_places.txt``: English words and person names that are also place names.
 
+Every place it resolves has coordinates: GeoNames' for towns, the capital for a
+country, the seat for a subdivision (the build's rule, or ``points`` in the
+curated files), a curated place's own or, for a district without them, its city's.
+
 Matching runs on a *folded* copy of the text of the same length (lower case,
 diacritics dropped, hyphens and dashes as spaces, every apostrophe as ``'``), so
 offsets into the folded text are offsets into the original. One Aho-Corasick
@@ -368,8 +372,12 @@ class Gazetteer:
         with gzip.open(data_dir / "geo.json.gz", "rt", encoding="utf-8") as fh:
             geo = json.load(fh)
         curated = _load_yaml(data_dir / "places.yaml")
-        countries_extra = _load_yaml(data_dir / "countries.yaml").get("countries", {})
-        sub_names = _load_yaml(data_dir / "subdivisions.yaml").get("subdivisions", {})
+        countries_yaml = _load_yaml(data_dir / "countries.yaml")
+        countries_extra = countries_yaml.get("countries", {})
+        subdivisions_yaml = _load_yaml(data_dir / "subdivisions.yaml")
+        sub_names = subdivisions_yaml.get("subdivisions", {})
+        # Points where GeoNames gives none (Antarctica) or a poor one (a subdivision GeoNames divides otherwise)
+        points = {**_points(countries_yaml, "countries.yaml"), **_points(subdivisions_yaml, "subdivisions.yaml")}
         not_places = _load_words(data_dir / "not_places.txt")
         name_words = _load_words(data_dir / "name_words.txt")
 
@@ -382,22 +390,23 @@ class Gazetteer:
                              'as booleans ("NO")')
         # A country pycountry lacks (Kosovo) comes from countries.yaml alone.
         known = {c[0] for c in geo["countries"]}
-        missing = [[iso2, e.get("iso3", ""), e["name"], [], 0, e.get("capital")]
+        missing = [[iso2, e.get("iso3", ""), e["name"], [], 0, e.get("capital"), None, None]
                    for iso2, e in countries_extra.items() if iso2 not in known]
-        for iso2, iso3, name, aliases, population, capital in [*geo["countries"], *missing]:
+        for iso2, iso3, name, aliases, population, capital, lat, lon in [*geo["countries"], *missing]:
             extra = countries_extra.get(iso2, {})
             names = list(dict.fromkeys([extra.get("name", name), name, *aliases, *extra.get("aliases", [])]))
             demonyms = list(extra.get("demonyms", []))
             capital = extra.get("capital") or capital
             if capital:
                 capitals.add((iso2, fold_key(capital)))
-            rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
+            lat, lon = points.get(iso2, (lat, lon))  # GeoNames' capital; countries.yaml's capital below
+            rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, lat, lon, population,
                              names[1:] + demonyms, _KIND_PRIOR["country"], n_primary=len(names) + len(demonyms),
                              curated=True, extra={"demonyms": demonyms, "capital": capital}))
             for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), *([iso3.lower()] if iso3 else [])]:
                 country_keys.setdefault(key, len(rows) - 1)
 
-        for code, name, cc, stype, aliases in geo["subdivisions"]:
+        for code, name, cc, stype, aliases, lat, lon, _ in geo["subdivisions"]:
             english = list(sub_names.get(code, []))
             display = (english or aliases or [name])[0]
             word = "Governorate" if stype.lower() == "governorate" or cc in _ARABIC_COUNTRIES else (
@@ -408,13 +417,15 @@ class Gazetteer:
             names = list(dict.fromkeys([*qualified, *own, *aliases, name]))
             # A subdivision that is itself a city (Kyiv, Sevastopol) yields to the oblast around it.
             prior = _KIND_PRIOR["province"] - (1.0 if stype.lower() == "city" else 0.0)
-            rows.append(_Row(f"iso:{code}", f"{display} {word}", "province", cc, None, None, 0, names,
+            lat, lon = points.get(code, (lat, lon))
+            rows.append(_Row(f"iso:{code}", f"{display} {word}", "province", cc, lat, lon, 0, names,
                              prior, n_primary=len(own) + len(qualified), english=bool(english)))
 
         extra_aliases: dict[int, list[str]] = {}
         for item in curated.get("aliases", []):
             extra_aliases.setdefault(int(item["geonames"]), []).extend(item["aliases"])
         deep = frozenset(geo["sources"]["conflict_countries"])
+        capital_rows: dict[str, _Row] = {}
         for gid, name, cc, lat, lon, pop, aliases in geo["cities"]:
             more = extra_aliases.get(gid, [])
             # A curated spelling is the one the press uses ("Daraa", not GeoNames' "Dar‘ā"),
@@ -426,6 +437,13 @@ class Gazetteer:
                              3.0 * math.log10(pop + 10), n_primary=n_primary, curated=False, deep=cc in deep,
                              capital=(cc, fold_key(name)) in capitals or any((cc, fold_key(m)) in capitals
                                                                              for m in more)))
+            if rows[-1].capital and (cc not in capital_rows or pop > capital_rows[cc].population):
+                capital_rows[cc] = rows[-1]
+        # A country's point is its capital as the gazetteer knows it (countries.yaml's, where it
+        # names another than GeoNames: Ramallah), else GeoNames' capital from the build.
+        for row in rows:
+            if row.kind == "country" and row.country not in points and row.country in capital_rows:
+                row.lat, row.lon = capital_rows[row.country].lat, capital_rows[row.country].lon
 
         for item in _load_yaml(data_dir / "crossings.yaml").get("crossings", []):
             rows.append(_crossing_row(item))
@@ -445,6 +463,11 @@ class Gazetteer:
         dedouble = [c for c in geo["sources"]["conflict_countries"] if c in _ARABIC_COUNTRIES]
         gaz = cls(rows, stopwords, blockers, country_keys, dedouble)
         gaz._name_words = frozenset(fold_key(w) for w in name_words)
+        for row in rows:  # a curated district without coordinates stands at its city's
+            city = (row.extra or {}).get("city") if row.curated and row.lat is None else None
+            town = gaz.lookup(f"city of {city}", row.country) if city else None
+            if town is not None and town.kind in _SETTLEMENTS:
+                row.lat, row.lon = town.lat, town.lon
         return gaz
 
     # --- places ---------------------------------------------------------------
@@ -852,6 +875,17 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         return {}
     with path.open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=_YamlLoader) or {}
+
+
+def _points(data: dict[str, Any], source: str) -> dict[str, tuple[float, float]]:
+    """The ``points`` of a curated file: code -> [lat, lon], checked (a clear error names the file and code)."""
+    out: dict[str, tuple[float, float]] = {}
+    for code, point in (data.get("points") or {}).items():
+        ok = isinstance(point, list) and len(point) == 2 and all(isinstance(v, (int, float)) for v in point)
+        if not ok or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            raise ValueError(f"{source}: points: {code}: {point!r} is not [lat, lon]")
+        out[str(code)] = (float(point[0]), float(point[1]))
+    return out
 
 
 def _load_words(path: Path) -> list[str]:

@@ -108,8 +108,12 @@ class Report:
     confidence: float
     extent: str | None = None
     participants: list[list[str]] | None = None  # [[id, name], ...] sorted by id
-    location: dict[str, Any] | None = None  # {"id", "name", "kind", "country"}
+    location: dict[str, Any] | None = None  # {"id", "name", "kind", "country", "lat", "lon"}
     framework: str | None = None
+    country: str | None = None  # the subject's country and coordinates, as the event gave them
+    lat: float | None = None
+    lon: float | None = None
+    received_at: float | None = None  # when the event entered the log (seconds since the epoch)
 
     @property
     def day_precise(self) -> bool:
@@ -140,9 +144,10 @@ def _side(actor: Actor) -> str:
 def to_report(event: Event, *, record_time: float | None = None) -> Report:
     """Reduce one event to a :class:`Report`; raises :class:`ProjectionError` when it has no usable date.
 
-    ``record_time`` (the log record's timestamp, seconds since the epoch) is a
-    last resort for events with neither ``occurred_on`` nor ``reported_at``:
-    its UTC date is used; without it such events are refused.
+    ``record_time`` (the log record's timestamp, seconds since the epoch) is
+    the report's ``received_at``, and a last resort for events with neither
+    ``occurred_on`` nor ``reported_at``: its UTC date is used; without it such
+    events are refused.
     """
     where = f"event {event.event_id}"
     if event.occurred_on is not None:
@@ -164,17 +169,18 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
         precision=precision, inferred=inferred, historical=event.historical,
         reported_at=event.reported_at.isoformat() if event.reported_at is not None else None,
         article_id=event.source.article_id, outlet=event.source.outlet, story_id=event.source.story_id,
-        confidence=event.confidence,
+        confidence=event.confidence, received_at=record_time,
     )
     data = event.data
     if isinstance(event, ControlChanged):
         return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
                       actor_id=data.controller.id, actor_name=data.controller.name, side=_side(data.controller),
-                      status=None, side_code=None, extent=data.extent.text if data.extent else None, **common)
+                      status=None, side_code=None, extent=data.extent.text if data.extent else None,
+                      **_located(data.place), **common)
     if isinstance(event, ForcesWithdrew):
         return Report(subject=data.place.id, subject_name=data.place.name, subject_kind=data.place.kind,
                       actor_id=data.actor.id, actor_name=data.actor.name, side=_side(data.actor),
-                      status=None, side_code=None, **common)
+                      status=None, side_code=None, **_located(data.place), **common)
     if isinstance(event, CrossingStatusChanged):
         actor = data.actor
         side_code = data.side
@@ -183,19 +189,42 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
             side_code = actor.country
         return Report(subject=data.crossing.id, subject_name=data.crossing.name, subject_kind=data.crossing.kind,
                       actor_id=actor.id if actor else None, actor_name=actor.name if actor else None,
-                      side=_side(actor) if actor else None, status=data.status, side_code=side_code, **common)
+                      side=_side(actor) if actor else None, status=data.status, side_code=side_code,
+                      **_located(data.crossing), **common)
     if isinstance(event, DiplomacyMeeting):
         participants = sorted({(a.id, a.name) for a in data.participants})
         loc = data.location
         return Report(subject=data.meeting_id, subject_name=loc.name if loc else None, subject_kind=None,
                       actor_id=None, actor_name=None, side=None, status=data.status, side_code=None,
                       participants=[list(p) for p in participants],
-                      location=_place_json(loc) if loc else None, framework=data.framework, **common)
+                      location=_place_json(loc) if loc else None, framework=data.framework,
+                      **(_located(loc) if loc else {}), **common)
     raise ProjectionError(f"event type {event.type!r} is not projected", where=where)
 
 
 def _place_json(place: Place) -> dict[str, Any]:
-    return {"id": place.id, "name": place.name, "kind": place.kind, "country": place.country}
+    return {"id": place.id, "name": place.name, "kind": place.kind, "country": place.country,
+            "lat": place.lat, "lon": place.lon}
+
+
+def _located(place: Place) -> dict[str, Any]:
+    return {"country": place.country, "lat": place.lat, "lon": place.lon}
+
+
+# A place's kind, country and coordinates as one report gives them.
+Where = tuple[str | None, str | None, float | None, float | None]
+_NOWHERE: Where = (None, None, None, None)
+
+
+def _where(r: Report) -> Where:
+    return (r.subject_kind, r.country, r.lat, r.lon)
+
+
+def _best_where(counts: Mapping[Where, int]) -> Where:
+    """The most reported kind, country and coordinates, preferring reports that locate the place."""
+    if len(counts) <= 1:
+        return next(iter(counts), _NOWHERE)
+    return min(counts, key=lambda w: (w[2] is None, -counts[w], repr(w)))
 
 
 # --- corroboration ------------------------------------------------------------
@@ -437,6 +466,7 @@ class PlaceMemo:
 
     clustered: Clustered
     names: dict[str, int]
+    wheres: dict[Where, int] = field(default_factory=dict)
 
 
 def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
@@ -451,13 +481,16 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
     place_id = reports[0].subject
     clustered = cluster(reports, key=_place_key, window=window, reuse=reuse.clustered if reuse else None)
     if reuse is not None and reuse.clustered.count <= len(reports):  # as cluster() decides
-        names, added = dict(reuse.names), reports[reuse.clustered.count:]
+        names, wheres, added = dict(reuse.names), dict(reuse.wheres), reports[reuse.clustered.count:]
     else:
-        names, added = {}, reports
+        names, wheres, added = {}, {}, reports
     for r in added:
         if r.subject_name:
             names[r.subject_name] = names.get(r.subject_name, 0) + 1
+        w = _where(r)
+        wheres[w] = wheres.get(w, 0) + 1
     place_name = _most_common_of(names) or place_id
+    where = _best_where(wheres)
     facts = clustered.all()
     changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=_RANK)
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
@@ -474,10 +507,10 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
     history: list[dict[str, Any]] = []
     for i, f in enumerate(changes):
         valid_to = changes[i + 1].day if i + 1 < len(changes) else None
-        history.append(_history_row(f, place_id, place_name, "control", valid_to,
+        history.append(_history_row(f, place_id, place_name, where, "control", valid_to,
                                     "contested" if id(f) in contested else "held"))
     for f in withdrawals:
-        history.append(_history_row(f, place_id, place_name, "withdrawal", None, "withdrew"))
+        history.append(_history_row(f, place_id, place_name, where, "withdrawal", None, "withdrew"))
 
     control = None
     if winner is not None:
@@ -491,8 +524,8 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
             extent=_most_common(r.extent for r in winner.reports),
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
-            last_reported_at=winner.last_reported_at or None)
-    return PlaceFold(control, history, clustered.fact_of, PlaceMemo(clustered, names), clustered.moved())
+            last_reported_at=winner.last_reported_at or None, **_where_columns(where))
+    return PlaceFold(control, history, clustered.fact_of, PlaceMemo(clustered, names, wheres), clustered.moved())
 
 
 _RANK = attrgetter("rank")
@@ -508,10 +541,14 @@ def _who(f: Fact) -> tuple[str, str, str]:
     return named
 
 
-def _history_row(f: Fact, place_id: str, place_name: str, kind: str, valid_to: date | None,
+def _where_columns(where: Where) -> dict[str, Any]:
+    return dict(zip(("place_kind", "country", "lat", "lon"), where, strict=True))
+
+
+def _history_row(f: Fact, place_id: str, place_name: str, where: Where, kind: str, valid_to: date | None,
                  status: str) -> dict[str, Any]:
     """The fact's ``control_history`` row; the same object as last fold's when nothing in it changed."""
-    sig = (place_name, kind, valid_to, status)
+    sig = (place_name, where, kind, valid_to, status)
     if f.row is not None and f.row[0] == sig:
         return f.row[1]
     actor_id, name, side = _who(f)
@@ -519,7 +556,7 @@ def _history_row(f: Fact, place_id: str, place_name: str, kind: str, valid_to: d
         place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
         controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
         date_text=f.date_text, precision=f.precision, status=status, historical=f.historical,
-        confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports)
+        confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports, **_where_columns(where))
     f.row = (sig, row)
     return row
 
@@ -565,6 +602,7 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
     status_fact = later_sided[-1] if later_sided else (latest if unsided else None)
     holder = seized[-1] if seized else None
     n_sources = count_sources([r for f in live for r in f.reports])
+    _, country, lat, lon = _best_where(Counter(map(_where, reports)))
     row = dict(
         crossing_id=crossing_id, name=name, status=status_fact.reports[0].status if status_fact else None,
         holder_id=_most_common(r.actor_id for r in holder.reports) if holder else None,
@@ -572,7 +610,7 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
         holder_side=holder.reports[0].side if holder else None,
         since=latest.day, since_text=latest.date_text, sides={k: sides[k] for k in sorted(sides)},
         confidence=max(f.confidence for f in live), n_sources=n_sources,
-        n_reports=len({r.article_id for f in live for r in f.reports}))
+        n_reports=len({r.article_id for f in live for r in f.reports}), country=country, lat=lat, lon=lon)
     return CrossingFold(row, clustered.fact_of, clustered, clustered.moved())
 
 
@@ -664,7 +702,9 @@ def fold_meetings(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Me
             participants=[names[p] for p in sorted(names, key=lambda p: names[p])],
             participant_ids=sorted(names), status="held" if held else "scheduled",
             framework=_most_common(r.framework for r in comp), confidence=fact.confidence,
-            n_sources=fact.n_sources, n_reports=fact.n_reports))
+            n_sources=fact.n_sources, n_reports=fact.n_reports,
+            location_kind=loc.get("kind") if loc else None, location_country=loc.get("country") if loc else None,
+            location_lat=loc.get("lat") if loc else None, location_lon=loc.get("lon") if loc else None))
         keys.update({r.event_id: meeting_id for r in comp})
     return MeetingFold(rows, keys)
 
@@ -674,7 +714,9 @@ def _pick_location(locations: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not locations:
         return None
     counts = Counter(loc["id"] for loc in locations)
-    by_id = {loc["id"]: loc for loc in sorted(locations, key=lambda loc: loc["id"])}
+    # One dict per id; of several, one that locates the place (older reports may lack coordinates).
+    by_id = {loc["id"]: loc for loc in sorted(locations, key=lambda loc: (loc["id"], loc.get("lat") is not None,
+                                                                           repr(loc)))}
     return min(by_id.values(), key=lambda loc: (loc.get("kind") in _BROAD_KINDS, -counts[loc["id"]], loc["id"]))
 
 

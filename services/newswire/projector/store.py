@@ -64,8 +64,15 @@ __all__ = [
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for the tables. SQLite: WAL and ``BEGIN IMMEDIATE`` (see DESIGN.md pitfalls)."""
+def create_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for the tables. SQLite: WAL and ``BEGIN IMMEDIATE`` (see DESIGN.md pitfalls).
+
+    ``read_only`` (the read API): the database refuses writes (SQLite
+    ``query_only``, PostgreSQL read-only transactions), and each transaction
+    reads one snapshot (SQLite's deferred ``BEGIN`` in WAL mode takes no
+    write lock; PostgreSQL ``REPEATABLE READ``), so a version and the rows
+    read with it agree.
+    """
     url = sqlalchemy_url(url)
     try:
         parsed = sa.engine.make_url(url)
@@ -93,14 +100,19 @@ def create_engine(url: str) -> Engine:
             cur.execute("PRAGMA wal_autocheckpoint=10000")
             # 64 MiB of page cache (the default is 2 MiB): the indexes of a growing database stay in memory.
             cur.execute("PRAGMA cache_size=-65536")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
             # Take the write lock up front: a concurrent writer waits instead of failing mid-way.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
+    if read_only:
+        return sa.create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ",
+                                connect_args={"options": "-c default_transaction_read_only=on"})
     return sa.create_engine(url, pool_pre_ping=True)
 
 
@@ -334,7 +346,8 @@ def _insert_applied(conn: Connection, tables: Tables, new: Sequence[Applied]) ->
             date_text=r.date_text, precision=r.precision, inferred=r.inferred, historical=r.historical,
             reported_at=r.reported_at, article_id=r.article_id, outlet=r.outlet, story_id=r.story_id,
             confidence=r.confidence, extent=r.extent, participants=r.participants, location=r.location,
-            framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset))
+            framework=r.framework, topic=a.tp.topic, partition=a.tp.partition, offset=a.offset,
+            country=r.country, lat=r.lat, lon=r.lon, received_at=r.received_at))
     _write_rows(conn, tables.applied_events, rows)
 
 

@@ -52,8 +52,10 @@ def actor(name: str) -> Actor:
     return ACTORS[name]
 
 
-def place(name: str, kind: str = "city", country: str | None = "SY") -> Place:
-    return Place(id=f"test:{name.lower().replace(' ', '-')}", name=name, kind=kind, country=country)  # type: ignore[arg-type]
+def place(name: str, kind: str = "city", country: str | None = "SY", *, lat: float | None = None,
+          lon: float | None = None) -> Place:
+    return Place(id=f"test:{name.lower().replace(' ', '-')}", name=name, kind=kind, country=country,  # type: ignore[arg-type]
+                 lat=lat, lon=lon)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,17 @@
 
 No table has an autoincrement column or a wall-clock timestamp: a replay from
 offset zero reproduces every table byte for byte, which the crash test checks.
+The one time of arrival kept, ``applied_events.received_at``, is the log
+record's own timestamp (when the event entered the log), so a replay keeps it too.
+
+Transaction time ("what did newswire know at T?", the API's ``known_at``):
+the folds are pure functions of a subject's set of reports, so the state
+known at T is the fold of the reports with ``received_at <= T``
+(:mod:`newswire.projector.query`). Valid time ("who held it on D?", ``as_of``)
+is ``control_history``'s ``valid_from``/``valid_to``.
+
+Coordinates: every row about a place carries the ``lat``/``lon`` (and
+``country``) the events gave it, NULL where the extractor could not locate it.
 """
 
 from __future__ import annotations
@@ -24,7 +35,9 @@ import sqlalchemy as sa
 __all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables"]
 
 # Bump when a table or a folding rule changes: the projector then rebuilds by replay.
-PROJECTION_SCHEMA_VERSION = 2  # 2: a meeting's id comes from its first report, not the extractor's meeting_id
+# 2: a meeting's id comes from its first report, not the extractor's meeting_id
+# 3: received_at (the log record's timestamp) and coordinates (lat, lon, country) carried into the rows
+PROJECTION_SCHEMA_VERSION = 3
 REBUILD_PREFIX = "rebuild_"
 
 
@@ -88,8 +101,15 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("partition", sa.Integer, nullable=False),
         sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("country", sa.String(10)),  # the subject's (a meeting's: in location)
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
+        # Seconds since the epoch at which the event entered the log (the record's timestamp): transaction time.
+        sa.Column("received_at", sa.Float),
         sa.Index(f"ix_{p}applied_subject", "type", "subject"),
         sa.Index(f"ix_{p}applied_day", "type", "day_start"),
+        # The change stream reads what a batch applied by the offsets it moved.
+        sa.Index(f"ix_{p}applied_position", "topic", "partition", "offset"),
     )
     evidence = t(
         "evidence",
@@ -128,6 +148,10 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("fact_id", sa.String(64), nullable=False),
         sa.Column("claims", sa.JSON, nullable=False),
         sa.Column("last_reported_at", sa.String(40)),
+        sa.Column("place_kind", sa.String(20)),
+        sa.Column("country", sa.String(10)),
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
     )
     history = t(
         "control_history",
@@ -147,6 +171,10 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("confidence", sa.Float, nullable=False),
         sa.Column("n_sources", sa.Integer, nullable=False),
         sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Column("place_kind", sa.String(20)),
+        sa.Column("country", sa.String(10)),
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
         sa.Index(f"ix_{p}history_from", "valid_from"),
     )
     crossings = t(
@@ -163,6 +191,9 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("confidence", sa.Float, nullable=False),
         sa.Column("n_sources", sa.Integer, nullable=False),
         sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Column("country", sa.String(10)),
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
     )
     meetings = t(
         "meetings",
@@ -179,6 +210,10 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("confidence", sa.Float, nullable=False),
         sa.Column("n_sources", sa.Integer, nullable=False),
         sa.Column("n_reports", sa.Integer, nullable=False),
+        sa.Column("location_kind", sa.String(20)),
+        sa.Column("location_country", sa.String(10)),
+        sa.Column("location_lat", sa.Float),
+        sa.Column("location_lon", sa.Float),
         sa.Index(f"ix_{p}meetings_date", "date"),
     )
     offsets = t(

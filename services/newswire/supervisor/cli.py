@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         status_every: Annotated[float, typer.Option(
             "--status-every", help="Without the panel: seconds between 'pipeline status' log lines.")] = 30.0,
     ) -> None:
-        """Run the poller, extractor and projector together on the configured backends, supervised.
+        """Run the poller, extractor, projector and read API (the map page) together, supervised.
 
         A crashed service is restarted with exponential backoff (1 s doubling to 60 s) and the crash logged.
         SIGTERM or Ctrl-C stops every service (each drains its batch and commits) and exits 0.
@@ -254,7 +254,7 @@ def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:
     stage starts; Ctrl-C on a terminal reaches the stage directly (same process group).
     """
     from newswire.core.logging import get_logger
-    from newswire.supervisor.process import SERVICES, service_argv
+    from newswire.supervisor.process import PIPELINE, service_argv
 
     logger = get_logger("newswire.supervisor")
     current: list[subprocess.Popen[bytes]] = []
@@ -266,7 +266,7 @@ def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:
             proc.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, on_term)
-    for spec in SERVICES:
+    for spec in PIPELINE:
         if stopping.is_set():
             break
         argv = service_argv(spec, args, ["--once"])

@@ -1,4 +1,4 @@
-"""Supervise the three services as child processes: start, watch, restart with backoff, stop.
+"""Supervise the services as child processes: start, watch, restart with backoff, stop.
 
 Each service runs as ``python -m newswire [root options] poll|extract|project``:
 exactly the command a container runs (``deploy/Dockerfile``, the Compose file,
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from newswire.commands import EXIT_CONFIG  # a child exiting with it is not restarted: a bad configuration stays bad
 from newswire.core.logging import get_logger
 
-__all__ = ["ServiceSpec", "SERVICES", "Backoff", "ManagedProcess", "Supervisor", "service_argv"]
+__all__ = ["ServiceSpec", "PIPELINE", "SERVICES", "Backoff", "ManagedProcess", "Supervisor", "service_argv"]
 
 _log = get_logger("newswire.supervisor")
 
@@ -43,11 +43,14 @@ class ServiceSpec:
     command: str
 
 
-SERVICES: tuple[ServiceSpec, ...] = (
+# The stages events flow through, in order (``newswire run --once`` runs each until caught up)...
+PIPELINE: tuple[ServiceSpec, ...] = (
     ServiceSpec("poller", "poll"),
     ServiceSpec("extractor", "extract"),
     ServiceSpec("projector", "project"),
 )
+# ...and everything ``newswire run`` keeps up: the stages and the read API with its map page.
+SERVICES: tuple[ServiceSpec, ...] = (*PIPELINE, ServiceSpec("api", "serve"))
 
 
 def service_argv(spec: ServiceSpec, root_args: Sequence[str] = (), extra: Sequence[str] = ()) -> list[str]:
