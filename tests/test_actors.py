@@ -125,9 +125,15 @@ def test_actor_data_is_well_formed() -> None:
 
 
 def test_generic_names_have_a_fallback_outside_their_wars(lex: ActorLexicon) -> None:
-    for text in ("the army", "rebels", "government forces", "militants"):
+    for text in ("rebels", "militants"):
         found = lex.find(f"Yesterday {text} moved.", country="FR")
         assert len(found) == 1 and found[0].actor.country is None, text
+    # a government-side name with no curated meaning in the text's country is that country's forces
+    for text in ("the army", "government forces"):
+        found = lex.find(f"Yesterday {text} moved.", country="ML")
+        assert len(found) == 1 and found[0].actor.country == "ML", text
+    found = lex.find("Yesterday the army moved.")
+    assert len(found) == 1 and found[0].actor.country is None  # no country to go by: the side-only fallback
 
 
 def test_an_alias_starting_in_lower_case_matches_as_written(lex: ActorLexicon) -> None:

@@ -41,12 +41,44 @@ def convert(split: str) -> Path:
     return out
 
 
+def domain_lexicon() -> Path:
+    """Words by Penn tag for the *words* augmenter: every form of the frames' lemmas, and place and group names."""
+    import random
+
+    from lemminflect import getAllInflections
+
+    from newswire.extractor.actors import ActorLexicon
+    from newswire.extractor.frames import load_frames
+    from newswire.extractor.gazetteer import Gazetteer
+
+    by_tag: dict[str, set[str]] = {}
+    for ev in load_frames():
+        for frame in ev.frames:
+            for lemma, upos in [*((v, "VERB") for v in frame.verbs), *((n, "NOUN") for n in frame.nouns)]:
+                inflections = dict(getAllInflections(lemma, upos=upos))
+                if upos == "VERB" and "VBN" not in inflections and "VBD" in inflections:
+                    inflections["VBN"] = inflections["VBD"]  # "seized": lemminflect lists a regular participle once
+                for tag, forms in inflections.items():
+                    by_tag.setdefault(tag, set()).update(f for f in forms if f.isalpha())
+    gaz = Gazetteer.default()
+    names = {p.name for p in (gaz._place(i) for i in range(len(gaz._rows)))  # noqa: SLF001 - a build-time sample
+             if p.kind in ("city", "town", "village", "crossing", "base") and p.name.isalpha()}
+    names |= {a.name for a in ActorLexicon.default()._actors if a.name.isalpha()}  # noqa: SLF001
+    rng = random.Random(0)
+    by_tag["NNP"] = set(rng.sample(sorted(names), min(3000, len(names))))
+    out = WORK / "lexicon.json"
+    out.write_text(json.dumps({k: sorted(v) for k, v in by_tag.items()}), encoding="utf-8")
+    return out
+
+
 def train() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     paths = {split: convert(split) for split in ("train", "dev", "test")}
+    lexicon = domain_lexicon()
     subprocess.run([sys.executable, "-m", "spacy", "train", str(HERE / "config.cfg"), "--output", str(WORK / "out"),
                     "--code", str(HERE / "augment.py"), "--paths.train", str(paths["train"]),
-                    "--paths.dev", str(paths["dev"])], check=True)
+                    "--paths.dev", str(paths["dev"]),
+                    "--corpora.train.augmenter.lexicon_path", str(lexicon)], check=True)
     if SHIPPED.exists():
         shutil.rmtree(SHIPPED)
     shutil.copytree(WORK / "out" / "model-best", SHIPPED)

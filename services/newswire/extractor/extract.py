@@ -445,6 +445,15 @@ class _Reading:
         if low in _PRONOUNS:
             if spec.entity == "actor" and spec.many and low in ("they", "them", "their", "themselves"):
                 return self._the_two(si, offset + t.idx)  # "following their meeting": the parties just named
+            if spec.entity == "actor" and t.dep_ == "nsubj" and t.head.dep_ == "ccomp":
+                # "Turkey, which has backed the opposition, said it would hold talks": the subject of a
+                # reported clause is the reporter
+                reporter = next((c for c in t.head.head.children if c.dep_ == "nsubj" and c.lower_ not in _PRONOUNS),
+                                None)
+                if reporter is not None:
+                    found = self._resolve(reporter, spec, tokmap, si, offset, trigger, depth + 1)
+                    if found:
+                        return found
             if spec.entity == "actor":
                 # "driving out al-Qaida militants a year after they captured it": a pronoun means the
                 # nearest actor named before it in its sentence; only then the actor in focus
@@ -731,7 +740,8 @@ class _Reading:
             while i >= 0 and self.mentions[i].start >= self.sents[si][0]:
                 m = self.mentions[i]
                 i -= 1
-                if m.place is not None and m.label in ("PLACE", "NAME") and m.place.kind not in spec.not_kinds:
+                if m.place is not None and m.label in ("PLACE", "NAME") and m.place.kind not in spec.not_kinds \
+                        and self.ex.lexicon.capital_state(m.place) is None:  # "Tehran has started to withdraw"
                     return [_Filler(m.place, 0.6)]
             return []
         if how == "speaker":
