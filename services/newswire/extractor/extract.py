@@ -80,7 +80,8 @@ terminals side sides""".split())
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
-_INSTALLATIONS = frozenset("base airbase airport airfield plant refinery headquarters garrison barracks dam field".split())
+_INSTALLATIONS = frozenset("""base airbase airport airfield plant refinery headquarters garrison barracks dam field
+road highway""".split())
 # "most of X", "more than 90 percent of X" count as X; "parts of X", "the outskirts of X" do not (GOLD.md).
 _EXTENTS = {"most": None, "all": 1.0, "much": None, "majority": None, "bulk": None, "percent": None,
             "half": 0.5, "whole": 1.0, "entirety": 1.0, "rest": None, "remainder": None, "%": None,
@@ -325,15 +326,22 @@ class _Reading:
         self.bare_sides = frame.bare_sides
         roles: dict[str, list[_Filler]] = {}
         direct = 0
+        unreached = []
         for name, spec in spec_type.roles.items():
             fillers, reached = self._fill(frame, spec, tok, noun, tokmap, si, offset)
+            if name in frame.needs and not any(f.strength >= 0.8 for f in fillers):
+                return  # "when the embattled brigade lost the town": no named loser, no event (GOLD.md)
             if fillers:
                 direct += not spec.optional
-            elif not reached and name in frame.fallback:
+            elif not reached:
+                unreached.append(name)
+            roles[name] = fillers
+        for name in unreached:
+            if name in frame.fallback:
                 # the tree has no phrase for the role (an agentless passive, a bare noun): discourse may fill it;
                 # a phrase that is there but names no entity ("civilians left") is not replaced by a guess
-                fillers = self._fallback(frame.fallback[name], spec, tok, si, roles, verdict, tokmap, offset)
-            roles[name] = fillers
+                spec = spec_type.roles[name]
+                roles[name] = self._fallback(frame.fallback[name], spec, tok, si, roles, verdict, tokmap, offset)
         if not direct and not meeting:
             return  # every role from discourse: nothing in the sentence itself says who or where
         for name, spec in spec_type.roles.items():
@@ -565,6 +573,11 @@ class _Reading:
                 if c.dep_.startswith("obl") and case_of(c) in ("at", "in") and c.i > t.i:
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True))
                     break  # the nearest: "the checkpoint in X in Y province" is X's
+        if spec.entity == "place" and noun in _INSTALLATIONS and found and any(
+                c.dep_ == "compound" and c.i < t.i for c in t.children):
+            named = self._installation(t, offset)  # "the Jazal oil field" is the field, not the town of Jazal
+            if named is not None:
+                return [_Filler(named, 0.8)]
         if spec.entity == "crossing" and _crossing_noun(t):
             promoted = []
             for f in found:
@@ -625,7 +638,10 @@ class _Reading:
             return None  # "the 17th Division base" has a name; "two military bases" has none
         start = min(c.left_edge.idx for c in mods)
         name = self.text[offset + start:offset + t.idx + len(t.text)]
-        return name_place(self.ex.gazetteer, name, "base", self.country)
+        if name.lower().startswith("the "):
+            name = name[4:]
+        kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
+        return name_place(self.ex.gazetteer, name, kind, self.country)
 
     def _open_world(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], trigger: Token,
                     named_crossing: bool) -> list[_Filler]:

@@ -125,6 +125,7 @@ class Frame:
     status: str | None = None
     ergative: bool = False
     bare_sides: bool = False  # "closed Torkham": a crossing's side name alone names it
+    needs: frozenset[str] = frozenset()  # roles the sentence itself must fill ("lost X" needs a known loser)
 
     @property
     def rule(self) -> str:
@@ -178,7 +179,7 @@ def _frame(type_: str, item: dict[str, Any], roles: dict[str, RoleSpec]) -> Fram
         particles=_words(item.get("particles") or [""], where), roles=paths, fallback=fallback,
         require={str(k): _all_forms(_words(v, where)) for k, v in (item.get("require") or {}).items()},
         status=item.get("status"), ergative=bool(item.get("ergative", False)),
-        bare_sides=bool(item.get("bare_sides", False)))
+        bare_sides=bool(item.get("bare_sides", False)), needs=_words(item.get("needs"), where))
 
 
 def _words(value: Any, where: str) -> frozenset[str]:
