@@ -79,6 +79,8 @@ _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post po
 terminals side sides""".split())
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
+_PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
+_WHOLES = frozenset({"city", "province", "region", "country"})
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
 _INSTALLATIONS = frozenset("""base airbase airport airfield plant refinery headquarters garrison barracks dam field
 road highway""".split())
@@ -86,6 +88,9 @@ road highway""".split())
 _EXTENTS = {"most": None, "all": 1.0, "much": None, "majority": None, "bulk": None, "percent": None,
             "half": 0.5, "whole": 1.0, "entirety": 1.0, "rest": None, "remainder": None, "%": None,
             "entire": 1.0}
+_BOILERPLATE = re.compile(r"\b(?:Print Tweet|Tweet Related|Related (?:News|Articles|Stories|Content|Coverage)|"
+                          r"Related:|Read more:|READ MORE|Also read:|Recommended for you)\b|\bRelated\b(?= [A-Z])"
+                          r"(?<=Tweet Related)")
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 # Capitalised words that are no place or group name (the open world ignores them).
@@ -228,7 +233,7 @@ class _Reading:
         self.text = text
         when = article.published or article.fetched_at or datetime.now(UTC)
         self.published: date = when.date()
-        self.sents = [_strip(text, a, b) for a, b in split_sentences(text)]
+        self.sents = [_strip(text, a, b) for a, b in _cut_boilerplate(text, split_sentences(text))]
         self.mentions, self.country = find_mentions(text, ex.gazetteer, ex.lexicon)
         self.starts = [m.start for m in self.mentions]
         self.ends = [m.end for m in self.mentions]
@@ -547,6 +552,11 @@ class _Reading:
             prep = case_of(c) if rel.startswith("nmod") else ""
             if rel.startswith("nmod") and prep in ("along", "along_with", "including", "like", "as_well_as"):
                 found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))  # more of the same
+                continue
+            if prep == "of" and t.tag_ == "NNS" and noun in _PART_NOUNS:
+                # "seized neighbourhoods of Omdurman": parts of a city, not the city ("the villages of A and B" name them)
+                parts = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
+                found.extend(f for f in parts if not (isinstance(f.entity, Place) and f.entity.kind in _WHOLES))
                 continue
             if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or (
                     rel.startswith("nmod") and prep in ("of", "at", "in", "between", "on", "near", "across", "opposite")
@@ -882,9 +892,11 @@ class _Reading:
                     return self.sources[sj]
             return None
         words = [t for t in src.subtree if t.dep_ not in ("case",) or t.i > src.i]
-        if words and words[0].lower_ in ("according",):
-            words = words[2:]
-        text = " ".join(t.text for t in words).strip()
+        while words and (words[0].is_punct or words[0].lower_ in ("according", "to")):
+            words = words[1:]
+        while words and words[-1].is_punct:
+            words = words[:-1]
+        text = "".join(t.text_with_ws for t in words).strip()
         for art in ("the ", "a ", "an "):
             if text.lower().startswith(art):
                 text = text[len(art):]
@@ -1083,6 +1095,16 @@ def _name_run(doc: Doc, i: int, tokmap: list[Mention | None]) -> tuple[int | Non
     while hi > lo and doc[hi].text in ("-", "al", "el"):
         hi -= 1
     return lo, hi
+
+
+def _cut_boilerplate(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences end where a page's link list begins ("(Photo AP) Print Tweet Related ..."): what follows is
+    other articles' headlines, not this article (GOLD.md), so it is dropped."""
+    out = []
+    for a, b in sents:
+        m = _BOILERPLATE.search(text, a, b)
+        out.append((a, m.start()) if m is not None else (a, b))
+    return [(a, b) for a, b in out if b > a]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
