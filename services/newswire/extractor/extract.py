@@ -1013,7 +1013,7 @@ class _Reading:
 
 def _expand(c: _Candidate, spec: EventFrames) -> list[dict[str, Any]]:
     """One payload per combination of single-valued roles ("took A, B and C": three events)."""
-    combos: list[dict[str, Any]] = [{"_strengths": []}]
+    combos: list[dict[str, Any]] = [{"_strengths": [], "status": c.status}]
     for name, role in spec.roles.items():
         fillers = c.roles.get(name, [])
         if role.many:
