@@ -166,12 +166,20 @@ def _subject(verb: Token) -> Token | None:
 
 
 def _denied_as_false(trigger: Token, c: Checks) -> bool:
-    """"Information about the capture of X is fake", "reports that the army withdrew are untrue"."""
+    """"Information about the capture of X is fake", "news of the army's withdrawal from Hama are untrue"."""
     t = trigger
     for _ in range(5):
         if t.dep_ in ("nsubj", "nsubj:pass", "csubj") and t.head.lower_ in c.called_false:
             return True
         if t.head.i == t.i:
-            return False
+            break
         t = t.head
-    return False
+    # the same read off the words, where the parse lost it: a report noun before the trigger, a "false" after it
+    sent = trigger.sent
+    before = any(w.lower_ in _REPORT_NOUNS for w in sent if w.i < trigger.i)
+    after = any(w.lower_ in c.called_false and w.tag_.startswith("JJ") for w in sent if w.i > trigger.i)
+    return before and after
+
+
+_REPORT_NOUNS = frozenset("news report reports claim claims information rumour rumours rumor rumors allegation "
+                          "allegations".split())

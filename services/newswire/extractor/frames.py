@@ -430,7 +430,7 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             return subj
         if t.dep_ in ("acl", "amod") and t.head.i != t.i:  # "X, seized by Y last week"
             return [t.head]
-        if t.dep_ == "conj":
+        if t.dep_ == "conj" and is_passive(t.head):  # "X was encircled and captured": both passive
             return _patient(t.head, False, ergative)
         return []
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")]
