@@ -85,9 +85,12 @@ def _words(nlp: Language, ref: Doc, lexicon: dict[str, list[str]], rate: float) 
     """Swap some verbs, nouns and one-word proper nouns for words of the same tag from ``lexicon``."""
     words = []
     for t in ref:
-        choices = lexicon.get(t.tag_) if t.tag_ in _SWAP_TAGS or (
-            t.tag_ == "NNP" and not any(c.dep_ in ("flat", "compound") for c in t.children)
-            and t.dep_ not in ("flat", "compound")) else None
+        if t.dep_ in ("aux", "aux:pass", "cop", "compound:prt", "fixed", "flat", "compound", "goeswith"):
+            choices = None  # a copula or an auxiliary stays one: only content words change
+        elif t.tag_ in _SWAP_TAGS or (t.tag_ == "NNP" and not any(c.dep_ in ("flat", "compound") for c in t.children)):
+            choices = lexicon.get(t.tag_)
+        else:
+            choices = None
         if choices and random.random() < rate:
             w = random.choice(choices)
             if t.text[:1].isupper() and t.tag_ != "NNP":

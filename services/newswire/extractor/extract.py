@@ -892,7 +892,7 @@ class _Reading:
                     return self.sources[sj]
             return None
         words = [t for t in src.subtree if t.dep_ not in ("case",) or t.i > src.i]
-        while words and (words[0].is_punct or words[0].lower_ in ("according", "to")):
+        while words and (words[0].is_punct or words[0].lower_ in ("according", "to") or words[0].dep_ == "cc"):
             words = words[1:]
         while words and words[-1].is_punct:
             words = words[:-1]
@@ -917,7 +917,6 @@ class _Reading:
     # --- one event per fact --------------------------------------------------------------------
 
     def _finish(self) -> list[Finding]:
-        events: dict[tuple[Any, ...], _Candidate] = {}
         expanded: list[tuple[_Candidate, dict[str, Any]]] = []
         for c in self._merge_meetings(self.candidates):
             for combo in _expand(c, self.ex.types[c.type]):
@@ -932,7 +931,15 @@ class _Reading:
                 if cur is not None and c.occurred is None and cur[0].occurred is not None:
                     c.occurred, c.explicit_date = cur[0].occurred, cur[0].explicit_date
                 best[key] = (c, combo)
-        del events
+        # a role the identity names but a mention left empty ("they met", no place) is the same event as a
+        # mention that fills it ("they met in Tirana"), when that is the only one
+        for key in list(best):
+            if None not in key:
+                continue
+            fuller = [k for k in best if k != key and len(k) == len(key) and all(
+                a is None or a == b for a, b in zip(key, k, strict=True))]
+            if len(fuller) == 1:
+                del best[key]
         return [self._event(c, combo) for c, combo in sorted(best.values(), key=lambda x: (x[0].trigger, x[0].order))]
 
     def _merge_meetings(self, candidates: list[_Candidate]) -> list[_Candidate]:
