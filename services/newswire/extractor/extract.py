@@ -79,6 +79,8 @@ _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post po
 terminals side sides""".split())
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
+_QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
+_DIRECTIONS = {"east": "eastern", "west": "western", "north": "northern", "south": "southern"}
 _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
 _WHOLES = frozenset({"city", "province", "region", "country"})
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
@@ -540,6 +542,9 @@ class _Reading:
             return None
         if m.label == "STATE" and t.tag_ in ("JJ",):
             return None  # "the Syrian town of X": a demonym modifier, not the place
+        side = next((c.lower_ for c in t.children if c.dep_ == "amod" and c.lower_ in _QUARTERS), None)
+        if side is not None and m.place.kind in ("city", "town"):
+            return _Filler(_quarter(m.place, side), strength * 0.9)  # "rebels seized eastern Aleppo"
         return _Filler(m.place, strength)
 
     def _behind_noun(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
@@ -547,6 +552,14 @@ class _Reading:
         """"the strategic town of X", "the border town X", "most of X", "crossings at X and Y"."""
         noun = _lemma(t)
         found: list[_Filler] = []
+        if noun in _DIRECTIONS and spec.entity == "place":
+            # "seized the east of the city": that quarter of the city, named as the press names it
+            for c in t.children:
+                if c.dep_.startswith("nmod") and case_of(c) == "of":
+                    whole = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
+                    return [_Filler(_quarter(f.entity, _DIRECTIONS[noun]), f.strength * 0.9) for f in whole
+                            if isinstance(f.entity, Place) and f.entity.kind in ("city", "town")]
+            return []
         for c in t.children:
             rel = c.dep_
             prep = case_of(c) if rel.startswith("nmod") else ""
@@ -1121,6 +1134,14 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def _quarter(place: Place, side: str) -> Place:
+    """"eastern Aleppo": a quarter of a city, its own place (control of it is not control of the city)."""
+    name = f"{side} {place.name}"
+    short = side.removesuffix("ern")
+    return Place(id=f"{place.id}:{short}", name=name, aliases=[f"{short} {place.name}", f"{place.name}'s {short}"],
+                 kind="district", country=place.country, lat=place.lat, lon=place.lon)
 
 
 def _bare_party(t: Token) -> bool:
