@@ -21,9 +21,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The venv's size is printed before and after the bench extras go in; benchmarks/install_size.py
+# (a section of the report) breaks down what `pip install newswire` itself brings.
 bench: $(STAMP)
+	@echo "venv before the bench extras: $$(du -sh $(VENV) | cut -f1)"
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@echo "venv after the bench extras: $$(du -sh $(VENV) | cut -f1)"
 	$(BIN)/python -m benchmarks
 
+# The data home (NEWSWIRE_HOME, else ~/.local/share/newswire) is the user's data: `make clean` leaves it.
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV)

@@ -244,6 +244,7 @@ class Pipeline:
         self.profile = profile
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+        env["NEWSWIRE_HOME"] = str(workdir / "data")  # the embedded defaults, in this run's own directory
         for stage in STAGES:
             runner = [sys.executable, "-m", "newswire"]
             if stage == profile:

@@ -7,8 +7,8 @@ it into its own view, and commit the offsets only after the view is saved
 
     # against Kafka (the Compose stack publishes the broker on localhost:29092)
     python examples/control_view.py --kafka localhost:29092 --view control_view.db
-    # against the embedded log of `newswire run` (./data/log.db)
-    python examples/control_view.py --log data/log.db --view control_view.db --idle-exit 5
+    # against the embedded log of `newswire run` (log.db in the data home: NEWSWIRE_HOME, else on Linux:)
+    python examples/control_view.py --log ~/.local/share/newswire/log.db --view control_view.db --idle-exit 5
 
 Needs kafka-python (Kafka) or newswire itself (the embedded log), and jsonschema.
 It uses no other part of newswire: the contract is the topic and its schemas.
@@ -56,7 +56,7 @@ class Message:
 
 
 def load_validators(directory: Path = SCHEMAS) -> dict[str, Draft202012Validator]:
-    """One validator per event type of the topic, from ``schemas/topics.yaml``'s files."""
+    """One validator per event type of the topic, from the schemas of its record types (``schemas/asyncapi.yaml`` lists them)."""
     validators = {}
     for name in ("control.changed", "forces.withdrew"):
         schema = json.loads((directory / f"{name}.schema.json").read_text(encoding="utf-8"))
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--kafka", metavar="HOST:PORT", help="bootstrap servers of the Kafka cluster")
-    where.add_argument("--log", metavar="PATH", help="newswire's embedded log file (data/log.db)")
+    where.add_argument("--log", metavar="PATH", help="newswire's embedded log file (log.db in its data home)")
     parser.add_argument("--view", type=Path, default=Path("control_view.db"), help="the view's SQLite file")
     parser.add_argument("--group", default=GROUP, help="consumer group (its committed offsets are the resume point)")
     parser.add_argument("--idle-exit", type=float, default=None, metavar="SECONDS",

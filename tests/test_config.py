@@ -6,10 +6,28 @@ from newswire.core.config import load_settings
 from newswire.core.errors import ConfigError
 
 
-def test_defaults_are_the_embedded_backends() -> None:
+def test_defaults_are_the_embedded_backends_in_the_platform_data_directory(tmp_path: Path) -> None:
     settings = load_settings()
-    assert settings.log_url == "sqlite:///data/log.db"
-    assert settings.db_url == "sqlite:///data/newswire.db"
+    home = tmp_path / "xdg-data" / "newswire"  # platformdirs' user data directory (XDG_DATA_HOME, see conftest)
+    assert settings.home == home
+    assert settings.log_url == f"sqlite:///{home / 'log.db'}"
+    assert settings.db_url == f"sqlite:///{home / 'newswire.db'}"
+
+
+def test_newswire_home_moves_both_defaults_and_the_working_directory_does_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_HOME", str(tmp_path / "elsewhere"))
+    first = load_settings()
+    monkeypatch.chdir(tmp_path / "..")
+    second = load_settings()
+    assert first.log_url == second.log_url == f"sqlite:///{tmp_path / 'elsewhere' / 'log.db'}"
+    assert first.db_url == second.db_url == f"sqlite:///{tmp_path / 'elsewhere' / 'newswire.db'}"
+
+
+def test_an_explicit_url_wins_over_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_HOME", str(tmp_path / "home"))
+    settings = load_settings(db_url="sqlite:///x.db")
+    assert settings.db_url == "sqlite:///x.db" and settings.log_url.endswith("/home/log.db")
 
 
 def test_environment_wins_over_the_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,7 @@ def read_topic(log: SqliteLog, topic: str) -> list[LogRecord]:
 
 def test_list_shows_error_source_and_position(log: SqliteLog, paths: tuple[Path, str]) -> None:
     records = fail_records(log, ARTICLES.name, ["a1", "a2"])
-    code, out = cli(paths, "dlq", "list", "--json")
+    code, out = cli(paths, "dlq", "list", "--format", "jsonl")
     assert code == 0, out
     letters = [json.loads(line) for line in out.splitlines()]
     assert len(letters) == 2
@@ -75,7 +75,7 @@ def test_list_shows_error_source_and_position(log: SqliteLog, paths: tuple[Path,
         assert le["error"] == f"article {r.key}: no sentences" and le["error_type"] == "ExtractionError"
         assert le["consumer"] == "newswire-extractor"
         assert by_key[r.key]["replayed_at"] is None
-    code, out = cli(paths, "dlq", "list")
+    code, out = cli(paths, "dlq", "list", "--format", "table")
     assert code == 0 and "2 dead letter(s)" in out and "ExtractionError" in out
 
 
@@ -99,7 +99,7 @@ def test_replay_republishes_to_the_source_topic_once(log: SqliteLog, paths: tupl
     code, out = cli(paths, "dlq", "replay")
     assert code == 0 and "replayed 0; already replayed 3" in out
     assert len(read_topic(log, ARTICLES.name)) == 6  # no duplicates from the second replay
-    code, out = cli(paths, "dlq", "list", "--pending")
+    code, out = cli(paths, "dlq", "list", "--pending", "--format", "table")
     assert "0 dead letter(s)" in out
 
 
@@ -146,7 +146,7 @@ def test_list_and_replay_on_kafka(kafka_broker_factory, kafka_settings, tmp_path
         records = fail_records(log, ARTICLES.name, ["k1", "k2"])  # type: ignore[arg-type]
         paths = (tmp_path / "unused", f"sqlite:///{tmp_path / 'state.db'}")
         args = ["--log-url", f"kafka://{bootstrap}", "--db-url", paths[1]]
-        listed = CliRunner().invoke(app, [*args, "dlq", "list", "--json"])
+        listed = CliRunner().invoke(app, [*args, "dlq", "list", "--format", "jsonl"])
         assert listed.exit_code == 0, listed.output
         assert sorted(json.loads(line)["letter"]["key"] for line in listed.stdout.splitlines()) == ["k1", "k2"]
         replayed = CliRunner().invoke(app, [*args, "dlq", "replay"])

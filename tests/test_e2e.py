@@ -54,6 +54,11 @@ SENTENCES = [
 # -- helpers shared with test_e2e_kafka.py --------------------------------------------
 
 
+def home(tmp_path: Path) -> Path:
+    """The default data home of a child run in this test: the platform's data directory (XDG_DATA_HOME, conftest)."""
+    return tmp_path / "xdg-data" / "newswire"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,7 +183,7 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], ports=ports, api_port=api_port)
     out = tmp_path / "run.log"
     proc = start(["run", "--no-panel", "--status-every", "1"], tmp_path, out)
-    db = tmp_path / "data" / "newswire.db"
+    db = home(tmp_path) / "newswire.db"
     try:
         wait_for(lambda: query(db, "SELECT place_name, controller_id FROM control")
                  == [("Kafr Nabudah", "sy.government")]
@@ -195,7 +200,7 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
                  and metric(extractor, "newswire_records_in_total") == 3
                  and metric(extractor, "newswire_batch_seconds_count") >= 1
                  and metric(extractor, "newswire_records_out_total") >= 3  # events: at least one per article
-                 and metric(projector, "newswire_records_out_total", topic="tables")
+                 and metric(projector, "newswire_projector_events_applied_total")
                  == metric(extractor, "newswire_records_out_total")
                  and metric(extractor, "newswire_consumer_lag") == 0,
                  timeout=30, what="the services' metrics", procs=[(proc, out)])
@@ -221,7 +226,7 @@ def test_run_on_the_embedded_defaults(http_server: Any, tmp_path: Path) -> None:
     assert set(summaries) == {"poller", "extractor", "projector"}, summaries
 
     # Nothing is left uncommitted: the groups' offsets are at the end of the log.
-    with SqliteLog(tmp_path / "data" / "log.db") as log:
+    with SqliteLog(home(tmp_path) / "log.db") as log:
         assert sum(log.end_offsets(ARTICLES.name).values()) == 3
         assert sum(log.group_lag("newswire-extractor", [ARTICLES.name]).values()) == 0
         ends = {(t, p): n for t in EVENT_TOPICS for p, n in log.end_offsets(t).items()}
@@ -236,10 +241,35 @@ def test_run_once_processes_each_stage_until_caught_up(http_server: Any, tmp_pat
     assert proc.wait(timeout=180) == 0, out.read_text()[-3000:]
     stages = [e for e in json_lines(out) if e.get("event") == "stage finished"]
     assert [(e["service"], e["exit_code"]) for e in stages] == [("poller", 0), ("extractor", 0), ("projector", 0)]
-    db = tmp_path / "data" / "newswire.db"
+    db = home(tmp_path) / "newswire.db"
     assert query(db, "SELECT place_name, controller_id FROM control") == [("Kafr Nabudah", "sy.government")]
-    with SqliteLog(tmp_path / "data" / "log.db") as log:
+    with SqliteLog(home(tmp_path) / "log.db") as log:
         assert sum(log.group_lag("newswire-extractor", [ARTICLES.name]).values()) == 0
+        records = every_record(log)
+    # Every record the services produced carries the CloudEvents binary-mode headers (docs/operations.md).
+    assert {r.topic for r in records} >= {ARTICLES.name, *EVENT_TOPICS[:2]}
+    for r in records:
+        headers = dict(r.headers)
+        value = json.loads(r.value)
+        assert headers["ce_specversion"] == b"1.0" and headers["content-type"] == b"application/json"
+        assert headers["ce_id"].decode() == value.get("event_id", value.get("article_id")), r
+        assert headers["ce_subject"].decode() == r.key
+        kind = value.get("type", "article")
+        assert headers["ce_type"].decode() == f"dev.newswire.{kind}"
+        assert headers["ce_dataschema"].decode() == f"https://newswire.dev/schemas/{kind}.schema.json"
+        assert headers["ce_source"] in (b"/newswire/poller", b"/newswire/extractor")
+        assert datetime.fromisoformat(headers["ce_time"].decode().replace("Z", "+00:00")).tzinfo is not None
+
+
+def every_record(log: SqliteLog) -> list[Any]:
+    consumer = log.consumer(None, [t.name for t in TOPICS])
+    try:
+        records: list[Any] = []
+        while batch := consumer.poll(max_records=500, timeout=0.2):
+            records += batch
+        return records
+    finally:
+        consumer.close()
 
 
 # -- (c) kill -9 mid-stream ------------------------------------------------------------------
@@ -263,15 +293,15 @@ def test_kill_9_extractor_and_projector_mid_stream(http_server: Any, tmp_path: P
 
     write_config(tmp_path / "newswire.toml", feeds=[http_server.url("/world.xml")], batch_size=10)
     articles = make_articles(240)
-    log_path = tmp_path / "data" / "log.db"
-    log_path.parent.mkdir()
+    log_path = home(tmp_path) / "log.db"
+    log_path.parent.mkdir(parents=True)
     log = SqliteLog(log_path)
     log.create_topics({t.name: 3 for t in TOPICS})  # as `newswire run` would (the default 3 partitions)
     for a in articles:
         log.produce(ARTICLES.name, a.article_id, a.model_dump_json().encode())
     log.flush()
 
-    db = tmp_path / "data" / "newswire.db"
+    db = home(tmp_path) / "newswire.db"
     out = tmp_path / "run.log"
     proc = start(["run", "--no-panel"], tmp_path, out)
     procs = [(proc, out)]
@@ -359,7 +389,8 @@ def test_kill_9_extractor_and_projector_mid_stream(http_server: Any, tmp_path: P
 
 
 def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    """`newswire run` with no configuration in a fresh directory: the bundled sample feed, the live panel."""
+    """`newswire run` with no configuration in a fresh directory: the bundled sample feed, the live panel,
+    its data in the default data home (not the working directory), which `newswire state` finds from anywhere."""
     import pty
     import re
     import threading
@@ -390,7 +421,7 @@ def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path
     def text() -> str:
         return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(screen).decode("utf-8", "replace"))
 
-    db = tmp_path / "data" / "newswire.db"
+    db = home(tmp_path) / "newswire.db"
 
     def shown() -> bool:
         assert proc.poll() is None, f"newswire run exited {proc.returncode}:\n{text()[-3000:]}"
@@ -404,8 +435,9 @@ def test_main_command_on_a_terminal_shows_the_panel_and_stops_on_ctrl_c(tmp_path
                        "Ctrl-C stops"):
             assert needle in text(), needle
         # A second terminal: `newswire state control` reads the same tables.
-        state = subprocess.run([sys.executable, "-m", "newswire", "state", "control", "--json"], cwd=tmp_path,
-                               env=child_env(), capture_output=True, text=True, timeout=60, check=True)
+        state = subprocess.run([sys.executable, "-m", "newswire", "state", "control", "--format", "json"],
+                               cwd=tmp_path.parent, env=child_env(), capture_output=True, text=True, timeout=60,
+                               check=True)
         assert {r["place_name"] for r in json.loads(state.stdout)} == {"Saraqib", "Um Rawaba"}
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process

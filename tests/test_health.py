@@ -136,7 +136,8 @@ def test_metrics_expose_stats_lag_and_latency(server, sqlite_log: SqliteLog) -> 
     assert got[("newswire_records_in_total", (svc,))] == 9  # 7 + the 2 just processed
     assert got[("newswire_records_out_total", (svc, ("topic", "all")))] == 5
     assert got[("newswire_errors_total", (("kind", "ExtractionError"), svc))] == 2
-    assert got[("newswire_stat", (("name", "duplicates"), svc))] == 0
+    assert got[("newswire_extractor_duplicates_total", (svc,))] == 0  # a field of its own, as a counter
+    assert not [k for k in got if k[0] == "newswire_stat"]
     lag = {k: v for k, v in got.items() if k[0] == "newswire_consumer_lag"}
     assert sum(lag.values()) == 2  # 4 produced, 2 committed
     assert got[("newswire_batch_seconds_count", (svc,))] == 1
@@ -201,15 +202,93 @@ def test_mapping_by_field_names() -> None:
     @dataclass
     class Stats:
         entries: int = 5
-        published: int = 3
         errors: dict[str, int] = field(default_factory=lambda: {"timeout": 2})
 
-    m = ServiceMetrics("poller", stats=Stats, mapping=StatsMapping(
-        records_in=("entries",), records_out=("published",), errors="errors"))
+    m = ServiceMetrics("poller", stats=Stats, mapping=StatsMapping(records_in=("entries",), records_out=None,
+                                                                   errors="errors"))
     got = {(n, tuple(sorted(labels.items()))): v for n, labels, v in m.samples()}
     assert got[("newswire_records_in_total", (("service", "poller"),))] == 5
-    assert got[("newswire_records_out_total", (("service", "poller"), ("topic", "published")))] == 3
     assert got[("newswire_errors_total", (("kind", "timeout"), ("service", "poller")))] == 2
+    assert not [k for k in got if k[0].startswith("newswire_poller_")], "read fields are not exported twice"
+
+
+def test_every_stats_field_is_a_counter_of_its_own_and_labels_mean_one_thing() -> None:
+    """Prometheus naming: counters (``_total``), never a gauge with a ``name`` label wrapping other counters."""
+    from newswire.extractor.service import ExtractorStats
+    from newswire.poller.poller import PollerStats
+    from newswire.projector.service import ProjectorStats
+
+    for service, stats in (("poller", PollerStats(rounds=2, published=1)),
+                           ("extractor", ExtractorStats(records_out={"conflict.control.v1": 3},
+                                                        events={"control.changed": 3})),
+                           ("projector", ProjectorStats(events_applied=4, dead_letters=1))):
+        m = ServiceMetrics(service, stats=lambda stats=stats: stats, mapping=metrics.MAPPINGS[service])
+        families = {f.name: f for f in m.registry.collect()}
+        for name, family in families.items():
+            if name in ("newswire_consumer_lag", "newswire_batch_seconds", "newswire_record_latency_seconds"):
+                continue
+            assert family.type == "counter", (service, name, family.type)
+        topics = {labels["topic"] for n, labels, _ in m.samples() if "topic" in labels and n != "newswire_consumer_lag"}
+        assert topics <= {"newswire.articles.v1", "conflict.control.v1", "newswire.dlq.v1"}, topics
+        got = {(n, tuple(sorted(labels.items()))): v for n, labels, v in m.samples()}
+        if service == "poller":
+            assert got[("newswire_poller_rounds_total", (("service", "poller"),))] == 2
+            assert got[("newswire_records_out_total", (("service", "poller"), ("topic", "newswire.articles.v1")))] == 1
+        elif service == "extractor":
+            assert got[("newswire_extractor_events_total", (("service", "extractor"), ("type", "control.changed")))] == 3
+        else:
+            assert got[("newswire_projector_events_applied_total", (("service", "projector"),))] == 4
+            assert got[("newswire_records_out_total", (("service", "projector"), ("topic", "newswire.dlq.v1")))] == 1
+
+
+def test_metrics_are_prometheus_clients_own_exposition(server) -> None:
+    """make_wsgi_app negotiates OpenMetrics from the Accept header and filters by name[]."""
+    srv, _, _ = server
+    request = urllib.request.Request(srv.url + "/metrics?name[]=newswire_records_in_total",
+                                     headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+    with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - loopback test server
+        ctype, body = resp.headers["Content-Type"], resp.read().decode()
+    assert ctype.startswith("application/openmetrics-text")
+    assert body.rstrip().endswith("# EOF")
+    assert "newswire_records_in_total" in body and "newswire_consumer_lag" not in body
+
+
+def test_bind_host_is_configurable_and_the_log_line_shows_the_real_address(capsys: pytest.CaptureFixture[str]
+                                                                          ) -> None:
+    health.configure("127.0.0.1")
+    try:
+        srv = serve_health("poller", _free_port())
+        assert srv is not None
+        try:
+            assert srv.host == "127.0.0.1" and srv.address == f"127.0.0.1:{srv.port}"
+            assert get(srv.url + "/healthz")[0] == 200
+        finally:
+            srv.close()
+    finally:
+        health.configure(health.DEFAULT_HOST)
+    logged = capsys.readouterr()
+    line = next(line for line in (logged.out + logged.err).splitlines() if "health server listening" in line)
+    assert f"127.0.0.1:{srv.port}" in line and "address" in line  # console or JSON, as logging is configured
+    everywhere = HealthServer("poller", 0)  # the default: every interface, logged as such
+    try:
+        assert everywhere.address == f"0.0.0.0:{everywhere.port}"
+        assert everywhere.url == f"http://127.0.0.1:{everywhere.port}"
+    finally:
+        everywhere.close()
+
+
+def test_metrics_host_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newswire.core.config import load_settings
+
+    assert load_settings().metrics_host == "0.0.0.0"
+    monkeypatch.setenv("NEWSWIRE_METRICS_HOST", "127.0.0.1")
+    assert load_settings().metrics_host == "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_liveness_fails_when_the_run_loop_stalls(sqlite_log: SqliteLog) -> None:

@@ -240,6 +240,54 @@ class LogContract(abc.ABC):
         finally:
             second.close()
 
+    def test_a_pattern_subscription_reads_every_matching_topic(self) -> None:
+        """Like KafkaConsumer.subscribe(pattern=...), matching whole topic names on both backends."""
+        log = self.make_log()
+        base = f"p{uuid.uuid4().hex[:8]}"
+        for name in ("a", "b"):
+            log.produce(f"{base}.{name}.v1", "k", name.encode())
+        log.produce(f"{base}.a.v1x", "k", b"not whole")
+        log.produce(f"x{base}.a.v1", "k", b"not from the start")
+        log.flush()
+        consumer = log.consumer(f"g-{uuid.uuid4().hex[:8]}", pattern=rf"{base}\..*\.v1")
+        try:
+            assert sorted(r.value for r in poll_until(consumer, 2)) == [b"a", b"b"]
+            assert consumer.poll(timeout=1.0) == []
+            consumer.commit()
+        finally:
+            consumer.close()
+        without_group = log.consumer(None, pattern=rf"{base}\..*\.v1")
+        try:
+            assert sorted(r.value for r in poll_until(without_group, 2)) == [b"a", b"b"]
+        finally:
+            without_group.close()
+
+    def test_latest_starts_at_the_end_where_nothing_is_committed(self) -> None:
+        log = self.make_log()
+        topic = self.new_topic(log, partitions=2)
+        log.produce(topic, "a", b"old")
+        log.flush()
+        for group in (None, f"g-{uuid.uuid4().hex[:8]}"):
+            consumer = log.consumer(group, [topic], offset_reset="latest")
+            try:
+                log.produce(topic, "a", b"new")
+                log.flush()
+                assert [r.value for r in poll_until(consumer, 1)] == [b"new"]
+            finally:
+                consumer.close()
+
+    def test_topic_stats_count_records_and_offsets(self) -> None:
+        log = self.make_log()
+        topic = self.new_topic(log, partitions=2)
+        for i in range(7):  # a flush per record: Tansu reports end offsets per batch (DESIGN.md)
+            log.produce(topic, f"k{i}", b"x" * 10)
+            log.flush()
+        [stats] = [t for t in log.topic_stats() if t.topic == topic]
+        assert stats.partitions == 2 and stats.records == 7
+        assert stats.oldest_offset == {0: 0, 1: 0}
+        assert sum(stats.end_offset.values()) == 7
+        assert stats.bytes is None or stats.bytes >= 7 * 12
+
     def test_close_leaves_without_committing_and_twice_is_harmless(self) -> None:
         log = self.make_log()
         topic = self.new_topic(log, partitions=1)
@@ -378,6 +426,21 @@ class LogContract(abc.ABC):
 
 
 class TestSqliteLog(LogContract):
+    def test_a_topic_created_later_joins_a_pattern_subscription(self) -> None:
+        """The embedded log re-reads its topics every session_timeout/5 s, as a Kafka client its metadata."""
+        log = self.make_log()
+        log.produce("pat.a.v1", "k", b"a")
+        log.flush()
+        for group in ("g", None):
+            consumer = log.consumer(group, pattern=r"pat\..*\.v1")
+            try:
+                poll_until(consumer, 1)
+                log.produce(f"pat.{group or 'none'}.v1", "k", b"new")
+                log.flush()
+                assert [r.value for r in poll_until(consumer, 1)] == [b"new"]
+            finally:
+                consumer.close()
+
     @pytest.fixture(autouse=True)
     def _log_file(self, tmp_path: Path) -> Iterator[None]:
         self.path = tmp_path / "log.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -500,3 +501,25 @@ def test_an_entry_with_no_usable_page_and_no_feed_text_is_skipped_with_both_reas
     assert result.warnings == (f"entry 'Bare': page not used: {http_server.url('/pages/nothing.html')}: HTTP 404 "
                                "Not Found; no text in the feed either; skipped",)
     assert articles(sqlite_log) == []
+
+
+def test_the_poller_prunes_its_seen_articles_past_the_horizon_once_an_hour(
+        http_server: LocalHttpServer, poller_factory: MakePoller, tmp_path: Path) -> None:
+    """Bounded state: ids first seen more than seen_horizon_days ago are forgotten (docs/poller.md)."""
+    from datetime import timedelta
+
+    poller = poller_factory([feed(http_server, "/world.xml")], seen_horizon_days=30)
+    first = poller.poll_once()[0]
+    assert len(first.published) == 3
+    state = PollerState.open(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        old = datetime.fromtimestamp(poller.clock(), UTC) - timedelta(days=31)
+        state.record_article(article_id="gone", content_hash="h", story_id="gone", signature=b"\0" * 8,
+                             url="https://x/gone", feed_url=None, at=old)
+        assert poller.prune_state() == 0, "pruned on the first round; the next is an hour later"
+        poller._next_prune = 0.0  # an hour has passed
+        assert poller.prune_state() == 1 and poller.stats.pruned == 1
+        assert state.count_articles() == 3, "the feed's own, recent articles are kept"
+    finally:
+        state.close()
+    assert poller.poll_once()[0].published == (), "the kept ids still stop republishing"

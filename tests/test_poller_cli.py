@@ -70,7 +70,7 @@ def test_poll_once_then_status_shows_each_feeds_health(tmp_path: Path, http_serv
     assert code == 0, err
     assert len(published(tmp_path / "log.db")) == 3
 
-    code, out, _ = invoke(tmp_path, "status", "--json")
+    code, out, _ = invoke(tmp_path, "status", "--format", "json")
     rows = {r["outlet"]: r for r in json.loads(out)}
     assert code == 0
     assert rows["fixture-world"]["failures"] == 0 and rows["fixture-world"]["published"] == 3
@@ -149,6 +149,6 @@ def test_the_docs_cover_every_poller_setting_and_command() -> None:
     for name in PollerSettings.model_fields:
         if name not in ("batch_size", "poll_timeout"):  # ServiceSettings keys the poller does not use
             assert f"`{name}`" in docs, name
-    for command in ("newswire poll --once", "newswire poll ", "newswire status", "newswire status --json",
+    for command in ("newswire poll --once", "newswire poll ", "newswire status", "newswire status --format json",
                     "newswire ingest FILE"):
         assert command in docs, command

@@ -222,3 +222,34 @@ def test_the_poller_on_a_mock_transport_refuses_an_entry_linking_to_a_private_ho
     assert article.body_source == "feed" and article.text == "Forces withdrew from the town overnight, residents said."
     assert requested == ["https://news.example/rss"], "the intranet page (and its robots.txt) were never requested"
     assert any("private address 10.0.0.5; refused" in w for w in result.warnings)
+
+
+def test_robots_txt_is_read_as_rfc_9309_says_longest_match_and_wildcards() -> None:
+    """Protego: the most specific rule wins and `*`/`$` match; the standard library's parser takes the first rule."""
+    from newswire.poller.fetch import RobotsCache
+
+    robots = ("User-agent: *\nDisallow: /news/\nAllow: /news/world/\nDisallow: /*.pdf$\n\n"
+              "User-agent: otherbot\nDisallow: /\n")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text=robots)
+        return httpx.Response(200, text="<html></html>", headers={"Content-Type": "text/html"})
+
+    cache = RobotsCache("newswire/0.1 (+https://newswire.example)")
+    allowed = {path: cache.allowed(fetcher(handler), f"https://news.example{path}", local=False)
+               for path in ("/news/world/story", "/news/local", "/files/a.pdf", "/files/a.pdf.html", "/about")}
+    assert allowed == {"/news/world/story": True, "/news/local": False, "/files/a.pdf": False,
+                       "/files/a.pdf.html": True, "/about": True}
+    assert not RobotsCache("otherbot/2.0").allowed(fetcher(handler), "https://news.example/about", local=False)
+
+
+def test_backoff_delays_come_from_tenacity() -> None:
+    from newswire.core.backoff import delay_after, doubling, doubling_with_equal_jitter
+    from newswire.supervisor.process import Backoff
+
+    assert [delay_after(doubling(1.0, 60.0), n) for n in (1, 2, 3, 7, 8)] == [1.0, 2.0, 4.0, 60.0, 60.0]
+    assert [Backoff(base=0.5, factor=3.0, max=10.0).delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.5, 4.5, 10.0]
+    jittered = [delay_after(doubling_with_equal_jitter(30.0, 3600.0), 3) for _ in range(200)]
+    assert all(60.0 <= d <= 120.0 for d in jittered) and len(set(jittered)) > 100  # half fixed, half random
+    assert all(1800.0 <= delay_after(doubling_with_equal_jitter(30.0, 3600.0), 20) <= 3600.0 for _ in range(50))

@@ -62,3 +62,18 @@ def test_story_signatures_survive_a_restart(db_url: str) -> None:
     copy = text.replace("Tuesday", "Tuesday morning")
     assert index.story_for("copy", signature(copy)) == "first"
     assert index.story_for("other", signature("An unrelated report about a meeting in Doha.")) == "other"
+
+
+def test_prune_forgets_articles_first_seen_before_the_horizon(db_url: str) -> None:
+    from datetime import timedelta
+
+    state = PollerState.open(db_url)
+    sig = signature_bytes(signature("text"))
+    for days, article_id in ((100, "old"), (89, "recent"), (0, "new")):
+        state.record_article(article_id=article_id, content_hash=f"h-{article_id}", story_id=article_id,
+                             signature=sig, url=f"https://x/{article_id}", feed_url=None,
+                             at=AT - timedelta(days=days))
+    assert state.prune(AT - timedelta(days=90)) == 1
+    assert state.seen_ids(["old", "recent", "new"]) == {"recent", "new"}
+    assert state.seen("old", "h-old") is None  # neither by id nor by text: published again if listed again
+    state.close()

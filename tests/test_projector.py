@@ -329,7 +329,7 @@ def test_cli_project_state_replay(settings: Settings, log: SqliteLog) -> None:
     assert result.exit_code == 0, result.output
     assert "15 applied" in result.output
 
-    result = runner.invoke(app, [*base, "state", "control", "--json", "--place", "daraa"])
+    result = runner.invoke(app, [*base, "state", "control", "--format", "json", "--place", "daraa"])
     assert result.exit_code == 0, result.output
     [daraa] = json.loads(result.stdout)
     assert (daraa["place_name"], daraa["since"], daraa["n_sources"]) == ("Daraa", "2024-12-06", 2)
@@ -359,3 +359,21 @@ def test_cli_reports_an_unreachable_database_in_one_line(settings: Settings) -> 
     assert result.exit_code == 1
     assert "cannot use the database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_since_text_holds_the_words_the_date_came_from(settings: Settings, log: SqliteLog) -> None:
+    afp = s.article("afp", "2024-12-06")
+    produce(log, [s.control(afp, s.place("Saraqib"), s.actor("opposition"), "2024-12-05", words="on Thursday"),
+                  s.control(afp, s.place("Hama"), s.actor("opposition"), None),  # no date in the text: inferred
+                  s.control(afp, s.place("Idlib"), s.actor("opposition"), "2024-11", words="last month")])
+    project(settings, log)
+    got = {r["place_name"]: (r["since"], r["precision"], r["since_text"]) for r in rows(settings, "control")}
+    assert got == {"Saraqib": (date(2024, 12, 5), "day", "on Thursday"),
+                   "Hama": (date(2024, 12, 6), "day", None),
+                   "Idlib": (date(2024, 11, 1), "month", "last month")}
+    [saraqib] = rows(settings, "control", as_of=date(2024, 12, 7), place="Saraqib")
+    assert saraqib["since_text"] == "on Thursday"
+    runner = CliRunner()
+    table = runner.invoke(app, ["--log-url", settings.log_url, "--db-url", settings.db_url, "state", "control",
+                                "--format", "table"], env={"COLUMNS": "200"})
+    assert "2024-12-05 (on Thursday)" in table.stdout and "2024-11 (last month)" in table.stdout

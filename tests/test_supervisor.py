@@ -239,3 +239,14 @@ def test_children_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
 
     wait_for(gone, what="the orphaned child to exit")
     assert drained.exists()  # it stopped through its SIGTERM handler, not by being killed
+
+
+@pytest.mark.parametrize("columns, expected", [(250, 110), (80, 80)])
+def test_the_panel_keeps_a_sensible_width(columns: int, expected: int) -> None:
+    from newswire.supervisor.state import PipelineState
+
+    procs = Supervisor({ServiceSpec("extractor", "extract"): py("pass")}).processes
+    console = Console(width=columns, record=True)
+    console.print(render_panel(PipelineState(), procs, recent_lines=[("poller", "x" * 400)]))
+    widths = {len(line) for line in console.export_text().splitlines() if line.strip()}
+    assert max(widths) == expected

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from newswire.core import heap
 from newswire.core.config import Settings, load_settings
-from newswire.core.errors import ConfigError, LogUnavailable, NewswireError
+from newswire.core.errors import ConfigError, DataMissing, LogUnavailable, NewswireError
 
 __all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "err_console", "fail", "user_errors", "settings_of",
            "run_service"]
@@ -49,7 +49,7 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ConfigError as exc:
             raise fail(str(exc), EXIT_CONFIG) from None
-        except LogUnavailable as exc:
+        except (LogUnavailable, DataMissing) as exc:
             raise fail(str(exc), EXIT_UNAVAILABLE) from None
         except NewswireError as exc:
             raise fail(str(exc), EXIT_ERROR) from None
@@ -64,10 +64,12 @@ def settings_of(ctx: typer.Context) -> Settings:
     root = ctx.find_root()
     obj = root.obj if root.obj is not None else {"config": None, "overrides": {}, "settings": None}
     if obj["settings"] is None:
+        from newswire.core import health
         from newswire.core.logging import configure_logging
 
         obj["settings"] = load_settings(obj["config"], **obj["overrides"])
         configure_logging(obj["settings"].log_level, obj["settings"].log_format)
+        health.configure(obj["settings"].metrics_host)
         root.obj = obj
     return obj["settings"]  # type: ignore[no-any-return]
 

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
             raise fail(message, EXIT_CONFIG) from None
 
         settings = settings_of(ctx)
-        engine, tables = open_tables(settings)
+        engine, tables = open_tables(settings, create=False)  # reads only: creates nothing
         try:
             with engine.connect() as conn:
                 if what is ExportName.events:

@@ -4,8 +4,9 @@ Sources, highest priority first: keyword arguments (the CLI's flags), the
 environment (``NEWSWIRE_*``; nested keys with ``__``, e.g.
 ``NEWSWIRE_POLLER__TIMEOUT=5``), the TOML file (``newswire.toml`` in the
 working directory, or ``--config`` / ``NEWSWIRE_CONFIG``), then the defaults,
-which are the embedded backends under ``./data/``. Nothing below the CLI reads
-``os.environ``.
+which are the embedded backends in the data home: ``NEWSWIRE_HOME``, else the
+platform's user data directory (``~/.local/share/newswire`` on Linux), never
+the working directory. Nothing below the CLI reads ``os.environ``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,6 +29,7 @@ from newswire.core.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
+    "default_home",
     "FeedConfig",
     "KafkaSettings",
     "PollerSettings",
@@ -35,8 +38,10 @@ __all__ = [
     "ApiSettings",
     "ServiceSettings",
     "Settings",
+    "TopicRetention",
     "load_settings",
     "sqlalchemy_url",
+    "missing_sqlite_file",
 ]
 
 DEFAULT_CONFIG_FILE = "newswire.toml"
@@ -49,8 +54,29 @@ def sqlalchemy_url(db_url: str) -> str:
         if db_url.startswith(prefix):
             return "postgresql+psycopg://" + db_url.removeprefix(prefix)
     return db_url
-DEFAULT_LOG_URL = "sqlite:///data/log.db"
-DEFAULT_DB_URL = "sqlite:///data/newswire.db"
+
+
+def missing_sqlite_file(db_url: str) -> Path | None:
+    """The file a ``sqlite:///PATH`` URL names when it does not exist (None otherwise, and for servers).
+
+    Read-only commands check this first: SQLite would create an empty file on connect.
+    """
+    if not db_url.startswith("sqlite:///"):
+        return None
+    path = db_url.removeprefix("sqlite:///").split("?", 1)[0]
+    if not path or path == ":memory:" or Path(path).is_file():
+        return None
+    return Path(path)
+
+
+#: File names of the embedded backends in the data home.
+LOG_FILE = "log.db"
+DB_FILE = "newswire.db"
+
+
+def default_home() -> Path:
+    """The platform's user data directory for newswire (``~/.local/share/newswire`` on Linux)."""
+    return Path(platformdirs.user_data_dir("newswire", appauthor=False))
 
 
 class Section(BaseModel):
@@ -93,6 +119,13 @@ class KafkaSettings(Section):
         return None
 
 
+class TopicRetention(Section):
+    """Kafka's ``retention.ms`` and ``retention.bytes`` (per partition) of one topic; -1 is no limit."""
+
+    ms: int = Field(default=-1, ge=-1, description="delete records older than this many milliseconds")
+    bytes: int = Field(default=-1, ge=-1, description="delete a partition's oldest records beyond this size")
+
+
 class ServiceSettings(Section):
     """What every long-running service has: a metrics/health port and a batch size."""
 
@@ -113,6 +146,9 @@ class PollerSettings(ServiceSettings):
     respect_robots: bool = True
     backoff_base: float = Field(default=30.0, gt=0, description="first retry delay after a failure, doubled each time")
     backoff_max: float = Field(default=3600.0, gt=0)
+    seen_horizon_days: float = Field(
+        default=90.0, gt=0, description="forget a published article's id and hash this many days after it was "
+                                        "first seen (feeds list an item for days; articles stay 30 days on the log)")
     metrics_port: int | None = 9101
 
 
@@ -147,9 +183,20 @@ class Settings(BaseSettings):
         env_prefix="NEWSWIRE_", env_nested_delimiter="__", frozen=True, extra="forbid",
     )
 
-    log_url: str = Field(default=DEFAULT_LOG_URL, description="sqlite:///PATH or kafka://host:port[,host:port]")
-    db_url: str = Field(default=DEFAULT_DB_URL, description="SQLAlchemy URL of the tables and service state")
+    home: Path = Field(default_factory=default_home,
+                       description="the data home: where the embedded log and database live by default")
+    log_url: str = Field(default="", description="sqlite:///PATH or kafka://host:port[,host:port]; "
+                                                 "default: sqlite:///HOME/log.db")
+    db_url: str = Field(default="", description="SQLAlchemy URL of the tables and service state; "
+                                                "default: sqlite:///HOME/newswire.db")
     partitions: int = Field(default=3, gt=0, description="partitions per topic when newswire creates topics")
+    retention: dict[str, TopicRetention] = Field(
+        default_factory=dict, description="per topic, overrides the catalogue's retention (schemas/asyncapi.yaml)")
+    retention_check_interval: float = Field(
+        default=300.0, gt=0, description="seconds between retention runs of the embedded log (Kafka: the broker's)")
+    metrics_host: str = Field(default="0.0.0.0",  # noqa: S104 - probes and scrapers come from outside the container
+                              description="address every service's health and metrics server binds "
+                                          "(127.0.0.1 keeps them local)")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: console on a terminal, JSON lines otherwise")
@@ -159,9 +206,20 @@ class Settings(BaseSettings):
     projector: ProjectorSettings = Field(default_factory=ProjectorSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
+    @model_validator(mode="after")
+    def _default_to_home(self) -> Settings:
+        # Frozen model: the defaults depend on `home`, so they are filled in once, here.
+        if not self.log_url:
+            object.__setattr__(self, "log_url", f"sqlite:///{self.home / LOG_FILE}")
+        if not self.db_url:
+            object.__setattr__(self, "db_url", f"sqlite:///{self.home / DB_FILE}")
+        return self
+
     @field_validator("log_url")
     @classmethod
     def _check_log_url(cls, value: str) -> str:
+        if not value:
+            return value
         if not (value.startswith("sqlite:///") or value.startswith("kafka://")):
             raise ValueError("must be sqlite:///PATH or kafka://host:port[,host:port]")
         if value.startswith("kafka://") and not value.removeprefix("kafka://").strip(","):

@@ -6,6 +6,7 @@
     ├── ConfigError          a setting is missing or wrong (names the key)
     ├── LogError             the event log cannot be reached or used
     │   └── LogUnavailable   the broker / log file is unreachable (names the address)
+    ├── DataMissing          a read-only command found no log or database where the settings point
     ├── FeedError            one feed failed; the poller records it and goes on
     │   ├── FetchError       HTTP, timeout, size, content type, address refused
     │   └── FeedParseError   the body is not a usable RSS/Atom feed
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "LogError",
     "LogUnavailable",
+    "DataMissing",
     "FeedError",
     "FetchError",
     "FeedParseError",
@@ -58,6 +60,10 @@ class LogError(NewswireError):
 
 class LogUnavailable(LogError, ConnectionError):
     """The event log (broker or file) cannot be reached."""
+
+
+class DataMissing(NewswireError, FileNotFoundError):
+    """A read-only command (``state``, ``status``, ``tail`` ...) found nothing to read; it creates nothing."""
 
 
 class FeedError(NewswireError):

@@ -5,24 +5,30 @@
 * ``GET /readyz`` (or ``/healthz?ready=1``) — readiness: 200 only when every
   check passes (the service's log and database answer), else 503 with the
   failing check named. The body is JSON either way.
-* ``GET /metrics`` — the Prometheus text format (see :mod:`newswire.core.metrics`).
+* ``GET /metrics`` — prometheus-client's own exposition (``make_wsgi_app``:
+  text or OpenMetrics by the ``Accept`` header, gzip, ``name[]`` filters) of
+  the service's registry (see :mod:`newswire.core.metrics`).
 
-The server runs in a daemon thread (stdlib ``ThreadingHTTPServer``), so it
-never blocks the service's run loop and dies with the process. ``port`` 0 or
-``None`` disables it (TOML has no null, so 0 is how a file says "off").
+One WSGI app serves the three paths from prometheus-client's threading WSGI
+server in a daemon thread, so it never blocks the service's run loop and dies
+with the process. It binds ``metrics_host`` (all interfaces by default; set
+by :func:`configure` from the settings) and logs the address it really bound.
+``port`` 0 or ``None`` disables it (TOML has no null, so 0 is how a file says "off").
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from newswire.core.errors import ConfigError
 from newswire.core.logging import get_logger
@@ -33,7 +39,8 @@ if TYPE_CHECKING:
     from newswire.core.log.types import Log
     from newswire.core.metrics import LagSource, ServiceMetrics, StatsMapping
 
-__all__ = ["Check", "HealthServer", "serve_health", "serve_service", "log_check", "db_check", "loop_check",
+__all__ = ["Check", "HealthServer", "configure", "serve_health", "serve_service", "log_check", "db_check",
+           "loop_check",
            "LOOP_STALL_SECONDS", "HEALTH_PATH", "READY_PATH",
            "METRICS_PATH", "DEFAULT_HOST"]
 
@@ -50,6 +57,15 @@ Check = Callable[[], None]
 """A readiness check: returns when the dependency answers, raises otherwise."""
 
 _log = get_logger("newswire.health")
+
+# The address servers bind when not told one: set once per process from the settings (metrics_host),
+# as logging is configured once (see newswire.commands.settings_of).
+_bind = {"host": DEFAULT_HOST}
+
+
+def configure(host: str) -> None:
+    """Bind every health server of this process to ``host`` (``metrics_host``) unless told otherwise."""
+    _bind["host"] = host
 
 
 def log_check(log: Log) -> Check:
@@ -85,82 +101,82 @@ def db_check(db_url: str) -> Check:
     return check
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query)
-        if parts.path == METRICS_PATH:
-            body = self.server.owner.metrics.render() if self.server.owner.metrics is not None else b""
-            self._send(200, body, CONTENT_TYPE_LATEST)
-        elif parts.path == READY_PATH or (parts.path == HEALTH_PATH and query.get("ready", ["0"])[0] not in
-                                          ("0", "", "false")):
-            status, report = self.server.owner.readiness()
-            self._send_json(status, report)
-        elif parts.path == HEALTH_PATH:
-            status, report = self.server.owner.liveness()
-            self._send_json(status, report)
-        else:
-            self._send_json(404, {"error": f"no such path {parts.path}",
-                                  "paths": [HEALTH_PATH, READY_PATH, METRICS_PATH]})
-
-    def _send_json(self, status: int, report: Mapping[str, Any]) -> None:
-        self._send(status, (json.dumps(report) + "\n").encode(), "application/json")
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
         """Probes hit every few seconds: do not log each request."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def _server_class(host: str) -> type[ThreadingWSGIServer]:
+    """prometheus-client's threading WSGI server, for an IPv6 address too."""
+    if ":" not in host:
+        return ThreadingWSGIServer
 
-    def __init__(self, address: tuple[str, int], owner: HealthServer) -> None:
-        self.owner = owner
-        super().__init__(address, _Handler)
+    class Server6(ThreadingWSGIServer):
+        address_family = socket.AF_INET6
+
+    return Server6
 
 
 class HealthServer:
     """The health and metrics endpoint of one service. Start with :func:`serve_health`."""
 
     def __init__(self, service: str, port: int, *, metrics: ServiceMetrics | None = None,
-                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST,
+                 checks: Mapping[str, Check] | None = None, host: str | None = None,
                  where: str | None = None, live_checks: Mapping[str, Check] | None = None) -> None:
         self.service = service
         self.metrics = metrics
         self.checks = dict(checks or {})
         self.live_checks = dict(live_checks or {})
         self.failed: str | None = None
+        host = _bind["host"] if host is None else host
+        self._metrics_app = make_wsgi_app(metrics.registry if metrics is not None else CollectorRegistry())
         try:
-            self._server = _Server((host, port), self)
+            self._server = make_server(host, port, self._app, server_class=_server_class(host),
+                                       handler_class=_QuietHandler)
         except OSError as exc:
             key = where or f"{service}.metrics_port"
             env = "NEWSWIRE_" + key.upper().replace(".", "__")
             raise ConfigError(f"cannot serve health and metrics on {host}:{port}: {exc.strerror}", where=key,
                               hint=f"set {env} to a free port, or 0 to disable") from None
-        self.host = host
+        self.host = str(self._server.server_address[0])
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{service}-health",
                                         daemon=True)
 
     @property
+    def address(self) -> str:
+        """The address and port really bound, e.g. ``0.0.0.0:9101``, ``[::1]:9102``."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
     def url(self) -> str:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        """A URL this process can reach the server at (loopback when it listens on every interface)."""
+        loopback = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104
+        host = loopback.get(self.host, f"[{self.host}]" if ":" in self.host else self.host)
         return f"http://{host}:{self.port}"
 
     def start(self) -> HealthServer:
         self._thread.start()
-        _log.info("health server listening", service=self.service, url=self.url,
+        _log.info("health server listening", service=self.service, address=self.address,
                   paths=[HEALTH_PATH, READY_PATH, METRICS_PATH])
         return self
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if path == METRICS_PATH:
+            return self._metrics_app(environ, start_response)  # type: ignore[no-any-return]
+        if path == READY_PATH or (path == HEALTH_PATH and query.get("ready", ["0"])[0] not in ("0", "", "false")):
+            status, report = self.readiness()
+        elif path == HEALTH_PATH:
+            status, report = self.liveness()
+        else:
+            status, report = 404, {"error": f"no such path {path}", "paths": [HEALTH_PATH, READY_PATH, METRICS_PATH]}
+        body = (json.dumps(report) + "\n").encode()
+        reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+        start_response(f"{status} {reason}", [("Content-Type", "application/json"),
+                                              ("Content-Length", str(len(body)))])
+        return [body]
 
     def mark_failed(self, reason: str) -> None:
         """Make liveness fail (the run loop died and cannot recover in this process)."""
@@ -205,7 +221,7 @@ class HealthServer:
 
 
 def serve_health(service: str, port: int | None, *, metrics: ServiceMetrics | None = None,
-                 checks: Mapping[str, Check] | None = None, host: str = DEFAULT_HOST,
+                 checks: Mapping[str, Check] | None = None, host: str | None = None,
                  live_checks: Mapping[str, Check] | None = None) -> HealthServer | None:
     """Start the endpoint on ``port``; ``None`` or 0 disables it and returns ``None``."""
     if not port:

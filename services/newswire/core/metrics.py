@@ -12,16 +12,18 @@ time* (a custom collector), so a counter can never drift from the stats a
 * consumer lag: end offset minus committed offset, asked of the log (or of
   the projector's own offset table) when scraped.
 
-Families (every one labelled ``service``)::
+Families (every one labelled ``service``; names and types as Prometheus asks:
+counters end in ``_total``, each label means one thing)::
 
-    newswire_records_in_total                 records read (articles polled for the poller)
-    newswire_records_out_total{topic}         records produced / rows written
-    newswire_errors_total{kind}               failures by kind (error class or outcome)
-    newswire_feed_fetches_total{outcome}      poller only: fetch outcomes (ok, not_modified, http_error, ...)
-    newswire_consumer_lag{topic,partition}    records not yet committed by the service's group
+    newswire_records_in_total                 records read (feed entries for the poller)
+    newswire_records_out_total{topic}         records produced, per topic
+    newswire_errors_total{kind}               failures by kind (the error class, or the poller's fetch failure kind)
+    newswire_feed_fetches_total{outcome}      poller only: fetch outcomes (ok, not_modified, http, timeout, ...)
+    newswire_consumer_lag{topic,partition}    gauge: records not yet committed by the service's group
     newswire_batch_seconds                    histogram: one batch, poll excluded, checkpoint included
     newswire_record_latency_seconds           histogram: log append -> processed and committed
-    newswire_stat{name}                       every numeric counter of the stats object, by field name
+    newswire_<service>_<field>_total          a counter per other field of the stats object
+                                              (a mapping field gets a label: StatsMapping.labels)
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from newswire.core.log.types import LogRecord, TopicPartition
-from newswire.core.topics import ARTICLES
+from newswire.core.topics import ARTICLES, DLQ
 
 __all__ = ["ServiceMetrics", "StatsMapping", "Extract", "pick", "as_topic", "fields", "stats_values", "LATENCY_BUCKETS", "MAPPINGS",
            "LagSource"]
@@ -52,14 +54,20 @@ Extract = Callable[[Mapping[str, Any]], StatsValue]
 """Reads one canonical family from a service's stats (as a dict): a number, or a number per label value."""
 
 
+def _reads(extract: Extract, *names: str) -> Extract:
+    """Note which stats fields ``extract`` reads, so they are not exported a second time on their own."""
+    extract.reads = names  # type: ignore[attr-defined]
+    return extract
+
+
 def pick(name: str) -> Extract:
     """The stats field ``name`` as is (a number, or a mapping such as errors by kind)."""
-    return lambda values: values.get(name)
+    return _reads(lambda values: values.get(name), name)
 
 
 def as_topic(name: str, topic: str) -> Extract:
     """The number ``name`` as the count of one topic (``records_out{topic=...}``)."""
-    return lambda values: None if values.get(name) is None else {topic: values[name]}
+    return _reads(lambda values: None if values.get(name) is None else {topic: values[name]}, name)
 
 
 def fields(*names: str) -> Extract:
@@ -75,7 +83,7 @@ def fields(*names: str) -> Extract:
                     out[str(key)] = out.get(str(key), 0.0) + n
         return out
 
-    return extract
+    return _reads(extract, *names)
 
 
 FieldSpec = Extract | str | Sequence[str] | None
@@ -86,17 +94,21 @@ class StatsMapping:
     """How a service's stats object feeds the canonical families (None: the service has none).
 
     Each family takes an :data:`Extract` function, or field names (``("entries",)``)
-    read with :func:`fields`. Every numeric field is also exported as
-    ``newswire_stat{name=...}``, so nothing a service counts is hidden.
+    read with :func:`fields`. Every other numeric field is exported as its own
+    counter, ``newswire_<service>_<field>_total``, so nothing a service counts is
+    hidden; a mapping field's keys go in the label ``labels[field]`` (default ``key``).
     """
 
     records_in: FieldSpec = "records_in"
     records_out: FieldSpec = "records_out"
     errors: FieldSpec = "errors"
     feed_fetches: FieldSpec = None
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
+            if f.name == "labels":
+                continue
             spec = getattr(self, f.name)
             if isinstance(spec, str):
                 object.__setattr__(self, f.name, pick(spec))
@@ -107,15 +119,24 @@ class StatsMapping:
         spec = getattr(self, family)
         return spec if callable(spec) else None
 
+    def read_fields(self) -> set[str]:
+        """The stats fields the canonical families read."""
+        return {name for family in FAMILIES if (extract := self.extractor(family)) is not None
+                for name in getattr(extract, "reads", ())}
+
+
+FAMILIES = ("records_in", "records_out", "errors", "feed_fetches")
+
 
 # The services' stats fields (PollerStats, ExtractorStats, ProjectorStats) by family.
 MAPPINGS: dict[str, StatsMapping] = {
     "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
                            errors=pick("errors"), feed_fetches=pick("fetches")),
     # ExtractorStats: records_out and errors are per topic / per kind already.
-    "extractor": StatsMapping(records_in=pick("records_in"), records_out=pick("records_out"), errors=pick("errors")),
-    # The projector writes rows, not records: its output is the events folded into the tables.
-    "projector": StatsMapping(records_in=pick("records_in"), records_out=as_topic("events_applied", "tables"),
+    "extractor": StatsMapping(records_in=pick("records_in"), records_out=pick("records_out"), errors=pick("errors"),
+                              labels={"events": "type"}),
+    # The projector writes rows, not records (newswire_projector_events_applied_total); it produces dead letters only.
+    "projector": StatsMapping(records_in=pick("records_in"), records_out=as_topic("dead_letters", DLQ.name),
                               errors=pick("errors")),
 }
 
@@ -173,13 +194,23 @@ class _StatsCollector(Collector):
         yield family("newswire_errors", "Failures by kind.", "errors", "kind")
         yield family("newswire_feed_fetches", "Feed fetch outcomes (poller).", "feed_fetches", "outcome")
 
-        other = GaugeMetricFamily("newswire_stat", "Other counters of the service's stats object.",
-                                  labels=["service", "name"])
+        read = o.mapping.read_fields()
         for name, value in sorted(values.items()):
-            n = _number(value)
-            if n is not None:
-                other.add_metric([o.service, name], n)
-        yield other
+            if name in read:
+                continue
+            metric = f"newswire_{o.service}_{name}"
+            if isinstance(value, Mapping):
+                label = o.mapping.labels.get(name, "key")
+                fam = CounterMetricFamily(metric, f"{o.service} stats: {name}, by {label}.",
+                                          labels=["service", label])
+                for key, count in sorted(value.items(), key=lambda kv: str(kv[0])):
+                    if (n := _number(count)) is not None:
+                        fam.add_metric([o.service, str(key)], n)
+                yield fam
+            elif (n := _number(value)) is not None:
+                fam = CounterMetricFamily(metric, f"{o.service} stats: {name}.", labels=["service"])
+                fam.add_metric([o.service], n)
+                yield fam
 
         lag = GaugeMetricFamily("newswire_consumer_lag", "End offset minus committed offset.",
                                 labels=["service", "topic", "partition"])
@@ -208,7 +239,8 @@ class ServiceMetrics:
         self.lag_source = lag
         self.mapping = mapping or StatsMapping()
         self.lag_errors = 0
-        self.registry = registry if registry is not None else CollectorRegistry()
+        # Collectors without names (ours builds its families at scrape time) still answer ?name[]= filters.
+        self.registry = registry if registry is not None else CollectorRegistry(support_collectors_without_names=True)
         self.batch_seconds = Histogram(
             "newswire_batch_seconds", "Time to process and checkpoint one batch.", ["service"],
             registry=self.registry, buckets=LATENCY_BUCKETS).labels(service)

@@ -56,9 +56,14 @@ def stable_id(*parts: object, length: int = 24) -> str:
 
 
 class Record(BaseModel):
-    """Base of every published record: frozen, strict about unknown fields."""
+    """Base of every published record: frozen; a reader ignores fields it does not know.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Ignoring unknown fields is what lets a record type gain an optional field
+    within a topic version (the schema-evolution policy, docs/operations.md):
+    a projector of the previous release still reads the new events.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 # --- articles -----------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""The topic catalogue: every topic newswire writes, its key, value schema, producer and consumers.
+"""The topic catalogue: every topic newswire writes, its key, value schemas, producer, consumers and retention.
 
-``newswire schemas export`` writes this table to ``schemas/topics.yaml``.
+``newswire schemas export`` writes it as ``schemas/asyncapi.yaml`` (AsyncAPI 3).
+Retention follows Kafka's topic configs (``retention.ms``, -1: forever):
+articles 30 days (the extractor reads them within seconds; a replay starts
+from the events, which are kept forever), dead letters 90 days.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from newswire.core.models import (
     Record,
 )
 
-__all__ = ["Topic", "TOPICS", "ARTICLES", "CONTROL", "CROSSINGS", "DIPLOMACY", "DLQ", "EVENT_TOPICS", "topic"]
+__all__ = ["Topic", "TOPICS", "SCHEMA_BASE", "schema_id", "schema_name", "ARTICLES", "CONTROL", "CROSSINGS", "DIPLOMACY", "DLQ", "EVENT_TOPICS", "topic"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,21 @@ class Topic:
     values: tuple[type[Record], ...]
     producer: str
     consumers: tuple[str, ...]
+    source: str  # the CloudEvents ce_source of its records: the stage that produces them
+    retention_ms: int = -1  # Kafka's retention.ms; -1 keeps every record
     partitions: int | None = None  # None: the configured default
 
     def schema_files(self) -> list[str]:
         return [f"{schema_name(v)}.schema.json" for v in self.values]
+
+
+#: Where the published JSON Schemas say they live (their $id); ce_dataschema points here too.
+SCHEMA_BASE = "https://newswire.dev/schemas/"
+
+
+def schema_id(name: str) -> str:
+    """The $id of record type ``name``'s JSON Schema."""
+    return f"{SCHEMA_BASE}{name}.schema.json"
 
 
 def schema_name(model: type[Record]) -> str:
@@ -40,16 +54,18 @@ def schema_name(model: type[Record]) -> str:
     return {"Article": "article", "DeadLetter": "dead_letter"}.get(model.__name__, model.__name__.lower())
 
 
+DAY_MS = 24 * 3600 * 1000
+
 ARTICLES = Topic("newswire.articles.v1", "article_id (hash of the canonical URL)", (Article,),
-                 "poller, ingest", ("extractor",))
+                 "poller, ingest", ("extractor",), "/newswire/poller", retention_ms=30 * DAY_MS)
 CONTROL = Topic("conflict.control.v1", "place id", (ControlChanged, ForcesWithdrew),
-                "extractor", ("projector", "downstream"))
+                "extractor", ("projector", "downstream"), "/newswire/extractor")
 CROSSINGS = Topic("conflict.crossings.v1", "crossing id", (CrossingStatusChanged,),
-                  "extractor", ("projector", "downstream"))
+                  "extractor", ("projector", "downstream"), "/newswire/extractor")
 DIPLOMACY = Topic("conflict.diplomacy.v1", "meeting id", (DiplomacyMeeting,),
-                  "extractor", ("projector", "downstream"))
+                  "extractor", ("projector", "downstream"), "/newswire/extractor")
 DLQ = Topic("newswire.dlq.v1", "the original record's key", (DeadLetter,),
-            "extractor, projector", ("operators (newswire dlq)",))
+            "extractor, projector", ("operators (newswire dlq)",), "/newswire/dlq", retention_ms=90 * DAY_MS)
 
 TOPICS: tuple[Topic, ...] = (ARTICLES, CONTROL, CROSSINGS, DIPLOMACY, DLQ)
 EVENT_TOPICS: tuple[str, ...] = (CONTROL.name, CROSSINGS.name, DIPLOMACY.name)

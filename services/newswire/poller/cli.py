@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from newswire.commands import EXIT_ERROR, err_console, run_service, settings_of, user_errors
+from newswire.formats import FormatOption, resolve, write_rows
 
 __all__ = ["register"]
 
@@ -32,16 +29,14 @@ def register(app: typer.Typer) -> None:
         Ctrl-C. A failing feed is reported and retried; it does not make the command fail.
         """
         from newswire.core.health import db_check, log_check, serve_health
-        from newswire.core.metrics import ServiceMetrics, StatsMapping
+        from newswire.core.metrics import MAPPINGS, ServiceMetrics
         from newswire.poller.poller import make_poller
 
         settings = settings_of(ctx)
         poller = make_poller(settings)
 
         def serve() -> Any:
-            metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=StatsMapping(
-                records_in=("entries",), records_out=("published",), errors=("errors",),
-                feed_fetches=("fetches",)))
+            metrics = ServiceMetrics("poller", stats=lambda: poller.stats, mapping=MAPPINGS["poller"])
             return serve_health("poller", settings.poller.metrics_port, metrics=metrics,
                               checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
 
@@ -94,14 +89,14 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def status(
         ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+        fmt: FormatOption = None,
     ) -> None:
-        """Each feed's health: last success, last error, consecutive failures, next poll."""
+        """Each feed's health: last success, last error, consecutive failures, next poll (reads only)."""
         from newswire.poller.feeds import feeds_for
         from newswire.poller.state import PollerState
 
         settings = settings_of(ctx)
-        state = PollerState.open(settings.db_url)
+        state = PollerState.open(settings.db_url, create=False)
         try:
             health = {h.url: h for h in state.feeds()}
         finally:
@@ -123,23 +118,26 @@ def register(app: typer.Typer) -> None:
                 "next_poll": _iso(datetime.fromtimestamp(h.next_poll, UTC)) if h and h.next_poll else None,
                 "published": h.published if h else 0,
             })
-        if as_json:
-            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-            return
-        table = Table(title="feeds", show_lines=False)
-        table.add_column("feed", overflow="fold", min_width=18)
-        table.add_column("last success", no_wrap=True)
-        table.add_column("fail", justify="right")
-        table.add_column("next poll", no_wrap=True)
-        table.add_column("pub", justify="right")
-        table.add_column("last error", overflow="fold", min_width=10)
-        for row in rows:
-            failing = row["failures"] > 0
-            table.add_row(f"[bold]{row['outlet']}[/]\n{row['url']}", _short(row["last_success"]) or "never",
-                          f"[red]{row['failures']}[/]" if failing else "0", _short(row["next_poll"]) or "now",
-                          str(row["published"]),
-                          (row["last_error"] or "").removeprefix(row["url"] + ": ") if failing else "")
-        Console().print(table)
+        write_rows(rows, resolve(fmt), lambda: _table(rows))
+
+
+def _table(rows: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="feeds", show_lines=False)
+    table.add_column("feed", overflow="fold", min_width=18)
+    table.add_column("last success", no_wrap=True)
+    table.add_column("fail", justify="right")
+    table.add_column("next poll", no_wrap=True)
+    table.add_column("pub", justify="right")
+    table.add_column("last error", overflow="fold", min_width=10)
+    for row in rows:
+        failing = row["failures"] > 0
+        table.add_row(f"[bold]{row['outlet']}[/]\n{row['url']}", _short(row["last_success"]) or "never",
+                      f"[red]{row['failures']}[/]" if failing else "0", _short(row["next_poll"]) or "now",
+                      str(row["published"]),
+                      (row["last_error"] or "").removeprefix(row["url"] + ": ") if failing else "")
+    return table
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -147,5 +145,5 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _short(value: str | None) -> str | None:
-    """``2026-11-23T11:37:35+00:00`` as ``11-23 11:37Z``: the table has little room; --json has the rest."""
+    """``2026-11-23T11:37:35+00:00`` as ``11-23 11:37Z``: the table has little room; --format json has the rest."""
     return datetime.fromisoformat(value).strftime("%m-%d %H:%MZ") if value else None

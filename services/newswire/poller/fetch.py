@@ -29,7 +29,6 @@ import ipaddress
 import socket
 import threading
 import time
-import urllib.robotparser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 import httpx
+from protego import Protego
 
 from newswire.core.errors import FetchError
 
@@ -185,17 +185,19 @@ class Fetched:
 
 
 class RobotsCache:
-    """robots.txt per origin, fetched through the same :class:`Fetcher` and kept ``ttl`` seconds.
+    """robots.txt per origin, fetched through the same :class:`Fetcher`, parsed by Protego, kept ``ttl`` seconds.
 
     RFC 9309: a 4xx robots.txt means everything is allowed; an unreachable one
-    (5xx, timeout, refused) means nothing is, until it can be read.
+    (5xx, timeout, refused) means nothing is, until it can be read. Protego
+    (Scrapy's parser) follows RFC 9309's matching: wildcards, ``$``, and the
+    longest matching rule wins, which the standard library's parser does not.
     """
 
     def __init__(self, user_agent: str, ttl: float = ROBOTS_TTL) -> None:
         self.user_agent = user_agent
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser | bool]] = {}
+        self._cache: dict[str, tuple[float, Protego | bool]] = {}
 
     def allowed(self, fetcher: Fetcher, url: str, *, local: bool) -> bool:
         parts = urlsplit(url)
@@ -211,16 +213,14 @@ class RobotsCache:
             rules = cached[1]
         if isinstance(rules, bool):
             return rules
-        return rules.can_fetch(self.user_agent, url)
+        return bool(rules.can_fetch(url, self.user_agent))
 
-    def _load(self, fetcher: Fetcher, origin: str, *, local: bool) -> urllib.robotparser.RobotFileParser | bool:
+    def _load(self, fetcher: Fetcher, origin: str, *, local: bool) -> Protego | bool:
         try:
             got = fetcher.get(origin + "/robots.txt", local=local, max_bytes=500_000)
         except FetchError as exc:
             return exc.status is not None and 400 <= exc.status < 500 and exc.status not in (429,)
-        parser = urllib.robotparser.RobotFileParser()
-        parser.parse(got.body.decode("utf-8", "replace").splitlines())
-        return parser
+        return Protego.parse(got.body.decode("utf-8", "replace"))
 
 
 class Fetcher:

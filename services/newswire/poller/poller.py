@@ -24,7 +24,6 @@ for the feeds that are due until :meth:`Poller.stop`.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
@@ -37,6 +36,7 @@ from enum import StrEnum
 import httpx
 from lxml import html as lxml_html
 
+from newswire.core.backoff import delay_after, doubling_with_equal_jitter
 from newswire.core.config import FeedConfig, PollerSettings, Settings
 from newswire.core.errors import FeedError, FeedParseError, LogError
 from newswire.core.log import Log, open_log
@@ -83,6 +83,8 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 FEED_TYPES_REFUSED = ("image/", "video/", "audio/", "font/", "application/pdf", "application/zip")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9"
 MAX_WORKERS = 4
+# How often the seen-article state is pruned of ids older than poller.seen_horizon_days.
+PRUNE_EVERY = 3600.0
 # Below this, what trafilatura found is a menu or a teaser ("Home", a cookie banner), not the article.
 MIN_PAGE_TEXT = 200
 
@@ -130,6 +132,7 @@ class PollerStats:
     duplicates: int = 0
     page_fallbacks: int = 0
     entry_warnings: int = 0
+    pruned: int = 0  # article ids forgotten past the seen horizon
     errors: Counter[str] = field(default_factory=Counter)  # feed failures by kind
     fetches: Counter[str] = field(default_factory=Counter)  # feed outcomes: ok, not_modified, <error kind>
 
@@ -172,7 +175,7 @@ class Poller:
 
     def __init__(self, log: Log, client: Fetcher, clock: Callable[[], float], state: PollerState, *,
                  feeds: Sequence[FeedConfig], settings: PollerSettings | None = None,
-                 rng: random.Random | None = None, robots: RobotsCache | None = None,
+                 robots: RobotsCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, owns_log: bool = False) -> None:
         self.log = log
         self._owns_log = owns_log
@@ -181,7 +184,7 @@ class Poller:
         self.state = state
         self.feeds = list(feeds)
         self.settings = settings or PollerSettings()
-        self.rng = rng or random.Random()
+        self._backoff = doubling_with_equal_jitter(self.settings.backoff_base, self.settings.backoff_max)
         self.robots = robots or RobotsCache(self.settings.user_agent)
         self.stats = PollerStats()
         self._sleep = sleep
@@ -190,6 +193,7 @@ class Poller:
         self._stories = StoryIndex()
         self._stories.load(state.signatures())
         self._publish_lock = threading.Lock()
+        self._next_prune = 0.0  # clock() time of the next prune: the first round prunes
 
     # -- the service shape -------------------------------------------------------
 
@@ -242,13 +246,9 @@ class Poller:
         return min(times, default=self.clock() + 60.0)
 
     def backoff(self, failures: int) -> float:
-        """Seconds before retrying after ``failures`` consecutive failures: doubling, capped, with jitter.
-
-        "Equal jitter": half the delay fixed, half random, so retries of feeds
-        that failed together spread out but never come back immediately.
-        """
-        delay = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** max(0, failures - 1))
-        return delay / 2 + self.rng.uniform(0, delay / 2)
+        """Seconds before retrying after ``failures`` consecutive failures: doubling from ``backoff_base``,
+        capped at ``backoff_max``, with equal jitter (:func:`~newswire.core.backoff.doubling_with_equal_jitter`)."""
+        return delay_after(self._backoff, failures)
 
     # -- one round ---------------------------------------------------------------
 
@@ -262,6 +262,7 @@ class Poller:
         results: list[PollResult] = []
         if not feeds:
             return results
+        self.prune_state()
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(feeds)), thread_name_prefix="poll") as pool:
             futures: list[tuple[FeedConfig, Future[_FeedFetch]]] = [(f, pool.submit(self._fetch_feed, f))
                                                                    for f in feeds]
@@ -278,6 +279,19 @@ class Poller:
                 self._log_result(result)
         self.stats.rounds += 1
         return results
+
+    def prune_state(self) -> int:
+        """Forget articles first seen more than ``seen_horizon_days`` ago, at most once per :data:`PRUNE_EVERY`."""
+        now = self.clock()
+        if now < self._next_prune:
+            return 0
+        self._next_prune = now + PRUNE_EVERY
+        horizon = datetime.fromtimestamp(now - self.settings.seen_horizon_days * 86400, UTC)
+        pruned = self.state.prune(horizon)
+        self.stats.pruned += pruned
+        if pruned:
+            _log.info("poller.state_pruned", articles=pruned, first_seen_before=horizon.isoformat())
+        return pruned
 
     def _fetch_feed(self, feed: FeedConfig) -> _FeedFetch:
         """Worker: fetch and parse one feed and clean its new entries' pages. No publishing here."""
@@ -422,8 +436,7 @@ class Poller:
             sig = signature(article.text)
             story_id = self._stories.story_for(article.article_id, sig)
             article = article.model_copy(update={"story_id": story_id})
-            self.log.produce(ARTICLES.name, article.article_id, article.model_dump_json().encode("utf-8"),
-                             headers=(("newswire-type", b"article"),))
+            self.log.produce(ARTICLES.name, article.article_id, article.model_dump_json().encode("utf-8"))
             self.log.flush()
             self.state.record_article(article_id=article.article_id, content_hash=article.content_hash,
                                       story_id=story_id, signature=signature_bytes(sig), url=article.url,

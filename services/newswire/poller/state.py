@@ -6,7 +6,11 @@ Tables (prefixed ``poller_``, created on open):
   last error, consecutive failures, next poll, articles published.
 - ``poller_articles``: one row per published article id: content hash
   (indexed, for exact duplicates under another URL), story id and MinHash
-  signature (for near-duplicates, reloaded on start), first seen.
+  signature (for near-duplicates, reloaded on start), first seen. Rows older
+  than ``poller.seen_horizon_days`` are pruned (:meth:`PollerState.prune`):
+  feeds list an item for days, so a forgotten id is not seen again; if a feed
+  does re-list one, it is republished under the same id, and downstream folds
+  it away (deterministic event ids, the projector's ``applied_events``).
 
 Order of effects, per article: publish to the log and flush, *then* insert
 here. A crash in between republishes at most that one record, with the same
@@ -27,6 +31,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -35,16 +40,18 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    delete,
     func,
     insert,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from newswire.core.config import sqlalchemy_url
-from newswire.core.errors import ConfigError, LogUnavailable
+from newswire.core.config import missing_sqlite_file, sqlalchemy_url
+from newswire.core.errors import ConfigError, DataMissing, LogUnavailable
 
 __all__ = ["FeedHealth", "PollerState", "SeenArticle", "metadata", "open_engine"]
 
@@ -74,6 +81,8 @@ articles_table = Table(
     Column("feed_url", Text),
     Column("first_seen", DateTime(timezone=True), nullable=False),
 )
+# Pruning and the story index read by age; created on open for databases made before it existed.
+first_seen_index = Index("ix_poller_articles_first_seen", articles_table.c.first_seen)
 
 
 def open_engine(db_url: str) -> Engine:
@@ -124,16 +133,29 @@ class SeenArticle:
 class PollerState:
     """Feed health and seen articles. Every method is one short transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, create: bool = True) -> None:
         self.engine = engine
+        where = engine.url.render_as_string(hide_password=True)
         try:
-            metadata.create_all(engine)
+            if create:
+                metadata.create_all(engine)
+                first_seen_index.create(engine, checkfirst=True)
+            elif not inspect(engine).has_table(feeds_table.name):
+                engine.dispose()
+                raise DataMissing("no poller state in this database", where=where,
+                                  hint="`newswire poll` or `newswire run` creates it; or set --db-url")
         except OperationalError as exc:
-            raise LogUnavailable(f"cannot open the database: {exc.orig}", where=str(engine.url)) from None
+            raise LogUnavailable(f"cannot open the database: {exc.orig}", where=where) from None
 
     @classmethod
-    def open(cls, db_url: str) -> PollerState:
-        return cls(open_engine(db_url))
+    def open(cls, db_url: str, *, create: bool = True) -> PollerState:
+        """The state in ``db_url``; without ``create`` (``newswire status``) nothing is created and a
+        database without poller state raises :class:`DataMissing`."""
+        if not create and (path := missing_sqlite_file(db_url)) is not None:
+            raise DataMissing("no such file", where=f"database {path}",
+                              hint="nothing has run with this data home yet: `newswire run` or `newswire poll` "
+                                   "creates it; or set NEWSWIRE_HOME, --db-url or NEWSWIRE_DB_URL")
+        return cls(open_engine(db_url), create=create)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -215,6 +237,11 @@ class PollerState:
                 .order_by(articles_table.c.first_seen.desc()).limit(limit)).all()
         for row in reversed(rows):
             yield row[0], row[1], bytes(row[2])
+
+    def prune(self, before: datetime) -> int:
+        """Forget the articles first seen before ``before`` (see the module docstring); returns how many."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(articles_table).where(articles_table.c.first_seen < before)).rowcount)
 
     def count_articles(self) -> int:
         with self.engine.connect() as conn:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -12,6 +10,7 @@ import typer
 
 from newswire.commands import EXIT_CONFIG, err_console, fail, run_service, settings_of, user_errors
 from newswire.core import heap
+from newswire.formats import FormatOption, resolve, write_rows
 
 __all__ = ["register"]
 
@@ -46,7 +45,6 @@ def register(app: typer.Typer) -> None:
         Runs until SIGTERM or Ctrl-C (the batch in hand is committed first), or with --once until caught up.
         """
         from newswire.core.health import serve_service
-        from newswire.core.metrics import StatsMapping, as_topic, pick
         from newswire.core.topics import EVENT_TOPICS
         from newswire.projector.service import make_projector
 
@@ -56,10 +54,7 @@ def register(app: typer.Typer) -> None:
         def serve() -> Any:
             return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
                                db_url=settings.projector_db_url(),
-                               group_id=settings.projector.group_id, topics=EVENT_TOPICS,
-                               mapping=StatsMapping(records_in=pick("records_in"),
-                                                    records_out=as_topic("events_applied", "tables"),
-                                                    errors=pick("errors")))
+                               group_id=settings.projector.group_id, topics=EVENT_TOPICS)
 
         stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
         err_console.print(
@@ -74,24 +69,23 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[str | None, typer.Option("--as-of", help="The state on this date (YYYY-MM-DD).")] = None,
         place: Annotated[str | None, typer.Option(
             "--place", help="Only rows whose place (or meeting location/participant) contains NAME.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with evidence) instead of a table.")]
-        = False,
+        fmt: FormatOption = None,
     ) -> None:
-        """Print the current state: who holds which place, crossings, meetings."""
+        """Print the current state: who holds which place, crossings, meetings (rows with their evidence).
+
+        Reads only: a database newswire has not written yet is an error, not an empty answer.
+        """
         from newswire.projector.query import state_rows
         from newswire.projector.service import open_tables
 
         day = _parse_date(as_of)
         settings = settings_of(ctx)
-        engine, _ = open_tables(settings)
+        engine, _ = open_tables(settings, create=False)
         try:
             rows = state_rows(engine, view.value, as_of=day, place=place)  # type: ignore[arg-type]
         finally:
             engine.dispose()
-        if as_json or not sys.stdout.isatty():
-            sys.stdout.write(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=None) + "\n")
-        else:
-            _print_table(view, rows, day)
+        write_rows(rows, resolve(fmt), lambda: _table(view, rows, day))
 
     @app.command()
     @user_errors
@@ -116,14 +110,15 @@ def register(app: typer.Typer) -> None:
                           "tables swapped in", highlight=False)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _when(day: date | None, precision: str | None, words: str | None) -> str:
+    """``2026-11-19 (on Thursday)``, ``2026-11`` for a month: the date at its precision, and the words."""
+    if day is None:
+        return ""
+    text = {"month": day.isoformat()[:7], "year": day.isoformat()[:4]}.get(precision or "day", day.isoformat())
+    return f"{text} ({words})" if words else text
 
 
-def _print_table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None) -> None:
-    from rich.console import Console
+def _table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None) -> Any:
     from rich.table import Table
 
     title = f"{view.value}" + (f" as of {as_of.isoformat()}" if as_of else "")
@@ -134,14 +129,16 @@ def _print_table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None)
             table.add_column(col)
         for r in rows:
             status = f"[yellow]{r['status']}[/]" if r["status"] == "contested" else r["status"]
-            table.add_row(r["place_name"], r["controller_name"], r["side"], r["since_text"], status,
+            table.add_row(r["place_name"], r["controller_name"], r["side"],
+                          _when(r["since"], r["precision"], r["since_text"]), status,
                           str(r["n_sources"]), str(r["n_reports"]), sources(r))
     elif view is ViewName.crossings:
         for col in ("crossing", "status", "held by", "sides", "since", "sources", "outlets"):
             table.add_column(col)
         for r in rows:
             sides = "; ".join(f"{k}: {v['status']}" for k, v in r["sides"].items())
-            table.add_row(r["name"], r["status"] or "", r["holder_name"] or "", sides, r["since_text"],
+            table.add_row(r["name"], r["status"] or "", r["holder_name"] or "", sides,
+                          _when(r["since"], None, r["since_text"]),
                           str(r["n_sources"]), sources(r))
     else:
         for col in ("date", "location", "participants", "status", "framework", "sources", "outlets"):
@@ -149,4 +146,4 @@ def _print_table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None)
         for r in rows:
             table.add_row(r["date_text"], r["location_name"] or "", ", ".join(r["participants"]), r["status"],
                           r["framework"] or "", str(r["n_sources"]), sources(r))
-    Console().print(table)
+    return table

@@ -114,6 +114,7 @@ class Report:
     lat: float | None = None
     lon: float | None = None
     received_at: float | None = None  # when the event entered the log (seconds since the epoch)
+    date_words: str | None = None  # the words the date came from ("on Thursday"); None when inferred
 
     @property
     def day_precise(self) -> bool:
@@ -155,17 +156,17 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
             start, end, precision = date_interval(event.occurred_on.date)
         except ValueError:
             raise ProjectionError(f"invalid occurred_on date {event.occurred_on.date!r}", where=where) from None
-        text, inferred = event.occurred_on.date, False
+        text, inferred, words = event.occurred_on.date, False, event.occurred_on.text
     elif event.reported_at is not None or record_time:
         day = (event.reported_at.date() if event.reported_at is not None
                else datetime.fromtimestamp(record_time or 0, UTC).date())
         start = end = day
-        text, precision, inferred = day.isoformat(), "day", True
+        text, precision, inferred, words = day.isoformat(), "day", True, None
     else:
         raise ProjectionError("no occurred_on and no reported_at", where=where,
                               hint="the extractor should set reported_at from the article")
     common: dict[str, Any] = dict(
-        event_id=event.event_id, type=event.type, day_start=start, day_end=end, date_text=text,
+        event_id=event.event_id, type=event.type, day_start=start, day_end=end, date_text=text, date_words=words,
         precision=precision, inferred=inferred, historical=event.historical,
         reported_at=event.reported_at.isoformat() if event.reported_at is not None else None,
         article_id=event.source.article_id, outlet=event.source.outlet, story_id=event.source.story_id,
@@ -242,6 +243,7 @@ class Fact:
     day: date = date.min
     day_end: date = date.min
     date_text: str = ""
+    date_words: str | None = None
     precision: str = "day"
     historical: bool = False
     n_sources: int = 0
@@ -285,8 +287,8 @@ class Fact:
                 coarse = r
         first = explicit or inferred or coarse
         assert first is not None
-        self.day, self.day_end, self.date_text, self.precision = (
-            first.day_start, first.day_end, first.date_text, first.precision)
+        self.day, self.day_end, self.date_text, self.date_words, self.precision = (
+            first.day_start, first.day_end, first.date_text, first.date_words, first.precision)
         self.historical = historical
         self.n_reports = len(articles)
         self.n_sources = count_sources(reports)
@@ -299,7 +301,8 @@ class Fact:
         """:meth:`finish` for a fact of one report (the commonest kind), without the loops."""
         self.members = (r.event_id,)
         self.fact_id = stable_id(self.type, self.subject, self.key, r.event_id)
-        self.day, self.day_end, self.date_text, self.precision = r.day_start, r.day_end, r.date_text, r.precision
+        self.day, self.day_end, self.date_text, self.date_words, self.precision = (
+            r.day_start, r.day_end, r.date_text, r.date_words, r.precision)
         self.historical = r.historical
         self.n_reports = self.n_sources = 1
         self.confidence = round(1.0 - (1.0 - max(0.0, r.confidence)), 6)  # as _combined_confidence computes it
@@ -520,7 +523,7 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
                   for f in sorted([winner, *rivals], key=_RANK, reverse=True)] if rivals else []
         control = dict(
             place_id=place_id, place_name=place_name, controller_id=actor_id, controller_name=name, side=side,
-            since=winner.day, since_text=winner.date_text, precision=winner.precision,
+            since=winner.day, since_text=winner.date_words, precision=winner.precision,
             extent=_most_common(r.extent for r in winner.reports),
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
@@ -555,8 +558,9 @@ def _history_row(f: Fact, place_id: str, place_name: str, where: Where, kind: st
     row = dict(
         place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
         controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
-        date_text=f.date_text, precision=f.precision, status=status, historical=f.historical,
-        confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports, **_where_columns(where))
+        date_text=f.date_text, date_words=f.date_words, precision=f.precision, status=status,
+        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports,
+        **_where_columns(where))
     f.row = (sig, row)
     return row
 
@@ -608,7 +612,7 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
         holder_id=_most_common(r.actor_id for r in holder.reports) if holder else None,
         holder_name=_most_common(r.actor_name for r in holder.reports) if holder else None,
         holder_side=holder.reports[0].side if holder else None,
-        since=latest.day, since_text=latest.date_text, sides={k: sides[k] for k in sorted(sides)},
+        since=latest.day, since_text=latest.date_words, sides={k: sides[k] for k in sorted(sides)},
         confidence=max(f.confidence for f in live), n_sources=n_sources,
         n_reports=len({r.article_id for f in live for r in f.reports}), country=country, lat=lat, lon=lon)
     return CrossingFold(row, clustered.fact_of, clustered, clustered.moved())

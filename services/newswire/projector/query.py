@@ -199,7 +199,7 @@ def _control_from_history(h: dict[str, Any]) -> dict[str, Any]:
     """A history row in the shape of a ``control`` row (what the place looked like while it was valid)."""
     return dict(
         place_id=h["place_id"], place_name=h["place_name"], controller_id=h["controller_id"],
-        controller_name=h["controller_name"], side=h["side"], since=h["valid_from"], since_text=h["date_text"],
+        controller_name=h["controller_name"], side=h["side"], since=h["valid_from"], since_text=h["date_words"],
         precision=h["precision"], extent=None, status=h["status"], confidence=h["confidence"],
         n_sources=h["n_sources"], n_reports=h["n_reports"], fact_id=h["fact_id"], claims=[],
         last_reported_at=None, place_kind=h["place_kind"], country=h["country"], lat=h["lat"], lon=h["lon"],
@@ -276,8 +276,9 @@ def _control_at(fold: Any, as_of: date | None) -> dict[str, Any] | None:
 # --- evidence -----------------------------------------------------------------
 
 
-_EVIDENCE_COLUMNS = ("event_id", "outlet", "url", "title", "sentence", "start", "end", "attribution", "modality",
-                     "story_id", "reported_at")
+# article_id: what `newswire explain ARTICLE_ID` takes.
+_EVIDENCE_COLUMNS = ("event_id", "article_id", "outlet", "url", "title", "sentence", "start", "end", "attribution",
+                     "modality", "story_id", "reported_at")
 
 
 def _EVIDENCE_ORDER(e: dict[str, Any]) -> tuple[str, str]:  # noqa: N802 - a sort key, named like a constant

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from newswire.core.config import Settings
+from newswire.core.config import Settings, missing_sqlite_file
 from newswire.core.dlq import send_dead_letter
-from newswire.core.errors import LogError, ProjectionError, RecordError
+from newswire.core.errors import DataMissing, LogError, ProjectionError, RecordError
 from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
@@ -36,10 +37,11 @@ from newswire.projector.store import (
     ensure_schema,
     lock_live,
     prepare_rebuild,
+    schema_version,
     stored_offsets,
     swap_in,
 )
-from newswire.projector.tables import Tables, make_tables
+from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
 
 __all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables"]
 
@@ -182,8 +184,14 @@ def _first_error(exc: ValidationError) -> str:
     return f"not an event: {loc}: {err['msg']}"
 
 
-def open_tables(settings: Settings, log: Log | None = None) -> tuple[Engine, Tables]:
-    """The engine of the projector's database, its tables created or rebuilt to the current schema."""
+def open_tables(settings: Settings, log: Log | None = None, *, create: bool = True) -> tuple[Engine, Tables]:
+    """The engine of the projector's database, its tables created or rebuilt to the current schema.
+
+    Without ``create`` (``newswire state``) nothing is written: a missing database or tables raise
+    :class:`DataMissing`, tables of an older schema a :class:`ProjectionError` saying how to rebuild them.
+    """
+    if not create:
+        return _existing_tables(settings.projector_db_url())
     engine = create_engine(settings.projector_db_url())
     tables = make_tables()
     if ensure_schema(engine, tables) == "stale":
@@ -195,6 +203,34 @@ def open_tables(settings: Settings, log: Log | None = None) -> tuple[Engine, Tab
         finally:
             if owned:
                 log.close()
+    return engine, tables
+
+
+def _existing_tables(db_url: str) -> tuple[Engine, Tables]:
+    if (path := missing_sqlite_file(db_url)) is not None:
+        raise DataMissing("no such file", where=f"database {path}",
+                          hint="nothing has run with this data home yet: `newswire run` or `newswire project` "
+                               "creates it; or set NEWSWIRE_HOME, --db-url or NEWSWIRE_DB_URL")
+    engine = create_engine(db_url)
+    tables = make_tables()
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            version = schema_version(conn, tables)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise ProjectionError(f"cannot use the database: {str(exc.orig or exc).strip().splitlines()[0]}",
+                              where=where, hint="check NEWSWIRE_PROJECTOR__DB_URL / NEWSWIRE_DB_URL and that "
+                                                "the server is up") from None
+    if version is None:
+        engine.dispose()
+        raise DataMissing("no newswire tables in this database", where=where,
+                          hint="`newswire project` (or `newswire run`) creates them; or set --db-url")
+    if version != PROJECTION_SCHEMA_VERSION:
+        engine.dispose()
+        raise ProjectionError(f"the tables are of schema version {version}, this newswire reads "
+                              f"{PROJECTION_SCHEMA_VERSION}", where=where,
+                              hint="`newswire project` or `newswire replay` rebuilds them from the log")
     return engine, tables
 
 

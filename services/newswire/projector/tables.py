@@ -37,7 +37,8 @@ __all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables
 # Bump when a table or a folding rule changes: the projector then rebuilds by replay.
 # 2: a meeting's id comes from its first report, not the extractor's meeting_id
 # 3: received_at (the log record's timestamp) and coordinates (lat, lon, country) carried into the rows
-PROJECTION_SCHEMA_VERSION = 3
+# 4: since_text holds the words the date came from ("on Thursday"), not the date again
+PROJECTION_SCHEMA_VERSION = 4
 REBUILD_PREFIX = "rebuild_"
 
 
@@ -86,6 +87,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("day_start", sa.Date, nullable=False),
         sa.Column("day_end", sa.Date, nullable=False),
         sa.Column("date_text", sa.String(10), nullable=False),
+        sa.Column("date_words", sa.String(200)),  # occurred_on.text: "on Thursday"
         sa.Column("precision", sa.String(5), nullable=False),
         sa.Column("inferred", sa.Boolean, nullable=False),
         sa.Column("historical", sa.Boolean, nullable=False),
@@ -138,7 +140,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("controller_name", sa.String(300), nullable=False),
         sa.Column("side", sa.String(200), nullable=False),
         sa.Column("since", sa.Date, nullable=False),
-        sa.Column("since_text", sa.String(10), nullable=False),
+        sa.Column("since_text", sa.String(200)),  # the words "since" came from ("on Thursday"); NULL when inferred
         sa.Column("precision", sa.String(5), nullable=False),
         sa.Column("extent", sa.Text),
         sa.Column("status", sa.String(10), nullable=False),
@@ -165,6 +167,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("valid_from", sa.Date, nullable=False),
         sa.Column("valid_to", sa.Date),
         sa.Column("date_text", sa.String(10), nullable=False),
+        sa.Column("date_words", sa.String(200)),
         sa.Column("precision", sa.String(5), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("historical", sa.Boolean, nullable=False),
@@ -186,7 +189,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("holder_name", sa.String(300)),
         sa.Column("holder_side", sa.String(200)),
         sa.Column("since", sa.Date, nullable=False),
-        sa.Column("since_text", sa.String(10), nullable=False),
+        sa.Column("since_text", sa.String(200)),  # the words "since" came from; NULL when inferred
         sa.Column("sides", sa.JSON, nullable=False),
         sa.Column("confidence", sa.Float, nullable=False),
         sa.Column("n_sources", sa.Integer, nullable=False),

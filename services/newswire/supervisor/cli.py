@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from newswire.commands import err_console, fail, settings_of, user_errors
+from newswire.formats import FormatOption, resolve, write_rows
 
 __all__ = ["register", "root_args"]
 
@@ -150,40 +151,28 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def dlq_list(
         ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, the full letter.")] = False,
         pending: Annotated[bool, typer.Option("--pending", help="Only letters not replayed yet.")] = False,
+        fmt: FormatOption = None,
     ) -> None:
-        """List the dead letters: where each record came from, its error, and whether it was replayed."""
-        from rich.console import Console
-        from rich.table import Table
+        """List the dead letters: where each record came from, its error, and whether it was replayed.
 
+        Reads only. The JSON formats carry the full letter (value and headers included).
+        """
         from newswire.core.log import open_log
-        from newswire.supervisor.dlq import dlq_engine, read_dead_letters, to_json_line
+        from newswire.supervisor.dlq import existing_dlq_engine, read_dead_letters
 
         settings = settings_of(ctx)
-        log = open_log(settings)
+        log = open_log(settings, create=False)
+        engine = existing_dlq_engine(settings.db_url)
         try:
-            entries = read_dead_letters(log, dlq_engine(settings.db_url))
+            entries = read_dead_letters(log, engine)
         finally:
             log.close()
+            if engine is not None:
+                engine.dispose()
         if pending:
             entries = [e for e in entries if e.replayed_at is None]
-        if as_json:
-            for entry in entries:
-                typer.echo(to_json_line(entry))
-            return
-        table = Table(title=f"{len(entries)} dead letter(s)", title_justify="left")
-        for col in ("dlq", "failed at", "consumer", "source", "error", "replayed"):
-            table.add_column(col, overflow="fold")
-        for e in entries:
-            le = e.letter
-            if le is None:
-                table.add_row(e.position, "-", "-", "-", "unparsable dead letter", "-")
-                continue
-            table.add_row(e.position, le.failed_at.strftime("%Y-%m-%d %H:%M:%S"), le.consumer,
-                          f"{le.topic}[{le.partition}]@{le.offset}", f"{le.error_type}: {le.error}"[:200],
-                          e.replayed_at.strftime("%Y-%m-%d %H:%M:%S") if e.replayed_at else "no")
-        Console().print(table)
+        write_rows([e.as_json() for e in entries], resolve(fmt), lambda: _dlq_table(entries))
 
     @dlq_app.command("replay")
     @user_errors
@@ -213,6 +202,23 @@ def register(app: typer.Typer) -> None:
                        f" key={e.letter.key}")
         typer.echo(f"{verb} {len(result.replayed)}; already replayed {result.already_replayed};"
                    f" not matching {result.unmatched}; unparsable {result.unparsable}")
+
+
+def _dlq_table(entries: list[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{len(entries)} dead letter(s)", title_justify="left")
+    for col in ("dlq", "failed at", "consumer", "source", "error", "replayed"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        le = e.letter
+        if le is None:
+            table.add_row(e.position, "-", "-", "-", "unparsable dead letter", "-")
+            continue
+        table.add_row(e.position, le.failed_at.strftime("%Y-%m-%d %H:%M:%S"), le.consumer,
+                      f"{le.topic}[{le.partition}]@{le.offset}", f"{le.error_type}: {le.error}"[:200],
+                      e.replayed_at.strftime("%Y-%m-%d %H:%M:%S") if e.replayed_at else "no")
+    return table
 
 
 class _LinesTo:

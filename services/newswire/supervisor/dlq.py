@@ -22,7 +22,6 @@ letters it matches; the others stay pending for a later replay.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,8 +37,8 @@ from newswire.core.log.types import Log
 from newswire.core.models import DeadLetter
 from newswire.core.topics import DLQ
 
-__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "read_dead_letters",
-           "replayed_positions", "replay_dead_letters", "dlq_replays", "to_json_line"]
+__all__ = ["DeadLetterEntry", "ReplayResult", "REPLAY_HEADER", "dlq_engine", "existing_dlq_engine", "read_dead_letters",
+           "replayed_positions", "replay_dead_letters", "dlq_replays"]
 
 REPLAY_HEADER = "newswire-replay-of"
 """Header on a replayed record: ``<dlq topic>:<partition>:<offset>`` of the letter it came from."""
@@ -95,6 +94,21 @@ def dlq_engine(db_url: str) -> Engine:
     connect_args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {}
     engine = create_engine(url, connect_args=connect_args)
     metadata.create_all(engine, checkfirst=True)
+    return engine
+
+
+def existing_dlq_engine(db_url: str) -> Engine | None:
+    """For reading: an engine on the database if it holds ``dlq_replays``, else None (nothing is created)."""
+    from sqlalchemy import inspect
+
+    from newswire.core.config import missing_sqlite_file, sqlalchemy_url
+
+    if missing_sqlite_file(db_url) is not None:
+        return None
+    engine = create_engine(sqlalchemy_url(db_url))
+    if not inspect(engine).has_table(dlq_replays.name):
+        engine.dispose()
+        return None
     return engine
 
 
@@ -184,7 +198,3 @@ def replay_dead_letters(log: Log, engine: Engine, *, topic: str | None = None, p
             continue
         result.replayed.append(DeadLetterEntry(entry.partition, entry.offset, letter, entry.raw, now))
     return result
-
-
-def to_json_line(entry: DeadLetterEntry) -> str:
-    return json.dumps(entry.as_json(), ensure_ascii=False)

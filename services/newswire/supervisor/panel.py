@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +14,11 @@ from rich.text import Text
 from newswire.supervisor.process import ManagedProcess
 from newswire.supervisor.state import PipelineState
 
-__all__ = ["render_panel", "short_line"]
+__all__ = ["PANEL_WIDTH", "render_panel", "short_line"]
+
+#: The panel's width at most: its tables read well at this width, and on a wide terminal
+#: a full-width panel spreads four short columns across the screen.
+PANEL_WIDTH = 110
 
 
 def short_line(line: str) -> str:
@@ -39,8 +43,11 @@ def _duration(seconds: float) -> str:
 
 def render_panel(state: PipelineState, processes: Sequence[ManagedProcess], *, title: str = "newswire",
                  now: float | None = None, recent_lines: Sequence[tuple[str, str]] = (),
-                 log_lines: int = 6) -> RenderableType:
-    """The whole panel; ``recent_lines`` are (service, line) in arrival order, the last few are shown."""
+                 log_lines: int = 6, width: int = PANEL_WIDTH) -> RenderableType:
+    """The whole panel; ``recent_lines`` are (service, line) in arrival order, the last few are shown.
+
+    ``width``: the panel's width (narrower terminals get their own width).
+    """
     now = time.monotonic() if now is None else now
 
     services = Table(title="services", title_justify="left", expand=True)
@@ -87,4 +94,14 @@ def render_panel(state: PipelineState, processes: Sequence[ManagedProcess], *, t
         parts.append(Text("\n".join(state.errors), style="red"))
     if recent:
         parts.append(Panel(recent, title="recent log lines", title_align="left"))
-    return Panel(Group(*parts), title=title, subtitle="Ctrl-C stops (drains and commits)")
+    return _Fit(Panel(Group(*parts), title=title, subtitle="Ctrl-C stops (drains and commits)"), width)
+
+
+class _Fit:
+    """A renderable at ``width`` columns, or the console's width when that is narrower."""
+
+    def __init__(self, renderable: RenderableType, width: int) -> None:
+        self.renderable, self.width = renderable, width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from console.render(self.renderable, options.update_width(min(self.width, options.max_width)))

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from newswire.commands import EXIT_CONFIG  # a child exiting with it is not restarted: a bad configuration stays bad
+from newswire.core.backoff import delay_after, doubling
 from newswire.core.logging import get_logger
 
 __all__ = ["ServiceSpec", "PIPELINE", "SERVICES", "Backoff", "ManagedProcess", "Supervisor", "service_argv"]
@@ -72,7 +73,7 @@ class Backoff:
     reset_after: float = 60.0
 
     def delay(self, consecutive_failures: int) -> float:
-        return min(self.max, self.base * self.factor ** max(0, consecutive_failures - 1))
+        return delay_after(doubling(self.base, self.max, self.factor), consecutive_failures)
 
 
 def _die_with_parent() -> None:

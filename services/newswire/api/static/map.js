@@ -67,7 +67,12 @@ async function loadOutlines() {
 function placeTooltip(row) {
   const contested = row.status === "contested" ? " (contested)" : "";
   return `<b>${escapeHtml(row.place_name)}</b><br>${escapeHtml(row.controller_name)} · ${escapeHtml(row.side)}` +
-    `<br>since ${escapeHtml(row.since_text)}${contested}`;
+    `<br>since ${escapeHtml(sinceText(row))}${contested}`;
+}
+
+// The date a row's fact took effect, and the words it came from ("on Thursday") when the article gave some.
+function sinceText(row) {
+  return row.since_text ? `${row.since} (${row.since_text})` : String(row.since ?? "");
 }
 
 function escapeHtml(text) {
@@ -235,7 +240,7 @@ async function selectPlace(placeId) {
   const parts = [el("h2", {text: title})];
   if (row) {
     parts.push(el("p", {class: "current", "data-place-id": placeId},
-      el("b", {text: row.controller_name}), ` (${row.side}) since ${row.since_text} · `,
+      el("b", {text: row.controller_name}), ` (${row.side}) since ${sinceText(row)} · `,
       el("span", {class: `status-${row.status}`, text: row.status}),
       ` · ${row.n_sources} source(s)`));
     if (!row.geometry) parts.push(el("p", {class: "note", text: `Not on the map: ${row.geometry_reason}`}));

@@ -38,7 +38,17 @@ from kafka.structs import OffsetAndMetadata
 
 from newswire.core.config import KafkaSettings
 from newswire.core.errors import ConfigError, LogError, LogUnavailable
-from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition, group_lag
+from newswire.core.log.types import (
+    Delivery,
+    Headers,
+    LogRecord,
+    OffsetReset,
+    Retention,
+    TopicPartition,
+    TopicStats,
+    group_lag,
+    matching_topics,
+)
 from newswire.core.logging import get_logger
 
 __all__ = [
@@ -59,6 +69,8 @@ DEFAULT_BATCH_BYTES = 64 * 1024
 #: Upper bound on how long :meth:`KafkaLog.consumer` waits for its first assignment (seconds).
 #: A join waits for the session timeout of a member that died without leaving, so allow for it.
 DEFAULT_JOIN_TIMEOUT = 30.0
+#: How often a pattern subscription refreshes its topic list (kafka-python's default is 5 minutes).
+PATTERN_REFRESH_MS = 5_000
 
 _log = get_logger(__name__)
 
@@ -141,7 +153,10 @@ class KafkaLog:
 
     def __init__(self, bootstrap: Sequence[str], settings: KafkaSettings | None = None, *,
                  default_partitions: int = 3, linger_ms: int = DEFAULT_LINGER_MS,
-                 join_timeout: float = DEFAULT_JOIN_TIMEOUT) -> None:
+                 join_timeout: float = DEFAULT_JOIN_TIMEOUT, retention: Mapping[str, Retention] | None = None,
+                 stamp: Any = None) -> None:
+        """``retention`` becomes the ``retention.ms``/``retention.bytes`` of the topics this client creates
+        (the broker enforces it); ``stamp`` adds headers to every produced record."""
         self.bootstrap = [b.strip() for b in bootstrap if b.strip()]
         if not self.bootstrap:
             raise ConfigError("no bootstrap address", where="log_url", hint="use kafka://host:port[,host:port]")
@@ -149,6 +164,8 @@ class KafkaLog:
         self.settings = settings or KafkaSettings()
         self.default_partitions = default_partitions
         self.join_timeout = join_timeout
+        self.retention = dict(retention or {})
+        self.stamp = stamp
         self._config = kafka_client_config(self.bootstrap, self.settings)
         self._lock = threading.RLock()  # admin and metadata clients are not thread-safe
         self._partitions: dict[str, int] = {}
@@ -186,13 +203,20 @@ class KafkaLog:
         with self._lock, self._wrap("cannot create topics"):
             # replication_factor -1: the broker's default.replication.factor (KIP-464).
             response = self._admin.create_topics(
-                {name: {"num_partitions": n} for name, n in missing.items()},
+                {name: {"num_partitions": n, "topic_configs": self._topic_configs(name)}
+                 for name, n in missing.items()},
                 raise_errors=False, wait_for_metadata=True)
             for result in response["topics"]:
                 code = result["error_code"]
                 if code not in (0, kerrors.TopicAlreadyExistsError.errno):
                     raise LogError(f"cannot create topic {result['name']!r}: "
                                    f"{result['error_message'] or kerrors.for_code(code).__name__}", where=self.url)
+
+    def _topic_configs(self, topic: str) -> dict[str, str]:
+        policy = self.retention.get(topic)
+        if policy is None:
+            return {}
+        return {"retention.ms": str(policy.ms), "retention.bytes": str(policy.bytes)}
 
     def partitions_for(self, topic: str) -> int:
         cached = self._partitions.get(topic)
@@ -216,12 +240,29 @@ class KafkaLog:
             names = sorted(t for t in self._meta.topics() if not t.startswith("__"))
             return {name: len(self._meta.partitions_for_topic(name) or ()) for name in names}
 
+    def topic_stats(self) -> list[TopicStats]:
+        """Records from the offsets; bytes are not asked of the brokers (kafka-log-dirs tells them)."""
+        topics = self.topics()
+        tps = [KafkaTopicPartition(t, p) for t, n in topics.items() for p in range(n)]
+        with self._lock, self._wrap("cannot read offsets"):
+            starts = self._meta.beginning_offsets(tps) if tps else {}
+            ends = self._meta.end_offsets(tps) if tps else {}
+        stats = []
+        for topic, n in topics.items():
+            oldest = {p: int(starts[KafkaTopicPartition(topic, p)]) for p in range(n)}
+            end = {p: int(ends[KafkaTopicPartition(topic, p)]) for p in range(n)}
+            stats.append(TopicStats(topic, n, records=sum(end[p] - oldest[p] for p in range(n)), bytes=None,
+                                    oldest_offset=oldest, end_offset=end))
+        return stats
+
     # -- producing -------------------------------------------------------------
 
     def produce(self, topic: str, key: str | None, value: bytes, headers: Headers = ()) -> _KafkaFuture:
         if not isinstance(value, bytes | bytearray):
             raise TypeError(f"value must be bytes, not {type(value).__name__}")
         self.partitions_for(topic)  # create on first use, as the embedded log does
+        if self.stamp is not None:
+            headers = self.stamp(topic, key, bytes(value), headers)
         with self._wrap(f"cannot produce to {topic!r}"):
             future = self._producer.send(
                 topic, value=bytes(value), key=None if key is None else key.encode("utf-8"),
@@ -239,10 +280,11 @@ class KafkaLog:
 
     # -- reading ---------------------------------------------------------------
 
-    def consumer(self, group_id: str | None, topics: Sequence[str]) -> KafkaLogConsumer:
+    def consumer(self, group_id: str | None, topics: Sequence[str] = (), *, pattern: str | None = None,
+                 offset_reset: OffsetReset = "earliest") -> KafkaLogConsumer:
         for topic in topics:
             self.partitions_for(topic)
-        return KafkaLogConsumer(self, group_id, topics)
+        return KafkaLogConsumer(self, group_id, topics, pattern=pattern, offset_reset=offset_reset)
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         n = self.partitions_for(topic)
@@ -302,24 +344,43 @@ class _Joined(ConsumerRebalanceListener):
 class KafkaLogConsumer:
     """One member of a consumer group (or, without a group, a reader of every partition)."""
 
-    def __init__(self, log: KafkaLog, group_id: str | None, topics: Sequence[str]) -> None:
+    def __init__(self, log: KafkaLog, group_id: str | None, topics: Sequence[str] = (), *,
+                 pattern: str | None = None, offset_reset: OffsetReset = "earliest") -> None:
+        if bool(topics) == (pattern is not None):
+            raise ValueError("subscribe to topics or to a pattern, not both or neither")
         self.log = log
         self.group_id = group_id
-        self.topics = list(topics)
+        self.pattern = pattern
+        # Without a group there is no coordinator to follow the pattern: take the topics matching now.
+        self.topics = list(topics) if pattern is None else matching_topics(pattern, log.topics())
         self._closed = False
         settings = log.settings
-        with log._wrap(f"cannot start consumer of {', '.join(self.topics)}"):
+        with log._wrap(f"cannot start consumer of {pattern or ', '.join(self.topics)}"):
             self._consumer = KafkaConsumer(
-                **log._config, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest",
+                **log._config, group_id=group_id, enable_auto_commit=False, auto_offset_reset=offset_reset,
                 session_timeout_ms=settings.session_timeout_ms,
-                heartbeat_interval_ms=settings.heartbeat_interval_ms)
+                heartbeat_interval_ms=settings.heartbeat_interval_ms,
+                # A pattern subscription sees a new matching topic at the next metadata refresh.
+                **({"metadata_max_age_ms": PATTERN_REFRESH_MS} if pattern is not None else {}))
             if group_id is None:
                 self._consumer.assign([KafkaTopicPartition(t, p) for t in self.topics
                                        for p in range(log.partitions_for(t))])
+                self._resolve_positions()
             else:
                 self._joined = _Joined()
-                self._consumer.subscribe(self.topics, listener=self._joined)
+                if pattern is not None:
+                    # kafka-python matches with re.match (a prefix); anchor it so both backends match whole names.
+                    self._consumer.subscribe(pattern=rf"(?:{pattern})\Z", listener=self._joined)
+                else:
+                    self._consumer.subscribe(self.topics, listener=self._joined)
                 self._wait_for_join(log.join_timeout)
+                self._resolve_positions()
+
+    def _resolve_positions(self) -> None:
+        """Fix each assigned partition's start now (committed, else earliest or latest), as the embedded log
+        does, rather than at the first fetch: "latest" then means the end when the consumer was made."""
+        for ktp in self._consumer.assignment():
+            self._consumer.position(ktp)
 
     def _wait_for_join(self, timeout: float) -> None:
         """Poll until the group assigns partitions, then rewind what those polls fetched.

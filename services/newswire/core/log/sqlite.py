@@ -11,29 +11,64 @@ a pure function of the live members and the partitions (round robin over
 both, sorted), so every member computes the same one without a coordinator.
 A commit only writes partitions the member still owns at that instant, the
 way Kafka rejects commits from a stale generation.
+
+Retention (:meth:`SqliteLog.enforce_retention`) deletes each topic's records
+older than its ``retention.ms`` or beyond its ``retention.bytes``, in short
+write transactions of a few thousand rows so producers only ever wait for one
+of them, and always keeps each partition's newest record (as Kafka keeps the
+active segment) so offsets never restart. Freed pages go back to the file
+system (``auto_vacuum=INCREMENTAL``; a log created before that mode reuses
+them instead). A log opened with ``retention_interval`` runs it in a
+background thread; several processes on one file share one run per interval.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka.partitioner.default import murmur2
 
-from newswire.core.errors import LogError, LogUnavailable
-from newswire.core.log.types import Delivery, Headers, LogRecord, TopicPartition, group_lag
+from newswire.core.errors import DataMissing, LogError, LogUnavailable
+from newswire.core.log.types import (
+    Delivery,
+    Headers,
+    LogRecord,
+    OffsetReset,
+    Retention,
+    TopicPartition,
+    TopicStats,
+    group_lag,
+    matching_topics,
+)
+from newswire.core.logging import get_logger
 
-__all__ = ["SqliteLog", "SqliteConsumer", "partition_for"]
+__all__ = ["SqliteLog", "SqliteConsumer", "RetentionResult", "Stamp", "partition_for",
+           "DEFAULT_RETENTION_INTERVAL"]
 
 DEFAULT_SESSION_TIMEOUT = 10.0
 DEFAULT_BUSY_TIMEOUT = 60.0
+#: Kafka's log.retention.check.interval.ms (5 minutes).
+DEFAULT_RETENTION_INTERVAL = 300.0
+#: Rows deleted (or pages freed) per write transaction: a producer waits for at most one such transaction.
+RETENTION_CHUNK = 2000
+# WAL file kept at most this large after a checkpoint (it would otherwise stay at its high-water mark).
+_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 _IDLE_SLEEP = 0.02
+_SIZE = "length(value) + coalesce(length(key), 0) + coalesce(length(headers), 0)"
+
+Stamp = Callable[[str, str | None, bytes, Headers], Headers]
+"""Adds headers to a record as it is produced: ``(topic, key, value, headers) -> headers``."""
+
+_log = get_logger("newswire.log")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -68,7 +103,20 @@ CREATE TABLE IF NOT EXISTS group_members (
     heartbeat REAL NOT NULL,
     PRIMARY KEY (group_id, member_id)
 ) WITHOUT ROWID;
+-- 'retention_last_run': when any process last enforced retention (one run per interval for all of them).
+CREATE TABLE IF NOT EXISTS log_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 """
+
+
+@dataclass
+class RetentionResult:
+    """What one retention run did: records deleted per topic, and the bytes handed back to the file system."""
+
+    deleted: dict[str, int] = field(default_factory=dict)
+    freed_bytes: int = 0
 
 
 def partition_for(key: str | None, partitions: int) -> int:
@@ -107,24 +155,57 @@ class SqliteLog:
     """A durable log in one SQLite file. Thread-safe; one instance per process is enough."""
 
     def __init__(self, path: str | Path, *, default_partitions: int = 3,
-                 session_timeout: float = DEFAULT_SESSION_TIMEOUT, max_pending: int = 5000) -> None:
+                 session_timeout: float = DEFAULT_SESSION_TIMEOUT, max_pending: int = 5000,
+                 create: bool = True, retention: Mapping[str, Retention] | None = None,
+                 retention_interval: float | None = None, clock: Callable[[], float] = time.time,
+                 stamp: Stamp | None = None) -> None:
+        """Open (``create``: or create) the log at ``path``.
+
+        ``retention``: the policy per topic (topics not named keep everything);
+        ``retention_interval``: seconds between background runs (None: only
+        :meth:`enforce_retention` calls). ``clock`` stamps records and judges
+        their age. ``stamp`` adds headers to every produced record.
+        Without ``create``, a missing file raises :class:`DataMissing` and nothing is written.
+        """
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         self.default_partitions = default_partitions
         self.session_timeout = session_timeout
         self.max_pending = max_pending
+        self.retention = dict(retention or {})
+        self.retention_interval = retention_interval
+        self.clock = clock
+        self.stamp = stamp
         self._lock = threading.RLock()
         self._pending: list[tuple[str, str | None, bytes, Headers, _Future]] = []
         self._partitions: dict[str, int] = {}
+        self._stopping = threading.Event()
+        self._retention_thread: threading.Thread | None = None
+        if not create and not self.path.is_file():
+            raise DataMissing("no such file", where=f"log {self.path}",
+                              hint="nothing has run with this data home yet: `newswire run` or `newswire poll` "
+                                   "creates it; or set NEWSWIRE_HOME, --log-url or NEWSWIRE_LOG_URL")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create and not self.path.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Only a new, empty file takes INCREMENTAL, and before WAL mode writes its header
+                # (an existing log would need a full VACUUM; it reuses freed pages instead).
+                with sqlite3.connect(self.path, isolation_level=None) as new:
+                    new.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                    new.execute("PRAGMA journal_mode=WAL")
+                new.close()
             self._conn = self.connect()
-            with self._write(self._conn):
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
+            if create:
+                with self._write(self._conn):
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            self._conn.execute(statement)
         except (OSError, sqlite3.Error) as exc:
             raise LogUnavailable(f"cannot open the log: {exc}", where=self.url) from None
+        if retention_interval is not None and any(not r.forever for r in self.retention.values()):
+            self._retention_thread = threading.Thread(target=self._retain_forever, name="log-retention",
+                                                      daemon=True)
+            self._retention_thread.start()
 
     # -- connections -----------------------------------------------------------
 
@@ -134,6 +215,7 @@ class SqliteLog:
                                check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA journal_size_limit={_JOURNAL_SIZE_LIMIT}")
         return conn
 
     class _Tx:
@@ -173,12 +255,32 @@ class SqliteLog:
         with self._lock:
             return dict(self._conn.execute("SELECT name, partitions FROM topics ORDER BY name").fetchall())
 
+    def topic_stats(self) -> list[TopicStats]:
+        with self._lock:
+            topics = self.topics()
+            rows = self._conn.execute(
+                f"SELECT topic, partition, COUNT(*), SUM({_SIZE}), MIN(offset), MAX(offset) + 1"
+                " FROM records GROUP BY topic, partition").fetchall()
+        by_topic: dict[str, list[tuple[int, int, int, int, int]]] = {}
+        for topic, partition, count, size, oldest, end in rows:
+            by_topic.setdefault(topic, []).append((partition, count, size, oldest, end))
+        stats = []
+        for topic, n in topics.items():
+            parts = {p: (count, size, oldest, end) for p, count, size, oldest, end in by_topic.get(topic, [])}
+            stats.append(TopicStats(
+                topic, n, records=sum(v[0] for v in parts.values()), bytes=sum(v[1] for v in parts.values()),
+                oldest_offset={p: parts[p][2] if p in parts else 0 for p in range(n)},
+                end_offset={p: parts[p][3] if p in parts else 0 for p in range(n)}))
+        return stats
+
     # -- producing -------------------------------------------------------------
 
     def produce(self, topic: str, key: str | None, value: bytes, headers: Headers = ()) -> _Future:
         if not isinstance(value, bytes | bytearray):
             raise TypeError(f"value must be bytes, not {type(value).__name__}")
         future = _Future(self)
+        if self.stamp is not None:
+            headers = self.stamp(topic, key, bytes(value), headers)
         with self._lock:
             self._pending.append((topic, key, bytes(value), tuple(headers), future))
             if len(self._pending) >= self.max_pending:
@@ -190,7 +292,7 @@ class SqliteLog:
             pending, self._pending = self._pending, []
             if not pending:
                 return
-            now = time.time()
+            now = self.clock()
             # Outside the write transaction: a topic produced to for the first time is
             # created here, in a transaction of its own (SQLite transactions do not nest).
             partitions = {topic: self.partitions_for(topic) for topic, *_ in pending}
@@ -221,8 +323,9 @@ class SqliteLog:
 
     # -- reading ---------------------------------------------------------------
 
-    def consumer(self, group_id: str | None, topics: Sequence[str]) -> SqliteConsumer:
-        return SqliteConsumer(self, group_id, topics)
+    def consumer(self, group_id: str | None, topics: Sequence[str] = (), *, pattern: str | None = None,
+                 offset_reset: OffsetReset = "earliest") -> SqliteConsumer:
+        return SqliteConsumer(self, group_id, topics, pattern=pattern, offset_reset=offset_reset)
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         with self._lock:
@@ -248,7 +351,133 @@ class SqliteLog:
         except sqlite3.Error as exc:
             raise LogUnavailable(f"log unreadable: {exc}", where=self.url) from None
 
+    # -- retention ---------------------------------------------------------------
+
+    def enforce_retention(self, now: float | None = None) -> RetentionResult:
+        """Delete what each topic's :class:`Retention` no longer keeps, then give the space back.
+
+        Each partition keeps its newest record whatever its age, so its next offset
+        stays where it was. Runs on its own connection, in transactions of at most
+        :data:`RETENTION_CHUNK` rows, so producers and consumers go on meanwhile.
+        """
+        now = self.clock() if now is None else now
+        result = RetentionResult()
+        conn = self.connect()
+        try:
+            for topic, policy in sorted(self.retention.items()):
+                if policy.forever:
+                    continue
+                partitions = conn.execute("SELECT partitions FROM topics WHERE name = ?", (topic,)).fetchone()
+                for partition in range(partitions[0] if partitions else 0):
+                    deleted = self._retain_partition(conn, topic, partition, policy, now)
+                    if deleted:
+                        result.deleted[topic] = result.deleted.get(topic, 0) + deleted
+            result.freed_bytes = self._vacuum(conn)
+        finally:
+            conn.close()
+        if result.deleted:
+            _log.info("log retention", log=self.url, deleted=result.deleted, freed_bytes=result.freed_bytes)
+        return result
+
+    def _retain_partition(self, conn: sqlite3.Connection, topic: str, partition: int, policy: Retention,
+                          now: float) -> int:
+        tp = (topic, partition)
+        oldest, newest = conn.execute("SELECT MIN(offset), MAX(offset) FROM records WHERE topic = ? AND partition = ?",
+                                      tp).fetchone()
+        if newest is None:
+            return 0
+        keep_from = 0  # the first offset to keep; below it everything goes
+        if policy.ms >= 0:
+            keep_from = self._first_since(conn, tp, oldest, newest, now - policy.ms / 1000)
+        if policy.bytes >= 0:
+            # The oldest offset whose records, with every newer one, still fit in retention.bytes.
+            row = conn.execute(
+                f"SELECT offset FROM (SELECT offset, SUM({_SIZE}) OVER (ORDER BY offset DESC) AS kept"
+                " FROM records WHERE topic = ? AND partition = ?) WHERE kept > ? ORDER BY offset DESC LIMIT 1",
+                (*tp, policy.bytes)).fetchone()
+            if row is not None:
+                keep_from = max(keep_from, row[0] + 1)
+        keep_from = min(keep_from, newest)
+        if keep_from <= oldest:  # nothing to delete: no write transaction either
+            return 0
+        deleted = 0
+        while not self._stopping.is_set():
+            with self._write(conn):
+                n = conn.execute(
+                    "DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE topic = ? AND partition = ?"
+                    " AND offset < ? ORDER BY offset LIMIT ?)", (*tp, keep_from, RETENTION_CHUNK)).rowcount
+            deleted += n
+            if n < RETENTION_CHUNK:
+                break
+        return deleted
+
+    @staticmethod
+    def _first_since(conn: sqlite3.Connection, tp: tuple[str, int], oldest: int, newest: int, cutoff: float) -> int:
+        """The first offset of the partition appended at or after ``cutoff`` (``newest`` if none).
+
+        A binary search over offsets, about 20 index lookups for a million records, instead of a scan:
+        records are stamped when flushed, so their times grow with their offsets.
+        """
+        low, high = oldest, newest
+        while low < high:
+            middle = (low + high) // 2
+            (ts,) = conn.execute("SELECT ts FROM records WHERE topic = ? AND partition = ? AND offset >= ?"
+                                 " ORDER BY offset LIMIT 1", (*tp, middle)).fetchone()
+            if ts >= cutoff:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def _vacuum(self, conn: sqlite3.Connection) -> int:
+        """Return free pages to the file system in chunks (unless the log predates ``auto_vacuum=INCREMENTAL``:
+        then they are reused by the next records)."""
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return 0
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        freed = 0
+        while not self._stopping.is_set():
+            (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+            if free == 0:
+                break
+            # executescript steps the pragma to the end (execute() frees a single page).
+            conn.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({min(free, RETENTION_CHUNK)}); COMMIT;")
+            freed += min(free, RETENTION_CHUNK) * page_size
+        # A passive checkpoint (it never waits for readers or blocks producers) copies the shrunken file out of
+        # the WAL, so the file system sees the space now; journal_size_limit then trims the WAL itself.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        return freed
+
+    def _retain_forever(self) -> None:
+        """The background thread: one run per interval across every process sharing the file."""
+        assert self.retention_interval is not None
+        while not self._stopping.wait(min(self.retention_interval, 5.0)):
+            try:
+                if self._claim_retention_run():
+                    self.enforce_retention()
+            except sqlite3.Error as exc:  # the log may be briefly busy or closing: try again next time
+                _log.warning("log retention failed", log=self.url, error=str(exc))
+
+    def _claim_retention_run(self) -> bool:
+        assert self.retention_interval is not None
+        conn = self.connect()
+        try:
+            now = self.clock()
+            with self._write(conn):
+                row = conn.execute("SELECT value FROM log_meta WHERE key = 'retention_last_run'").fetchone()
+                if row is not None and now - float(row[0]) < self.retention_interval:
+                    return False
+                conn.execute("INSERT INTO log_meta (key, value) VALUES ('retention_last_run', ?)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(now),))
+                return True
+        finally:
+            conn.close()
+
     def close(self) -> None:
+        self._stopping.set()
+        if self._retention_thread is not None:
+            self._retention_thread.join()
         with self._lock:
             try:
                 self.flush()
@@ -265,19 +494,34 @@ class SqliteLog:
 class SqliteConsumer:
     """One member of a consumer group on a :class:`SqliteLog`, with its own connection."""
 
-    def __init__(self, log: SqliteLog, group_id: str | None, topics: Sequence[str]) -> None:
+    def __init__(self, log: SqliteLog, group_id: str | None, topics: Sequence[str] = (), *,
+                 pattern: str | None = None, offset_reset: OffsetReset = "earliest") -> None:
+        if bool(topics) == (pattern is not None):
+            raise ValueError("subscribe to topics or to a pattern, not both or neither")
         self.log = log
         self.group_id = group_id
-        self.topics = list(topics)
+        self.pattern = pattern
+        self.offset_reset = offset_reset
         self.member_id = f"{uuid.uuid4().hex[:12]}"
         self._conn = log.connect()
         self._positions: dict[TopicPartition, int] = {}
         self._assignment: set[TopicPartition] = set()
         self._last_heartbeat = 0.0
+        self._topics_checked = 0.0
         self._closed = False
+        if pattern is not None:
+            re.compile(pattern)  # a bad pattern fails here, not on the first poll
+            self.topics = self._matching()
+        else:
+            self.topics = list(topics)
         for topic in self.topics:
             log.partitions_for(topic)
         self._rebalance(force=True)
+
+    def _matching(self) -> list[str]:
+        assert self.pattern is not None
+        self._topics_checked = time.monotonic()
+        return matching_topics(self.pattern, [t for (t,) in self._conn.execute("SELECT name FROM topics")])
 
     # -- membership ------------------------------------------------------------
 
@@ -299,6 +543,10 @@ class SqliteConsumer:
 
     def _rebalance(self, force: bool = False) -> None:
         now = time.time()
+        if self.pattern is not None and time.monotonic() - self._topics_checked > self.log.session_timeout / 5:
+            topics = self._matching()
+            if topics != self.topics:  # a topic matching the pattern appeared: rebalance now
+                self.topics, force = topics, True
         if self.group_id is not None and (force or now - self._last_heartbeat > self.log.session_timeout / 5):
             with self.log._write(self._conn) as conn:
                 conn.execute(
@@ -316,8 +564,16 @@ class SqliteConsumer:
                 self._positions.pop(tp, None)
             for tp in assignment - self._assignment:
                 committed = self.committed(tp)
-                self._positions[tp] = committed if committed is not None else 0
+                self._positions[tp] = committed if committed is not None else self._reset_position(tp)
             self._assignment = assignment
+
+    def _reset_position(self, tp: TopicPartition) -> int:
+        """Where a partition without a committed offset starts: 0 (the oldest record on) or its end."""
+        if self.offset_reset == "earliest":
+            return 0
+        (last,) = self._conn.execute("SELECT MAX(offset) FROM records WHERE topic = ? AND partition = ?",
+                                     (tp.topic, tp.partition)).fetchone()
+        return 0 if last is None else last + 1
 
     # -- the consumer protocol -------------------------------------------------
 

@@ -8,13 +8,25 @@ offset; a committed offset is the offset of the *next* record to read.
 
 Delivery is at least once: a record polled but not committed is delivered
 again to whoever owns its partition next.
+
+A consumer subscribes to a list of topics or, like KafkaConsumer's
+``subscribe(pattern=...)``, to every topic whose whole name matches a regular
+expression (topics created later join the subscription). A partition without
+a committed offset starts at its oldest record (``offset_reset="earliest"``,
+newswire's services) or at its end (``"latest"``, Kafka's console consumer
+without ``--from-beginning``).
+
+Retention (:class:`Retention`) deletes a topic's oldest records by age and by
+size, like Kafka's ``retention.ms`` and ``retention.bytes``; offsets of the
+remaining records never change.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
     "Headers",
@@ -24,10 +36,44 @@ __all__ = [
     "DeliveryFuture",
     "Consumer",
     "Log",
+    "OffsetReset",
+    "Retention",
+    "TopicStats",
     "group_lag",
+    "matching_topics",
 ]
 
 Headers = Sequence[tuple[str, bytes]]
+OffsetReset = Literal["earliest", "latest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long a topic keeps records, as Kafka's topic configs: -1 means no limit.
+
+    ``ms``: records older than this are deleted (``retention.ms``); ``bytes``:
+    the oldest records of a partition are deleted while it holds more than this
+    (``retention.bytes``, per partition, keys + values + headers).
+    """
+
+    ms: int = -1
+    bytes: int = -1
+
+    @property
+    def forever(self) -> bool:
+        return self.ms < 0 and self.bytes < 0
+
+
+@dataclass(frozen=True, slots=True)
+class TopicStats:
+    """What ``newswire log stats`` prints for one topic; ``bytes`` is None when the backend cannot tell."""
+
+    topic: str
+    partitions: int
+    records: int
+    bytes: int | None
+    oldest_offset: dict[int, int]  # per partition: the offset of its oldest record (its end when empty)
+    end_offset: dict[int, int]  # per partition: one past its newest record
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -139,8 +185,16 @@ class Log(Protocol):
         """Write every queued record; raises ``LogError`` if any could not be written."""
         ...
 
-    def consumer(self, group_id: str | None, topics: Sequence[str]) -> Consumer:
-        """Join ``group_id`` subscribed to ``topics``; positions start at the committed offsets, else the beginning."""
+    def consumer(self, group_id: str | None, topics: Sequence[str] = (), *, pattern: str | None = None,
+                 offset_reset: OffsetReset = "earliest") -> Consumer:
+        """Join ``group_id`` subscribed to ``topics`` (or to the topics matching ``pattern``).
+
+        Positions start at the committed offsets, else as ``offset_reset`` says.
+        """
+        ...
+
+    def topic_stats(self) -> list[TopicStats]:
+        """Records, bytes and offsets of every topic (without creating any)."""
         ...
 
     def group_lag(self, group_id: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
@@ -167,3 +221,12 @@ def group_lag(log: Log, group_id: str, topics: Sequence[str],
             tp = TopicPartition(topic, partition)
             lag[tp] = max(0, end - committed.get(tp, 0))
     return lag
+
+
+def matching_topics(pattern: str, topics: Iterable[str]) -> list[str]:
+    """The topics whose whole name matches ``pattern`` (as Kafka's Java client matches), sorted.
+
+    Raises ``re.error`` on a bad pattern.
+    """
+    regex = re.compile(pattern)
+    return sorted(t for t in topics if regex.fullmatch(t) and not t.startswith("__"))
