@@ -122,7 +122,10 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                 break  # its own clause: "the army withdrew and rebels took X"
             t = head  # "did not enter and capture": the first conjunct's auxiliaries are shared
             continue
-        if dep in ("xcomp", "ccomp", "csubj") or (dep == "obj" and t.tag_.startswith("NN")):
+        if dep == "csubj":  # "Winning full control of it would be the biggest victory": the predicate's mood
+            t = head
+            continue
+        if dep in ("xcomp", "ccomp") or (dep == "obj" and t.tag_.startswith("NN")):
             if hlow in c.denial:
                 return Verdict(False, reason=f"denied ({head.text})")
             if hlow in c.report:
@@ -142,7 +145,12 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
         if dep == "advcl":
             if infinitive and hlow not in c.aspect and not meeting:
                 return Verdict(False, reason=f"purpose ({head.text})")  # "launched an offensive to retake X"
+            if any(ch.dep_ == "mark" and ch.lower_ in ("when", "once", "after", "until") for ch in t.children) and any(
+                    ch.dep_ in ("aux", "aux:pass") and ch.lower_ in (c.hypothetical | c.future) for ch in head.children):
+                return Verdict(False, reason=f"a clause of what would be ({head.text})")  # "when it fell ... would be"
             break
+        if dep == "compound" and head.lower_ in c.cancel_nouns:
+            return Verdict(False, reason=f"intent ({head.text})")  # "a withdrawal deal", "the withdrawal plan"
         if dep == "acl":
             if head.lower_ in c.cancel_nouns or (infinitive and head.tag_.startswith("NN")):
                 return Verdict(False, reason=f"intent ({head.text})")  # "a bid to capture", "the aim of taking"

@@ -93,6 +93,11 @@ _EXTENTS = {"most": None, "all": 1.0, "much": None, "majority": None, "bulk": No
 _BOILERPLATE = re.compile(r"\b(?:Print Tweet|Tweet Related|Related (?:News|Articles|Stories|Content|Coverage)|"
                           r"Related:|Read more:|READ MORE|Also read:|Recommended for you)\b|\bRelated\b(?= [A-Z])"
                           r"(?<=Tweet Related)")
+_GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Militias?|Corps|Guards?|Council|"
+                       r"Union|Coalition|Group|Organi[sz]ation|Battalions?|Regiment|Division)\b|^[A-Z0-9/-]{2,8}$")
+_TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
+                      r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
+_MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 # Capitalised words that are no place or group name (the open world ignores them).
@@ -245,6 +250,7 @@ class _Reading:
         self.focus_places: list[tuple[int, Place]] = []
         self.sources: dict[int, str | None] = {}
         self.bare_sides = False  # the frame being applied lets a crossing's bare side name stand for it
+        self.sents_offset = 0  # where the sentence being read starts
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class _Reading:
         picked = [si for si, (s, e) in enumerate(self.sents) if self._candidate(s, e)]
         docs = self.ex.parser.pipe([self._tokens(si) for si in picked], batch_size=64)
         for si, doc in zip(picked, docs, strict=True):
-            offset = self.sents[si][0]
+            offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
             self.subjects[si] = self._subjects_of(doc, si, offset, tokmap)
             for tok in doc:
@@ -579,6 +585,10 @@ class _Reading:
                     continue  # "the village in X" is not X (but "the base in Khojaly" is where it was)
                 found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1,
                                            named_crossing=_crossing_noun(t)))
+        named_of = [f for c in t.children if c.dep_.startswith("nmod") and case_of(c) == "of"
+                    for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)] if found else []
+        if named_of and any(c.dep_ == "compound" and c.i < t.i for c in t.children) and noun in _PLACE_NOUNS:
+            found = named_of  # "the Damascus suburb of Daraya" is Daraya
         if noun in _EXTENTS or t.lower_ in _EXTENTS:
             words = self.text[offset + t.left_edge.idx:offset + t.idx + len(t.text)]
             share = _EXTENTS.get(noun, _EXTENTS.get(t.lower_))
@@ -623,7 +633,7 @@ class _Reading:
             named = self._installation(t, offset)
             if named is not None:
                 return [_Filler(named, 0.7)]
-        if any(c.lower_ in ("the", "this", "that") for c in t.children) and t.tag_ == "NN":
+        if any(c.lower_ in ("the", "this", "that") for c in t.children) and t.tag_ == "NN" and noun in _PLACE_REF_KINDS:
             hit = self._discourse(spec, si, noun, t)  # "the town", "the crossing", "the provincial capital"
             return [hit] if hit is not None else []
         if any(c.lower_ in ("the", "these", "both", "those") for c in t.children) and t.tag_ == "NNS":
@@ -654,10 +664,17 @@ class _Reading:
                 return [_Filler(p, 0.6) for p in found]
         return []
 
+    def _label(self, t: Token) -> str | None:
+        i = bisect.bisect_right(self.starts, self.sents_offset + t.idx) - 1
+        if 0 <= i < len(self.mentions) and self.mentions[i].start <= self.sents_offset + t.idx < self.mentions[i].end:
+            return self.mentions[i].label
+        return None
+
     def _installation(self, t: Token, offset: int) -> Place | None:
         """"the 17th Division base", "the Wagner-run airfield": an installation named by its modifiers."""
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
-        if not mods or not any(c.text[:1].isupper() for c in mods) or _is_title_case(t.doc):
+        if not mods or not any(c.text[:1].isupper() and c.tag_ in ("NNP", "NNPS", "CD", "NN") and not (
+                self._label(c) == "STATE") for c in mods) or _is_title_case(t.doc) or t.text.isupper():
             return None  # "the 17th Division base" has a name; "two military bases" has none
         start = min(c.left_edge.idx for c in mods)
         name = self.text[offset + start:offset + t.idx + len(t.text)]
@@ -684,9 +701,13 @@ class _Reading:
         if spec.entity == "actor":
             if name.lower() in self.ex.checks.media:
                 return []  # "Zokhawthar (Reuters)": a news agency tells the news, it is in none of it
+            if _TOPONYM.match(name):
+                return []  # "Jabal al Rahmaliya": a place's name, not a party's
             return [_Filler(group_actor(name), 0.6)]
         kind = "crossing" if spec.entity == "crossing" else "village"
         words = name.split()
+        if len(words) > 4 or sum(1 for w in words if _TOPONYM.fullmatch(w)) > 1:
+            return []  # "Beit Khadour Beit Zaifa Tel": a list whose commas were lost, not one name
         if len(words) > 1 and words[-1].lower() in _KIND_WORDS:  # "Panwa Town" is the town of Panwa
             kind = _KIND_WORDS[words[-1].lower()]
             name = " ".join(words[:-1])
@@ -773,14 +794,18 @@ class _Reading:
             hit = self._discourse(spec, si, None, tok)
             return [_Filler(hit.entity, 0.6)] if hit is not None else []
         if how == "context":
-            # "They now control the province, as regime forces pulled out": the place the sentence is about
+            # "They now control the province, as regime forces pulled out": the place the sentence is about;
+            # "retreated to X" moves to a place, and leaves the sentence's place unsaid
+            if any(c.dep_.startswith("obl") and case_of(c) in ("to", "towards", "toward", "into") for c in tok.children):
+                return []
             pos = offset + tok.idx
             i = bisect.bisect_left(self.starts, pos) - 1
             while i >= 0 and self.mentions[i].start >= self.sents[si][0]:
                 m = self.mentions[i]
                 i -= 1
                 if m.place is not None and m.label in ("PLACE", "NAME") and m.place.kind not in spec.not_kinds \
-                        and self.ex.lexicon.capital_state(m.place) is None:  # "Tehran has started to withdraw"
+                        and self.ex.lexicon.capital_state(m.place) is None \
+                        and not _MODIFIER_AFTER.match(self.text, m.end):  # "Tehran has started", "New York-based"
                     return [_Filler(m.place, 0.6)]
             return []
         if how == "speaker":
@@ -814,7 +839,8 @@ class _Reading:
                 if any(w.lower_ in _MEDIA for w in tok.subtree):
                     continue  # "the state news agency SANA said": a source tells the news, it is not in it
                 for f in self._resolve(tok, _SUBJECT, tokmap, si, offset, tok):
-                    if isinstance(f.entity, Actor):
+                    # a name no list knows is in focus only if it looks like a group ("X Army", "TNLA")
+                    if isinstance(f.entity, Actor) and (f.strength > 0.6 or _GROUPISH.search(f.entity.name)):
                         out.append((offset + tok.idx, f.entity))
         return out
 
