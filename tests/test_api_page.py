@@ -87,15 +87,16 @@ def test_the_map_page(browser_page: tuple[Any, list[str]], tmp_path: Path) -> No
             assert page.locator("#meetings li").count() == 2
             assert page.locator(".meeting-icon").count() == 2
 
-            # Hovering shows the place, the controller and since when.
-            marker(page, "Alpha").hover(force=True)
+            # Hovering shows the place, the controller and since when. The events are dispatched on the marker
+            # itself: a pointer at its screen position could miss it while the map is still fitting its bounds.
+            marker(page, "Alpha").dispatch_event("mouseover")
             tooltip = page.locator(".leaflet-tooltip").first
             tooltip.wait_for()
             assert "Alpha" in tooltip.inner_text() and "government forces" in tooltip.inner_text()
             assert "since 2026-03-01" in tooltip.inner_text()
 
             # Clicking shows the history and the evidence, with the outlet and its link.
-            marker(page, "Alpha").click(force=True)
+            marker(page, "Alpha").dispatch_event("click")
             page.wait_for_selector("#detail .evidence blockquote")
             detail = page.locator("#detail")
             assert "government forces took control of Alpha." in detail.inner_text()
