@@ -414,6 +414,8 @@ class _Reading:
         for alternatives in unions:
             for path in alternatives:
                 tokens = follow(tok, path, noun=noun, ergative=frame.ergative)
+                if not tokens and not noun and len(path) == 1 and path[0].func in ("agent", "patient", "subject"):
+                    tokens = _by_word_order(tok, path[0].func)
                 reached = reached or any(t.tag_ not in ("PRP", "PRP$", "WDT", "DT") and not _bare_party(t)
                                          for t in tokens)
                 found = [f for t in tokens for f in self._resolve(t, spec, tokmap, si, offset, tok)]
@@ -453,6 +455,11 @@ class _Reading:
             return [_Filler(crossing, 0.8)] if crossing is not None else []
         if m is not None:
             filler = self._from_mention(m, spec, t, tokmap)
+            if filler is not None and isinstance(filler.entity, Actor) and filler.entity.side is None:
+                # "Ukraine's 80th Air Assault Brigade": a unit no list knows is its state's
+                for c in t.children:
+                    if c.dep_ == "nmod:poss" and tokmap[c.i] is not None and tokmap[c.i].label == "STATE":
+                        return [_Filler(tokmap[c.i].actor, 0.9)]  # type: ignore[union-attr,arg-type]
             if filler is not None:
                 return [filler]
             if spec.entity == "crossing" and m.place is not None and m.label != "STATE" and m.place.kind not in (
@@ -548,7 +555,8 @@ class _Reading:
             return None
         if m.label == "STATE" and t.tag_ in ("JJ",):
             return None  # "the Syrian town of X": a demonym modifier, not the place
-        side = next((c.lower_ for c in t.children if c.dep_ == "amod" and c.lower_ in _QUARTERS), None)
+        before = t.doc[t.i - 1] if t.i > 0 else None
+        side = before.lower_ if before is not None and before.lower_ in _QUARTERS and before.head.i == t.i else None
         if side is not None and m.place.kind in ("city", "town"):
             return _Filler(_quarter(m.place, side), strength * 0.9)  # "rebels seized eastern Aleppo"
         return _Filler(m.place, strength)
@@ -1160,6 +1168,48 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+_BETWEEN_SUBJECT = frozenset("RB RBR MD".split())
+_AUX = frozenset("has have had was were is are be been being also reportedly finally".split())
+_BEFORE_OBJECT = frozenset("DT PDT JJ JJS JJR PRP$ CD RB RP HYPH POS".split())
+
+
+def _by_word_order(verb: Token, func: str) -> list[Token]:
+    """The subject or object English word order gives, where the parse gave the verb none.
+
+    A parser trained on web text sometimes reads a news verb it rarely saw as a noun and hangs its
+    arguments elsewhere ("Islamic State militants overran northern Iraq's largest city"). Only the
+    words right next to the verb count: before it, across adverbs and auxiliaries; after it, across
+    determiners and adjectives. Never for a passive verb (its subject is the patient).
+    """
+    doc = verb.doc
+    passive = any(doc[k].lower_ in ("was", "were", "been", "being", "is", "are") for k in range(max(0, verb.i - 2), verb.i))
+    if func in ("agent", "subject") and not passive:
+        k = verb.i - 1
+        while k >= 0 and (doc[k].tag_ in _BETWEEN_SUBJECT or doc[k].lower_ in _AUX):
+            k -= 1
+        if k >= 0 and doc[k].tag_ in ("NN", "NNS", "NNP", "NNPS"):
+            return [doc[k]]
+    if func == "patient" and not passive and verb.tag_ not in ("VBN",) or (func == "patient" and passive):
+        if passive:
+            return []
+        k = verb.i + 1
+        while k < len(doc) and doc[k].tag_ in _BEFORE_OBJECT:
+            k += 1
+        while k + 1 < len(doc):
+            if doc[k + 1].tag_ == "POS":  # "northern Iraq's largest city": past the possessor to the head
+                k += 2
+                while k < len(doc) and doc[k].tag_ in _BEFORE_OBJECT:
+                    k += 1
+                continue
+            if doc[k + 1].tag_ in ("NN", "NNS", "NNP", "NNPS") and doc[k].tag_ in ("NNP", "NN"):
+                k += 1  # "the Torkham border crossing": the head is the last noun
+                continue
+            break
+        if k < len(doc) and doc[k].tag_ in ("NN", "NNS", "NNP", "NNPS"):
+            return [doc[k]]
+    return []
 
 
 def _quarter(place: Place, side: str) -> Place:
