@@ -46,6 +46,8 @@ class Checks:
     vacated: frozenset[str]
     called_false: frozenset[str]
     media: frozenset[str]
+    offensive: frozenset[str]
+    deals: frozenset[str]
 
     @classmethod
     @functools.cache
@@ -59,6 +61,8 @@ class Checks:
                                                             "denial")}
         nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting")}
         verbs["vacated"] = word_forms(data["vacated"], "VERB")
+        verbs["offensive"] = word_forms(data["offensive"], "VERB")
+        nouns["deals"] = word_forms(data["deals"], "NOUN")
         plain = {k: frozenset(w.lower() for w in data[k]) for k in ("negation", "hypothetical", "future",
                                                                       "conditional", "called_false",
                                                                       "media")}
@@ -156,8 +160,10 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                 return Verdict(False, reason=f"intent ({head.text})")  # "a bid to capture", "the aim of taking"
             break
         if dep.startswith(("obl", "nmod")):
-            # "called for the withdrawal", "talks on the reopening", "a deal for the pull-out"
-            if hlow in c.cancel or hlow in c.cancel_nouns:
+            # "called for the withdrawal", "talks on the reopening", "a deal for the pull-out", "the battle for
+            # the capture of X": a noun after "for" or "towards" is an aim
+            if hlow in c.cancel or hlow in c.cancel_nouns or (
+                    t is trigger and t.tag_.startswith("NN") and case_of(t) in ("for", "towards", "toward", "to")):
                 return Verdict(False, reason=f"not done ({head.text})")
             break
         break

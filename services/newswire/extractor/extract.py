@@ -59,7 +59,7 @@ from newswire.extractor.frames import (
     load_frames,
 )
 from newswire.extractor.nlp import split_sentences
-from newswire.extractor.syntax import case_of, clause_of, conjuncts, load_parser
+from newswire.extractor.syntax import case_of, clause_of, conjuncts, is_passive, load_parser
 
 __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
 
@@ -82,7 +82,7 @@ _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal te
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
 _DIRECTIONS = {"east": "eastern", "west": "western", "north": "northern", "south": "southern"}
 _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
-_WHOLES = frozenset({"city", "province", "region", "country"})
+_WHOLES = frozenset({"city", "town", "province", "region", "country"})
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
 _INSTALLATIONS = frozenset("""base airbase airport airfield plant refinery headquarters garrison barracks dam field
 road highway""".split())
@@ -97,6 +97,7 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
                        r"Union|Coalition|Group|Organi[sz]ation|Battalions?|Regiment|Division)\b|^[A-Z0-9/-]{2,8}$")
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|from|to|into|near|of)\s+(?:the\s+)?$", re.IGNORECASE)
 _MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
@@ -251,6 +252,7 @@ class _Reading:
         self.sources: dict[int, str | None] = {}
         self.bare_sides = False  # the frame being applied lets a crossing's bare side name stand for it
         self.sents_offset = 0  # where the sentence being read starts
+        self.parsed: dict[int, tuple[Doc, int, list[Mention | None]]] = {}
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -260,6 +262,7 @@ class _Reading:
         for si, doc in zip(picked, docs, strict=True):
             offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
+            self.parsed[si] = (doc, offset, tokmap)
             self.subjects[si] = self._subjects_of(doc, si, offset, tokmap)
             for tok in doc:
                 noun, frames = self.ex.triggers.frames_for(tok)
@@ -301,6 +304,10 @@ class _Reading:
             with doc.retokenize() as retok:
                 for span in spacy_filter_spans(spans):
                     retok.merge(span)
+        for tok in doc:
+            if tok.text.isupper() and 2 <= len(tok.text) <= 5 and tok.lower_ in _FUNCTION_WORDS:
+                # "fell to IS": an acronym the text names, not the verb "is" (the model reads the lower-cased form)
+                tok.norm_ = "nato"
         return doc
 
     def _token_mentions(self, doc: Doc, offset: int) -> list[Mention | None]:
@@ -336,13 +343,16 @@ class _Reading:
         verdict = assess(tok, meeting=meeting, checks=self.ex.checks)
         if not verdict.fact:
             return
+        if spec_type.reject_under and any(c.dep_.startswith("obl") and case_of(c) == "under"
+                                          and c.lower_ in self.ex.checks.deals for c in tok.children):
+            return  # "fighters left al-Foua under a deal": an evacuation, not a withdrawal (GOLD.md)
         self.bare_sides = frame.bare_sides
         roles: dict[str, list[_Filler]] = {}
         direct = 0
         unreached = []
         for name, spec in spec_type.roles.items():
             fillers, reached = self._fill(frame, spec, tok, noun, tokmap, si, offset)
-            if name in frame.needs and not any(f.strength >= 0.8 for f in fillers):
+            if name in frame.needs and not any(f.strength >= 0.7 for f in fillers):
                 return  # "when the embattled brigade lost the town": no named loser, no event (GOLD.md)
             if fillers:
                 direct += not spec.optional
@@ -516,7 +526,7 @@ class _Reading:
             if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
                     noun in _ARMED_NOUNS and t is not trigger):
                 hit = self._discourse(spec, si, None, t)  # "the group", "the fighters": the actor in focus
-                return [hit] if hit is not None else []
+                return [_Filler(hit.entity, 0.65)] if hit is not None else []
             return []
         if spec.entity == "actor" and t.tag_ in ("NNP", "NNPS"):
             # "the Chinese Special Envoy Mr. Deng Xijun", "Bardar, the head of the Taliban's office", "Bardar,
@@ -711,11 +721,17 @@ class _Reading:
                 return []  # "Zokhawthar (Reuters)": a news agency tells the news, it is in none of it
             if _TOPONYM.match(name):
                 return []  # "Jabal al Rahmaliya": a place's name, not a party's
+            if not spec.persons and not _GROUPISH.search(name):
+                return []  # "Noha left al-Foua": a person, or a name we cannot tell from one, is no armed force
             return [_Filler(group_actor(name), 0.6)]
         kind = "crossing" if spec.entity == "crossing" else "village"
         words = name.split()
         if len(words) > 4 or sum(1 for w in words if _TOPONYM.fullmatch(w)) > 1:
             return []  # "Beit Khadour Beit Zaifa Tel": a list whose commas were lost, not one name
+        before = doc[lo - 1] if lo > 0 else None
+        if before is not None and (tokmap[before.i] is not None and tokmap[before.i].label == "STATE"
+                                   and before.tag_ in ("JJ", "NNP") or before.lower_ in _NOT_NAMES):
+            return []  # "the Palestinian Sami Al-Ahmad", "President X": a person, not a place
         if len(words) > 1 and words[-1].lower() in _KIND_WORDS:  # "Panwa Town" is the town of Panwa
             kind = _KIND_WORDS[words[-1].lower()]
             name = " ".join(words[:-1])
@@ -757,7 +773,7 @@ class _Reading:
                 break
             if m.place is None and m.inner is not None:
                 m = Mention(m.start, m.end, m.text, "PLACE", place=m.inner)
-            if m.place is None or m.label == "STATE":
+            if m.place is None or m.label == "STATE" or (spec.entity == "place" and self._container(m)):
                 continue
             if spec.entity == "crossing" and m.place.kind != "crossing":
                 continue
@@ -768,6 +784,42 @@ class _Reading:
             return _Filler(m.place, 0.7)
         return None
 
+    def _container(self, m: Mention) -> bool:
+        """Is ``m`` the place a nearer place lies in ("the Baba Amr district in the central city of Homs")?"""
+        i = bisect.bisect_left(self.starts, m.start) - 1
+        if i < 0:
+            return False
+        prev = self.mentions[i]
+        between = self.text[prev.end:m.start]
+        return prev.place is not None and len(between) < 45 and _LOCATIVE_BEFORE.search(between) is not None \
+            and "." not in between
+
+    def _attacker(self, si: int, pos: int) -> Actor | None:
+        offensive = self.ex.checks.offensive
+        for sj in (si, si - 1):
+            if sj < 0 or sj not in self.parsed:
+                continue
+            doc, offset, tokmap = self.parsed[sj]
+            found = None
+            for tok in doc:
+                if sj == si and offset + tok.idx >= pos:
+                    break
+                if tok.dep_ == "nsubj" and tok.head.lower_ in offensive and not is_passive(tok.head):
+                    for f in self._resolve(tok, _SUBJECT, tokmap, sj, offset, tok):
+                        if isinstance(f.entity, Actor) and f.strength > 0.6:
+                            found = f.entity
+            if found is not None:
+                return found
+        if si in self.parsed:  # else the subject of the sentence's main verb, named before the trigger
+            doc, offset, tokmap = self.parsed[si]
+            root = next((t for t in doc if t.dep_ == "ROOT"), None)
+            subj = next((c for c in root.children if c.dep_ == "nsubj"), None) if root is not None else None
+            if subj is not None and offset + subj.idx < pos:
+                for f in self._resolve(subj, _SUBJECT, tokmap, si, offset, subj):
+                    if isinstance(f.entity, Actor) and f.strength > 0.6:
+                        return f.entity
+        return None
+
     def _nearest_actor(self, si: int, pos: int, *, plural: bool) -> Actor | None:
         """The nearest actor named before ``pos`` in its sentence (for "they" a group, not a state)."""
         i = bisect.bisect_left(self.starts, pos) - 1
@@ -775,8 +827,9 @@ class _Reading:
             m = self.mentions[i]
             i -= 1
             generic_plural = m.text.islower() and m.text.endswith("s")  # "its fighters" is not "it"
+            locative = _LOCATIVE_BEFORE.search(self.text, max(0, m.start - 12), m.start) is not None  # "in Syria"
             if m.actor is not None and m.end <= pos and not (plural and m.label == "STATE") and not (
-                    not plural and generic_plural):
+                    not plural and generic_plural) and not locative:
                 return m.actor
         return None
 
@@ -801,6 +854,11 @@ class _Reading:
         if how == "focus":
             hit = self._discourse(spec, si, None, tok)
             return [_Filler(hit.entity, 0.6)] if hit is not None else []
+        if how == "attacker":
+            # "X was taken": the winner is who attacked, advanced or took places just before, in this
+            # sentence or the one before; an actor merely named ("an opposition bastion") is not
+            attacker = self._attacker(si, offset + tok.idx)
+            return [_Filler(attacker, 0.6)] if attacker is not None else []
         if how == "context":
             # "They now control the province, as regime forces pulled out": the place the sentence is about;
             # "retreated to X" moves to a place, and leaves the sentence's place unsaid
@@ -1170,6 +1228,7 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_FUNCTION_WORDS = frozenset("is us as at it an am or on in to if so do no be by we he me".split())
 _BETWEEN_SUBJECT = frozenset("RB RBR MD".split())
 _AUX = frozenset("has have had was were is are be been being also reportedly finally".split())
 _BEFORE_OBJECT = frozenset("DT PDT JJ JJS JJR PRP$ CD RB RP HYPH POS".split())
@@ -1187,8 +1246,18 @@ def _by_word_order(verb: Token, func: str) -> list[Token]:
     passive = any(doc[k].lower_ in ("was", "were", "been", "being", "is", "are") for k in range(max(0, verb.i - 2), verb.i))
     if func in ("agent", "subject") and not passive:
         k = verb.i - 1
-        while k >= 0 and (doc[k].tag_ in _BETWEEN_SUBJECT or doc[k].lower_ in _AUX):
-            k -= 1
+        while k >= 0:
+            if doc[k].tag_ in _BETWEEN_SUBJECT or doc[k].lower_ in _AUX:
+                k -= 1
+            elif doc[k].text in ("-", "—", "–", ",", ")"):
+                # "Pro-regime fighters - backed by air strikes - retook": over a parenthetical to its subject
+                opener = {")": "("}.get(doc[k].text, doc[k].text)
+                j = next((j for j in range(k - 1, max(-1, k - 20), -1) if doc[j].text == opener), None)
+                if j is None:
+                    break
+                k = j - 1
+            else:
+                break
         if k >= 0 and doc[k].tag_ in ("NN", "NNS", "NNP", "NNPS"):
             return [doc[k]]
     if func == "patient" and not passive and verb.tag_ not in ("VBN",) or (func == "patient" and passive):

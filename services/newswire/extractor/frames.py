@@ -164,6 +164,7 @@ class EventFrames:
     frames: tuple[Frame, ...]
     merge: str | None = None
     cues: frozenset[str] = frozenset()  # words one of which a sentence needs for any of these frames
+    reject_under: bool = False  # "left under a deal" is no event of this type
 
 
 def _frame(type_: str, item: dict[str, Any], roles: dict[str, RoleSpec]) -> Frame:
@@ -207,7 +208,8 @@ def load_event_frames(path: Path) -> EventFrames:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: malformed frames file ({exc!r})") from None
     return EventFrames(type=type_, identity=tuple(data.get("identity") or roles), roles=roles, frames=frames,
-                       merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)))
+                       merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)),
+                       reject_under=bool(data.get("reject_under", False)))
 
 
 @functools.cache
@@ -344,6 +346,8 @@ def _subject_of(verb: Token) -> list[Token]:
         if t.dep_ in ("conj", "xcomp") and t.head.i != t.i:
             t = t.head
             continue
+        if t.dep_ == "acl" and t.head.i != t.i and any(c.lower_ == "having" for c in t.children):
+            return [t.head]  # "with Iraqi forces having retaken Ramadi"
         if t.dep_ in ("acl", "advcl") and t.tag_ == "VBG" and t.head.i != t.i:
             # "forces, capturing X"; "took X, capturing Y": the participle's subject is its host's
             return [t.head] if t.dep_ == "acl" else _subject_of(t.head)
