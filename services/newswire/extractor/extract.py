@@ -449,7 +449,12 @@ class _Reading:
         """
         out: list[_Filler] = []
         named_crossing = named_crossing or self._crossing_context(tok)
-        for t in conjuncts(tok):
+        members = conjuncts(tok)
+        if spec.entity in ("place", "crossing"):
+            # "at Kharlachi, Angoor Adda, and Ghulam Khan": a list the parser read as appositions
+            members += [c for m in list(members) for c in m.children if c.dep_ == "appos" and c.tag_ == "NNP"
+                        and (tokmap[c.i] is None or tokmap[c.i].label != "STATE")]
+        for t in members:
             out.extend(self._entity(t, spec, tokmap, si, offset, trigger, depth, named_crossing))
         return out
 
@@ -510,7 +515,8 @@ class _Reading:
                 c.lower_ in ("both", "two") for c in t.children):
             return self._the_two(si, offset + t.idx)  # "officials from both sides met in Antalya"
         if spec.entity == "actor" and not t.tag_.startswith("NNP") and (
-                noun in _PARTY_NOUNS or noun in _GROUP_NOUNS or noun in _ARMED_NOUNS):
+                noun in _PARTY_NOUNS or noun in _GROUP_NOUNS or noun in _ARMED_NOUNS or low in _ARMED_NOUNS
+                or low in _PARTY_NOUNS):
             found = []
             for c in t.children:
                 if c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
@@ -524,7 +530,7 @@ class _Reading:
             if found:
                 return found
             if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
-                    noun in _ARMED_NOUNS and t is not trigger):
+                    (noun in _ARMED_NOUNS or low in _ARMED_NOUNS) and t is not trigger):
                 hit = self._discourse(spec, si, None, t)  # "the group", "the fighters": the actor in focus
                 return [_Filler(hit.entity, 0.65)] if hit is not None else []
             return []
@@ -542,7 +548,7 @@ class _Reading:
                             found = self._resolve(o, spec, tokmap, si, offset, trigger, depth + 1)
                             if found:
                                 return found
-        if t.tag_ in ("NNP", "NNPS") and not (t.dep_ in ("compound", "flat") and t.head.tag_ in ("NNP", "NNPS")):
+        if _proper(t) and not (t.dep_ in ("compound", "flat") and _proper(t.head)):
             return self._open_world(t, spec, tokmap, trigger, named_crossing) if spec.open_world else []
         return []
 
@@ -1287,6 +1293,12 @@ def _quarter(place: Place, side: str) -> Place:
     short = side.removesuffix("ern")
     return Place(id=f"{place.id}:{short}", name=name, aliases=[f"{short} {place.name}", f"{place.name}'s {short}"],
                  kind="district", country=place.country, lat=place.lat, lon=place.lon)
+
+
+def _proper(t: Token) -> bool:
+    """A proper noun, or a capitalised noun inside a sentence the tagger took for a common one ("Panwa Town")."""
+    return t.tag_ in ("NNP", "NNPS") or (t.tag_ in ("NN", "NNS") and t.text[:1].isupper() and t.i > 0
+                                         and t.i != t.sent.start and not t.text.isupper())
 
 
 def _bare_party(t: Token) -> bool:

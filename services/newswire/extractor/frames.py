@@ -451,8 +451,8 @@ def _along_with(verb: Token) -> list[Token]:
     for c in verb.children:
         if c.dep_.startswith("obl") and case_of(c).startswith("with"):
             before = c.doc[max(0, c.left_edge.i - 1)]
-            if before.lower_ in ("along", "together") or case_of(c) in ("with",) and any(
-                    w.lower_ in ("along", "together") for w in c.doc[max(0, c.left_edge.i - 2):c.left_edge.i]):
+            if before.lower_ in ("along", "together") or any(
+                    w.lower_ in ("along", "together") for w in c.subtree if w.i < c.i):
                 out.append(c)
     return out
 
