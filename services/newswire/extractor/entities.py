@@ -92,7 +92,7 @@ _GROUP_WORDS = ("Army", "Front", "Alliance", "Movement", "Brigade", "Brigades", 
                 "Group", "Organisation", "Organization", "Council", "Resistance", "Fighters", "Mujahideen",
                 "Unit", "Units", "Legion", "Network", "Liberation", "Tigers")
 _GROUP_NAME = re.compile(
-    r"\b(?P<name>(?:(?:al|el)-)?[A-Z][\w'’\-]*(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6}?"
+    r"\b(?P<name>(?:(?:al|el)-)?[A-Z][\w'’\-]*(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6}"
     rf"[ ](?:{'|'.join(_GROUP_WORDS)}))\b(?:[ ]\((?P<acr>[A-Z][A-Za-z\-]{{1,7}})\))?")
 # ... or opening with one: "Alliance Fleuve Congo", "Movement for Democratic Change", "Army of Conquest".
 _GROUP_FIRST = re.compile(

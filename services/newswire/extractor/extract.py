@@ -107,6 +107,8 @@ june july august september october november december today yesterday president m
 colonel commander spokesman spokesperson chief king emir sheikh prince mr mrs ms dr the national international
 security council ministry government army forces datuk dato seri tan sri tun haji hajji hrh his her
 palace house hotel hall centre center building headquarters embassy""".split())
+_TITLES = frozenset("""president minister prime secretary general colonel commander spokesman spokeswoman chief king
+emir sheikh prince mr mrs ms dr gen col lt maj capt sgt""".split())
 _DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december today yesterday""".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
@@ -330,8 +332,9 @@ class _Reading:
                tokmap: list[Mention | None]) -> None:
         if not noun and not self._particle_ok(frame, tok):
             return
-        if not noun and tok.tag_ in ("VBN", "JJ") and tok.dep_ == "amod":
-            return  # "the liberated areas": an adjective, not an event
+        if not noun and tok.tag_ in ("VBN", "JJ", "VBD") and tok.dep_ == "amod" and (
+                tok.i == 0 or doc[tok.i - 1].tag_ in ("DT", "JJ", "PRP$", "CD", "RB", "IN", ",")):
+            return  # "the liberated areas": an adjective, not an event (but "the NHLA seized Mogoke" is one)
         if tokmap[tok.i] is not None and tokmap[tok.i].label != "PLACE":
             return  # the word is part of a name ("Liberation Army", "Rapid Support Forces")
         if not self._required(frame, tok, noun):
@@ -401,6 +404,9 @@ class _Reading:
         for what, lemmas in frame.require.items():
             if what == "advmod":
                 if not any(c.dep_ == "advmod" and c.lower_ in lemmas for c in tok.children):
+                    return False
+            elif what == "case":  # "X is now under Y's control" / "Y is now in control of X"
+                if not any(c.dep_ == "case" and c.lower_ in lemmas for c in tok.children):
                     return False
             elif what == "intransitive":  # "X came under the control of Y", not "Y returned X under its control"
                 if any(c.dep_ in ("obj", "iobj") for c in tok.children):
@@ -601,6 +607,13 @@ class _Reading:
                 parts = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
                 found.extend(f for f in parts if not (isinstance(f.entity, Place) and f.entity.kind in _WHOLES))
                 continue
+            if rel == "compound" and c.i < t.i and c.tag_ in ("NN", "NNS") and not c.text[:1].isupper():
+                # "the Zorbat border crossing": through the generic "border" to the name before it
+                for d in c.children:
+                    if d.dep_ == "compound" and d.i < c.i:
+                        found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1,
+                                                   named_crossing=_crossing_noun(t)))
+                continue
             if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or (
                     rel.startswith("nmod") and prep in ("of", "at", "in", "between", "on", "near", "across", "opposite")
                     and (noun not in _PLACE_NOUNS or prep == "of" or noun in _CROSSING_NOUNS)):
@@ -736,7 +749,7 @@ class _Reading:
             return []  # "Beit Khadour Beit Zaifa Tel": a list whose commas were lost, not one name
         before = doc[lo - 1] if lo > 0 else None
         if before is not None and (tokmap[before.i] is not None and tokmap[before.i].label == "STATE"
-                                   and before.tag_ in ("JJ", "NNP") or before.lower_ in _NOT_NAMES):
+                                   and before.tag_ in ("JJ", "NNP") or before.lower_ in _TITLES):
             return []  # "the Palestinian Sami Al-Ahmad", "President X": a person, not a place
         if len(words) > 1 and words[-1].lower() in _KIND_WORDS:  # "Panwa Town" is the town of Panwa
             kind = _KIND_WORDS[words[-1].lower()]
@@ -803,9 +816,9 @@ class _Reading:
     def _attacker(self, si: int, pos: int) -> Actor | None:
         offensive = self.ex.checks.offensive
         for sj in (si, si - 1):
-            if sj < 0 or sj not in self.parsed:
+            if sj < 0:
                 continue
-            doc, offset, tokmap = self.parsed[sj]
+            doc, offset, tokmap = self._parsed(sj)
             found = None
             for tok in doc:
                 if sj == si and offset + tok.idx >= pos:
@@ -825,6 +838,13 @@ class _Reading:
                     if isinstance(f.entity, Actor) and f.strength > 0.6:
                         return f.entity
         return None
+
+    def _parsed(self, si: int) -> tuple[Doc, int, list[Mention | None]]:
+        """A sentence's parse; one that held no trigger is parsed only when a later one needs it."""
+        if si not in self.parsed:
+            doc = self.ex.parser(self._tokens(si))
+            self.parsed[si] = (doc, self.sents[si][0], self._token_mentions(doc, self.sents[si][0]))
+        return self.parsed[si]
 
     def _nearest_actor(self, si: int, pos: int, *, plural: bool) -> Actor | None:
         """The nearest actor named before ``pos`` in its sentence (for "they" a group, not a state)."""
@@ -986,7 +1006,7 @@ class _Reading:
                 if climb.dep_ in ("ccomp", "parataxis") and climb.head.lower_ in self.ex.checks.report:
                     reported = True
                 elif climb.dep_ not in ("conj", "xcomp", "advcl", "acl", "ccomp", "obj", "nsubj", "nsubj:pass",
-                                        "obl", "nmod", "root"):
+                                        "obl", "nmod", "root", "parataxis"):
                     break
                 climb = climb.head
         if FALLBACK_DATE:

@@ -374,7 +374,7 @@ def _obliques(tok: Token, preps: frozenset[str]) -> list[Token]:
     out = [c for c in tok.children if c.dep_.startswith(("obl", "nmod", "advmod")) and case_of(c) in preps]
     if "of" in preps and not out:  # "pulled out of X" parsed with "out of" as a fixed particle pair
         out = [c for c in tok.children if c.dep_.startswith("obl") and case_of(c) in ("out_of", "of")]
-    if not out and tok.tag_.startswith("VB"):
+    if not out:
         out = _stray_phrases(tok, preps)
     return out
 
@@ -388,7 +388,7 @@ def _stray_phrases(verb: Token, preps: frozenset[str]) -> list[Token]:
     preposition whose noun hangs, through nominal links only, under the verb (never inside a clause)."""
     out = []
     for case in verb.subtree:
-        if case.dep_ != "case" or case.lower_ not in preps or case.head.i <= verb.i:
+        if case.dep_ != "case" or case.lower_ not in preps or case.head.i <= verb.i or case.head.i == verb.i:
             continue
         noun = case.head
         t = noun
@@ -484,7 +484,7 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                 if not found and t.tag_.startswith("VB"):
                     # "drove the militants from X", "meet with his counterparts in Doha": a phrase the
                     # parser hung on the verb's object or on another of its phrases
-                    for dep in (c for c in t.children if c.dep_ in ("obj", "obl", "nsubj:pass")):
+                    for dep in (c for c in t.children if c.dep_ in ("obj", "nsubj:pass") or c.dep_.startswith("obl")):
                         found.extend(_obliques(dep, step.preps))
             resolved = []
             for f in found:
