@@ -44,6 +44,7 @@ from newswire.core.models import (
     Precision,
     Source,
 )
+from newswire.extractor.attribution import find_source
 from newswire.extractor.checks import Checks, Verdict, assess
 from newswire.extractor.dates import find_dates, find_offsets, is_historical, shift
 from newswire.extractor.entities import Mention, crossing_place, find_mentions, group_actor, name_place
@@ -1015,7 +1016,23 @@ class _Reading:
 
     def _source(self, verdict: Verdict, si: int, doc: Doc, tokmap: list[Mention | None]) -> str | None:
         if verdict.source is None:
-            return None
+            # the words, where the tree names no source (a lost comma: "... a military source told Saba"); in a
+            # quote, the source named after it closes, a sentence or two later
+            sentence = self.text[self.sents[si][0]:self.sents[si][1]]
+            found = None
+            if sentence.count("“") > sentence.count("”") or (sentence.count('"') % 2 == 1):
+                for sj in range(si + 1, min(len(self.sents), si + 4)):
+                    later = self.text[self.sents[sj][0]:self.sents[sj][1]]
+                    close = max(later.rfind("”"), later.rfind('"'))
+                    if close >= 0:
+                        found = find_source(later[close + 1:])
+                        break
+            found = found or find_source(sentence)
+            if found is not None and found.lower() in ("he", "she", "they", "it", "we"):
+                found = next((self.sources[sj] for sj in range(si - 1, max(-1, si - 4), -1) if self.sources.get(sj)),
+                             None)
+            self.sources[si] = found
+            return found
         src = verdict.source
         if src.lower_ in ("he", "she", "they", "it", "we"):
             for sj in range(si - 1, max(-1, si - 4), -1):
