@@ -98,7 +98,7 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
                        r"Union|Coalition|Group|Organi[sz]ation|Battalions?|Regiment|Division)\b|^[A-Z0-9/-]{2,8}$")
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|from|to|into|near|of)\s+(?:the\s+)?$", re.IGNORECASE)
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
 _MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")

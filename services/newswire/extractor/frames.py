@@ -396,6 +396,8 @@ def _stray_phrases(verb: Token, preps: frozenset[str]) -> list[Token]:
             if t.head.i == verb.i:
                 if t.dep_ in _NOMINAL:
                     out.append(noun)
+                    if t is not noun:
+                        out.append(t)  # "returned to regime control" parsed as "to regime" under "control"
                 break
             if t.dep_ not in _NOMINAL or t.head.tag_.startswith("VB"):
                 break
