@@ -266,7 +266,6 @@ class _Reading:
             offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
             self.parsed[si] = (doc, offset, tokmap)
-            self.subjects[si] = self._subjects_of(doc, si, offset, tokmap)
             for tok in doc:
                 noun, frames = self.ex.triggers.frames_for(tok)
                 for frame in frames:
@@ -278,9 +277,10 @@ class _Reading:
         words = _WORD.findall(self.text, start, end)
         if len(words) > 150 or not self.ex.triggers.worth_parsing(w.lower() for w in words):
             return False
-        # every event names a place, a crossing or a party: an entity, or a capitalised word past the first
+        # every event names a place, a crossing or a party the entities of the article recognised (a name no
+        # list holds comes with a known party: "rebels took Zarqoun")
         i = bisect.bisect_left(self.starts, start)
-        return (i < len(self.starts) and self.starts[i] < end) or any(w[:1].isupper() for w in words[1:])
+        return i < len(self.starts) and self.starts[i] < end
 
     def _tokens(self, si: int) -> Doc:
         """The sentence's tokens, each multi-word name the article's entities recognised as one token.
@@ -817,7 +817,7 @@ class _Reading:
     def _attacker(self, si: int, pos: int) -> Actor | None:
         offensive = self.ex.checks.offensive
         for sj in (si, si - 1):
-            if sj < 0:
+            if sj < 0 or (sj not in self.parsed and not self._may_attack(sj)):
                 continue
             doc, offset, tokmap = self._parsed(sj)
             found = None
@@ -839,6 +839,15 @@ class _Reading:
                     if isinstance(f.entity, Actor) and f.strength > 0.6:
                         return f.entity
         return None
+
+    def _may_attack(self, sj: int) -> bool:
+        """Can a sentence name an attacker at all (an actor and a verb of attack)? Else it need not be parsed."""
+        lo, hi = self.sents[sj]
+        i = bisect.bisect_left(self.starts, lo)
+        if not any(m.actor is not None for m in self.mentions[i:bisect.bisect_left(self.starts, hi)]):
+            return False
+        offensive = self.ex.checks.offensive
+        return any(w.lower() in offensive for w in _WORD.findall(self.text, lo, hi))
 
     def _parsed(self, si: int) -> tuple[Doc, int, list[Mention | None]]:
         """A sentence's parse; one that held no trigger is parsed only when a later one needs it."""
@@ -940,6 +949,11 @@ class _Reading:
     def _sentence_actors(self, sj: int) -> list[tuple[int, Actor]]:
         """Subjects of a parsed sentence; for one not parsed, the actors it names."""
         if sj in self.subjects:
+            return self.subjects[sj]
+        if sj in self.parsed:
+            doc, offset, tokmap = self.parsed[sj]
+            self.subjects[sj] = []  # a subject resolved by discourse must not ask for this sentence's subjects
+            self.subjects[sj] = self._subjects_of(doc, sj, offset, tokmap)
             return self.subjects[sj]
         lo, hi = self.sents[sj]
         i = bisect.bisect_left(self.starts, lo)
