@@ -1119,6 +1119,10 @@ class _Reading:
                 if prev.type != c.type or c.sentence - prev.sentence > 1 or prev.status != c.status:
                     continue
                 theirs = {f.entity.id for f in prev.roles.get(many, [])}
+                places = [{f.entity.id for f in x.roles.get(n, [])} for x in (c, prev)
+                          for n, r in spec.roles.items() if not r.many and r.entity == "place"]
+                if len(places) == 2 and places[0] and places[1] and not places[0] & places[1]:
+                    break  # in Istanbul, then in Antalya: two meetings of the same parties
                 # "The meeting was held in Cairo" adds to the meeting just told; "talks with the Russians"
                 # with one party named is another meeting, and two sets of parties are two meetings
                 if (c.anaphoric and (mine <= theirs or len(mine) < 2)) or len(mine & theirs) >= 2 or (
