@@ -33,6 +33,11 @@ def places(evs: list[Event]) -> set[str]:
     return {fold(e.data.place.name) for e in evs}
 
 
+def has_places(evs: list[Event], wanted: set[str]) -> bool:
+    """Each wanted place is one event's place, by any of its names; and nothing else."""
+    return len(evs) == len(wanted) and all(any(fold(w) in names(e.data.place) for e in evs) for w in wanted)
+
+
 # --- control: verb forms, voice, descriptions -----------------------------------------------------
 
 
@@ -61,13 +66,13 @@ def test_control_forms(extractor: Extractor, text: str, place: str | None, actor
 def test_headline_and_timeline_present_tense(extractor: Extractor) -> None:
     evs = events(extractor, "Rebels seize Saraqib as government lines collapse\n2014: IS seizes Raqqa.",
                  type_="control.changed")
-    assert places(evs) == {"saraqib", "raqqa"}
+    assert has_places(evs, {"Saraqib", "Raqqa"})
 
 
 def test_a_list_of_places_gives_one_event_each(extractor: Extractor) -> None:
     evs = events(extractor, "The army captured three villages – Hbeit, Kafr Nabudah and Morek – on Sunday.",
                  type_="control.changed")
-    assert places(evs) == {"hbeit", "kafrnabudah", "morek"}
+    assert has_places(evs, {"Hbeit", "Kafr Nabudah", "Morek"})
 
 
 def test_a_place_it_had_lost_to_someone(extractor: Extractor) -> None:
@@ -87,7 +92,7 @@ def test_an_agentless_passive_takes_the_paragraphs_subject(extractor: Extractor)
 def test_the_town_and_it_refer_back(extractor: Extractor) -> None:
     evs = events(extractor, "Fighting raged around Bakhmut for months. Russian forces finally seized the town "
                             "in May.", type_="control.changed")
-    assert places(evs) == {"bakhmut"}
+    assert has_places(evs, {"Bakhmut"})
 
 
 def test_an_unknown_armed_group_keeps_its_own_name(extractor: Extractor) -> None:
