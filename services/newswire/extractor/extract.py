@@ -331,6 +331,8 @@ class _Reading:
 
     def _apply(self, frame: Frame, tok: Token, noun: bool, si: int, doc: Doc, offset: int,
                tokmap: list[Mention | None]) -> None:
+        if noun and frame.verbs and tok.lower_.endswith("ing") and any(c.dep_ == "obj" for c in tok.children):
+            noun = False  # "with Jordan closing its side": a gerund the tagger called a noun, with its object
         if not noun and not self._particle_ok(frame, tok):
             return
         if not noun and tok.tag_ in ("VBN", "JJ", "VBD") and tok.dep_ == "amod" and (
@@ -1321,6 +1323,15 @@ def _by_word_order(verb: Token, func: str) -> list[Token]:
                 break
         if k >= 0 and doc[k].tag_ in ("NN", "NNS", "NNP", "NNPS"):
             return [doc[k]]
+    if func == "patient" and verb.tag_ == "VBN" and not passive and any(
+            c.dep_ in ("obl:agent", "obl") and case_of(c) == "by" for c in verb.children):
+        # "the district of Ramussa, seized by rebels": a participle's patient is the noun before its comma
+        k = verb.i - 1
+        while k >= 0 and doc[k].is_punct:
+            k -= 1
+        if k >= 0 and doc[k].tag_ in ("NN", "NNS", "NNP", "NNPS"):
+            return [doc[k]]
+        return []
     if func == "patient" and not passive and verb.tag_ not in ("VBN",) or (func == "patient" and passive):
         if passive:
             return []

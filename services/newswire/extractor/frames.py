@@ -359,9 +359,18 @@ def _subject_of(verb: Token) -> list[Token]:
 
 
 def _relative_antecedent(tok: Token) -> Token | None:
-    """"the town, which rebels seized": the noun a relative pronoun stands for."""
+    """"the town, which rebels seized": the noun a relative pronoun stands for.
+
+    The word before the pronoun ("Ras al-Ain, from which ...") beats the parse's attachment: a parser
+    often hangs the relative clause on an earlier noun of the sentence.
+    """
     if tok.lower_ not in _RELATIVE:
         return None
+    k = tok.i - 1
+    while k >= 0 and (tok.doc[k].is_punct or tok.doc[k].tag_ == "IN"):
+        k -= 1
+    if k >= 0 and tok.doc[k].tag_.startswith("NN") and tok.i - k <= 3:
+        return tok.doc[k]
     t = tok.head
     while t.dep_ != "acl:relcl" and t.head.i != t.i and t.dep_ in ("conj", "xcomp", "ccomp"):
         t = t.head
@@ -438,6 +447,13 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             return [t.head]
         if t.dep_ == "conj" and is_passive(t.head):  # "X was encircled and captured": both passive
             return _patient(t.head, False, ergative)
+        if t.tag_ == "VBN" and not any(c.dep_.startswith("aux") for c in t.children):
+            # "the district of Ramussa, seized by rebels", a reduced relative hung elsewhere: the noun before it
+            k = t.i - 1
+            while k >= 0 and t.doc[k].is_punct:
+                k -= 1
+            if k >= 0 and t.doc[k].tag_.startswith("NN"):
+                return [t.doc[k]]
         return []
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")]
     if objs:

@@ -57,8 +57,8 @@ def is_noun(tok: Token) -> bool:
 
 def is_passive(verb: Token) -> bool:
     """A passive verb: a passive auxiliary or subject, or a past participle modifying a noun."""
-    if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass") for c in verb.children):
-        return True
+    if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass", "obl:agent") for c in verb.children):
+        return True  # an agent "by" phrase makes a participle passive wherever the parser hung it
     return verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and verb.head.i != verb.i
 
 
