@@ -165,6 +165,7 @@ class _Filler:
     entity: Place | Actor
     strength: float
     extent: Extent | None = None
+    side: str | None = None  # "the Syrian side of the crossing": the country of the side named
 
 
 @dataclass(slots=True)
@@ -470,6 +471,12 @@ class _Reading:
     def _entity(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
                 trigger: Token, depth: int, named_crossing: bool = False) -> list[_Filler]:
         m = tokmap[t.i]
+        if m is not None and m.label == "STATE" and spec.entity == "crossing" and m.text.lower().endswith("side"):
+            # "the Syrian side of the Nassib crossing": the crossing, on that country's side
+            found = [f for c in t.children if c.dep_.startswith("nmod") and case_of(c) == "of"
+                     for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True)]
+            country = m.place.country if m.place is not None else None
+            return [_Filler(f.entity, f.strength, side=country) for f in found]
         if m is not None and m.place is not None and spec.entity in ("place", "crossing") and any(
                 c.dep_ == "appos" and _crossing_noun(c) for c in t.children):
             # "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan": the name is a crossing's
@@ -1168,7 +1175,9 @@ class _Reading:
         extent = combo.get("_extent")
         if "extent" in fields and extent is not None:
             payload["extent"] = extent
-        if "side" in fields and c.status in ("closed", "opened"):
+        if "side" in fields and combo.get("_side"):
+            payload["side"] = combo["_side"]
+        elif "side" in fields and c.status in ("closed", "opened"):
             actor = combo.get("actor")
             if isinstance(actor, Actor) and actor.id.startswith("state:"):
                 payload["side"] = actor.country
@@ -1205,6 +1214,8 @@ def _expand(c: _Candidate, spec: EventFrames) -> list[dict[str, Any]]:
                 new = {**combo, name: f.entity, "_strengths": [*combo["_strengths"], f.strength]}
                 if f.extent is not None:
                     new["_extent"] = f.extent
+                if f.side is not None:
+                    new["_side"] = f.side
                 nxt.append(new)
         combos = nxt
     # an actor is never both sides of one event ("X expelled X"), a place never its own crossing

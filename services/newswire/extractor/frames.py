@@ -341,8 +341,11 @@ def _subject_of(verb: Token) -> list[Token]:
     while seen < 6:
         seen += 1
         subj = [c for c in t.children if c.dep_ in _SUBJECTS]
-        if subj:
+        if subj and not (t.dep_ == "conj" and t.head.tag_.startswith("NN")):
             return subj
+        if t.dep_ == "conj" and t.head.tag_.startswith("NN") and t.head.i < t.i:
+            # "Sudan's army and the RSF held talks" parsed with the verb coordinated to the first subject
+            return [t.head, *subj]
         if t.dep_ in ("conj", "xcomp") and t.head.i != t.i:
             t = t.head
             continue
@@ -445,7 +448,8 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             return subj
         if t.dep_ in ("acl", "amod") and t.head.i != t.i:  # "X, seized by Y last week"
             return [t.head]
-        if t.dep_ == "conj" and is_passive(t.head):  # "X was encircled and captured": both passive
+        if t.dep_ in ("conj", "xcomp") and is_passive(t.head):
+            # "X was encircled and captured", "X was declared liberated": the governing verb's patient
             return _patient(t.head, False, ergative)
         if t.tag_ == "VBN" and not any(c.dep_.startswith("aux") for c in t.children):
             # "the district of Ramussa, seized by rebels", a reduced relative hung elsewhere: the noun before it
