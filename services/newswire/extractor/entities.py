@@ -69,6 +69,8 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 _LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp)\b")
+_NAME_OPENERS = frozenset({"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
+                           "Central", "Upper", "Lower", "Greater", "Old", "New"})
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
@@ -141,11 +143,24 @@ def crossing_place(gazetteer: Gazetteer, name: str, country: str | None) -> Plac
                  lat=town.lat if town is not None else None, lon=town.lon if town is not None else None)
 
 
+_CAPITALISED_BEFORE = re.compile(r"(?:^|[^.!?\s]\s+)([A-Z][\w']*)[\s-]+(?:al-|el-|ad-|as-|ash-|ar-)?$")
+
+
+def _inside_a_longer_name(text: str, start: int) -> bool:
+    """Whether a capitalised word, not opening its sentence, runs into the match at ``start``."""
+    m = _CAPITALISED_BEFORE.search(text, max(0, start - 40), start)
+    return m is not None and m.start(1) > 0 and m.group(1) not in _NAME_OPENERS
+
+
 def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tuple[list[Mention], str | None]:
     """Every entity of ``text``, sorted and non-overlapping, and the text's focus country."""
     places = gazetteer.find(text)
-    country = gazetteer.focus_country(places)
-    actors = lexicon.find(_POSSESSIVE_S.sub(lambda m: m.group(1) + " ", text), country)
+    # "Safa" inside "Jub al-Safa" is not evidence of the Safa in Dubai.
+    evidence = [p for p in places if p.place.kind == "country" or not _inside_a_longer_name(text, p.start)]
+    country = gazetteer.focus_country(evidence)
+    # A lone demonym ("Russian air strikes") names a backer more often than the ground the army
+    # and the regime fight on: the generic forces take a country only from a place or its name.
+    actors = lexicon.find(_POSSESSIVE_S.sub(lambda m: m.group(1) + " ", text), gazetteer.focus_country(evidence, 1.0))
     out: list[Mention] = []
     for a in actors:
         out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor, person=lexicon.is_person(a.text)))

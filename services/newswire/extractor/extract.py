@@ -99,6 +99,7 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
+_LOCATIVE_CASES = frozenset({"in", "inside", "across", "throughout", "near", "within"})
 _MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
@@ -872,11 +873,23 @@ class _Reading:
             m = self.mentions[i]
             i -= 1
             generic_plural = m.text.islower() and m.text.endswith("s")  # "its fighters" is not "it"
-            locative = _LOCATIVE_BEFORE.search(self.text, max(0, m.start - 12), m.start) is not None  # "in Syria"
+            locative = (_LOCATIVE_BEFORE.search(self.text, max(0, m.start - 12), m.start) is not None  # "in Syria"
+                        or self._in_locative_phrase(si, m))  # "in the eastern Congo conflict"
             if m.actor is not None and m.end <= pos and not (plural and m.label == "STATE") and not (
                     not plural and generic_plural) and not locative:
                 return m.actor
         return None
+
+    def _in_locative_phrase(self, si: int, m: Mention) -> bool:
+        if si not in self.parsed:
+            return False
+        doc, offset, _ = self.parsed[si]
+        tok = next((t for t in doc if offset + t.idx <= m.start < offset + t.idx + len(t.text)), None)
+        if tok is None:
+            return False
+        while tok.dep_ in ("compound", "amod", "flat") and tok.head is not tok:
+            tok = tok.head
+        return any(c.dep_ == "case" and c.lower_ in _LOCATIVE_CASES for c in tok.children)
 
     def _the_two(self, si: int, pos: int) -> list[_Filler]:
         """"both sides", "the two countries": the parties of the last meeting told, or the last two states named."""

@@ -324,6 +324,8 @@ def _inflections(lemma: str, upos: str) -> set[str]:
 
 
 _SUBJECTS = ("nsubj", "nsubj:pass", "csubj", "nsubj:outer")
+# Participles of support: "X backed by Y" is X's doing, helped by Y
+SUPPORT = frozenset("backed supported aided assisted helped accompanied covered reinforced bolstered".split())
 # Verbs whose subject does what their object noun names ("Pakistan announced the closure of X", "began their
 # withdrawal"); "confirmed the closure" or "welcomed the reopening" say nothing of who did it.
 LIGHT_VERBS = frozenset("""announce announced announces announcing order ordered orders ordering complete completed
@@ -338,6 +340,12 @@ def _subject_of(verb: Token) -> list[Token]:
     """The subject of a verb; a coordinated, controlled or participial verb borrows its governor's."""
     seen = 0
     t = verb
+    if t.dep_ == "conj" and t.head.lower_ in SUPPORT and any(c.dep_ == "nsubj:pass" for c in t.head.children):
+        # "Troops backed by militiamen and Hezbollah fighters captured X", read as "troops (were) backed ...
+        # and Hezbollah fighters captured": the backed ones are the subject, the backers are not
+        return [c for c in t.head.children if c.dep_ == "nsubj:pass"]
+    if t.dep_ == "acl" and t.tag_ in ("VBD", "VBZ", "VBP") and not any(c.dep_ in _SUBJECTS for c in t.children):
+        return [t.head]  # "The foreign ministers of A and B met in Cairo" read as a relative clause
     while seen < 6:
         seen += 1
         subj = [c for c in t.children if c.dep_ in _SUBJECTS]

@@ -38,7 +38,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -575,18 +575,25 @@ class Gazetteer:
         return Place(id=f"newswire:{cc}:{slug}", name=clean, aliases=[], kind=valid,  # type: ignore[arg-type]
                      country=country.upper() if country else None)
 
-    def focus_country(self, mentions: list[PlaceMention]) -> str | None:
-        """The country a text is mostly about: the most frequent country of its mentions (earliest on ties)."""
-        counts: Counter[str] = Counter()
+    def focus_country(self, mentions: list[PlaceMention], at_least: float = 0.5) -> str | None:
+        """The country a text is mostly about: the most frequent country of its mentions (earliest on ties).
+
+        A demonym counts half: "Russian air strikes" and "Iranian advisers" name a text's foreign
+        backers more often than its ground.
+        """
+        counts: dict[str, float] = defaultdict(float)
         first: dict[str, int] = {}
         for m in mentions:
             cc = m.place.country
             if cc:
-                counts[cc] += 1
+                i = self._country_rows.get(cc)
+                demonyms = (self._rows[i].extra or {}).get("demonyms", []) if i is not None else []
+                counts[cc] += 0.5 if m.place.kind == "country" and m.text in demonyms else 1
                 first.setdefault(cc, m.start)
         if not counts:
             return None
-        return max(counts, key=lambda cc: (counts[cc], -first[cc]))
+        best = max(counts, key=lambda cc: (counts[cc], -first[cc]))
+        return best if counts[best] >= at_least else None
 
     # --- finding --------------------------------------------------------------
 
