@@ -336,6 +336,20 @@ conducted conducts conducting effect effected execute executed decide decided"""
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
 
 
+def _backed(subj: list[Token]) -> list[Token]:
+    """"Troops backed by militiamen and Lebanon's Hezbollah captured X" parsed as two clauses, the last backer
+    the subject: the backed ones, when no finite verb stands between the participle and that subject."""
+    s = subj[0]
+    doc = s.doc
+    for p in doc[:s.i]:  # one sentence per doc, though the parser may have given it two roots
+        if p.lower_ in SUPPORT and p.tag_ == "VBN" and any(c.lower_ == "by" for c in p.subtree):
+            backed = [c for c in p.children if c.dep_ == "nsubj:pass"] or (
+                [p.head] if p.dep_ in ("acl", "amod") and p.head.i < p.i else [])
+            if backed and not any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in doc[p.i + 1:s.i]):
+                return backed
+    return subj
+
+
 def _subject_of(verb: Token) -> list[Token]:
     """The subject of a verb; a coordinated, controlled or participial verb borrows its governor's."""
     seen = 0
@@ -350,7 +364,7 @@ def _subject_of(verb: Token) -> list[Token]:
         seen += 1
         subj = [c for c in t.children if c.dep_ in _SUBJECTS]
         if subj and not (t.dep_ == "conj" and t.head.tag_.startswith("NN")):
-            return subj
+            return _backed(subj) if seen == 1 else subj
         if t.dep_ == "conj" and t.head.tag_.startswith("NN") and t.head.i < t.i:
             # "Sudan's army and the RSF held talks" parsed with the verb coordinated to the first subject
             return [t.head, *subj]
@@ -467,7 +481,9 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             if k >= 0 and t.doc[k].tag_.startswith("NN"):
                 return [t.doc[k]]
         return []
-    objs = [c for c in t.children if c.dep_ in ("obj", "iobj")]
+    # a bare noun misread as an oblique ("established control over X" parsed as "left Monday")
+    objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [
+        c for c in t.children if c.dep_ == "obl:unmarked" and c.i > t.i and c.tag_ in ("NN", "NNS")]
     if objs:
         return objs + _along_with(t)
     if ergative and not objs:  # "the crossing reopened on Monday"
