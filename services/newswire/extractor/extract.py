@@ -99,6 +99,7 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
+_CAPITALISED_WORD = re.compile(r"(?<![\w-])[A-Z]")
 _LOCATIVE_CASES = frozenset({"in", "inside", "across", "throughout", "near", "within"})
 _MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"\b([A-Z][a-z]+)[ ](process|format|framework|track|platform)\b")
@@ -300,6 +301,8 @@ class _Reading:
             lo = m.start
             if m.text[:4] in ("The ", "the "):
                 lo += 4  # "The army": the article is no part of the name
+            elif m.text[:1].islower() and (first := _CAPITALISED_WORD.search(m.text)) is not None:
+                lo += first.start()  # "town of Al Qaryatain": the name is the capitalised part
             if m.start < start or m.end > end or not self.text[lo:lo + 1].isupper() or " " not in self.text[lo:m.end]:
                 continue
             span = doc.char_span(lo - start, m.end - start, alignment_mode="expand")
@@ -522,6 +525,10 @@ class _Reading:
                     return [_Filler(near, 0.75)]
             hit = self._discourse(spec, si, None, t)
             return [hit] if hit is not None else []
+        if spec.entity in ("place", "crossing") and low in _DATE_WORDS:
+            # "ousted IS from Hasakeh Tuesday": the place read as a modifier of the day
+            return [f for c in t.children if c.dep_ in ("amod", "compound") and c.i < t.i
+                    for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)]
         noun = _lemma(t)
         if spec.entity == "place" and _crossing_noun(t):
             return []  # "captured the X checkpoint": a crossing, never a place whose control changed

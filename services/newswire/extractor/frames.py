@@ -391,17 +391,19 @@ def _relative_antecedent(tok: Token) -> Token | None:
     """
     if tok.lower_ not in _RELATIVE:
         return None
+    t = tok.head
+    while t.dep_ != "acl:relcl" and t.head.i != t.i and t.dep_ in ("conj", "xcomp", "ccomp"):
+        t = t.head
+    attached = t.head if t.dep_ == "acl:relcl" else None
     k = tok.i - 1
     while k >= 0 and (tok.doc[k].is_punct or tok.doc[k].tag_ == "IN"):
         k -= 1
     if k >= 0 and tok.doc[k].tag_.startswith("NN") and tok.i - k <= 3:
-        return tok.doc[k]
-    t = tok.head
-    while t.dep_ != "acl:relcl" and t.head.i != t.i and t.dep_ in ("conj", "xcomp", "ccomp"):
-        t = t.head
-    if t.dep_ == "acl:relcl":
-        return t.head
-    return None
+        before = tok.doc[k]
+        if attached is not None and before.head.i == attached.i and case_of(before) in ("in", "near"):
+            return attached  # "the town of X in Homs province, which ...": the province only places the town
+        return before
+    return attached
 
 
 def _obliques(tok: Token, preps: frozenset[str]) -> list[Token]:
@@ -481,9 +483,12 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             if k >= 0 and t.doc[k].tag_.startswith("NN"):
                 return [t.doc[k]]
         return []
-    # a bare noun misread as an oblique ("established control over X" parsed as "left Monday")
+    # else a bare noun misread as an oblique ("established control over X" parsed as "left Monday"), or
+    # "took over the city" with "over" read as the preposition of "the city"
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [
-        c for c in t.children if c.dep_ == "obl:unmarked" and c.i > t.i and c.tag_ in ("NN", "NNS")]
+        c for c in t.children if c.dep_ == "obl:unmarked" and c.i > t.i and c.tag_ in ("NN", "NNS")] or [
+        c for c in t.children if c.dep_ == "obl" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "over"
+        and t.doc[t.i + 1].head.i == c.i]
     if objs:
         return objs + _along_with(t)
     if ergative and not objs:  # "the crossing reopened on Monday"
