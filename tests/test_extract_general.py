@@ -114,6 +114,45 @@ def test_a_state_by_its_demonym(extractor: Extractor) -> None:
     assert e.data.controller.country == "ML"
 
 
+def test_a_lone_demonym_enlists_no_generic_army(extractor: Extractor) -> None:
+    # "Russian" names the backer: the army that retook the village is nobody's Russian forces
+    [e] = events(extractor, "The army backed by Russian air strikes retook the village of Zarqoun.",
+                 type_="control.changed")
+    assert e.data.controller.side == "government" and e.data.controller.country != "RU"
+
+
+def test_the_eponymous_province_is_the_province_named_after_the_city(extractor: Extractor) -> None:
+    evs = events(extractor, "Rebels seized the northern city of Idlib and most of the eponymous province on "
+                            "Friday.", type_="control.changed")
+    assert {e.data.place.kind for e in evs} == {"city", "province"}
+    assert all(fold("Idlib") in " ".join(names(e.data.place)) for e in evs)
+    assert all(not e.data.place.name.lower().startswith("northern") for e in evs)
+
+
+def test_a_relative_clause_after_a_province_is_about_the_town(extractor: Extractor) -> None:
+    evs = events(extractor, "On Monday the militants recaptured the town of Palmyra in Homs province, which the "
+                            "army took from them in March 2016.", type_="control.changed")
+    assert {e.data.place.kind for e in evs} == {"city"}
+
+
+def test_a_place_run_into_a_weekday(extractor: Extractor) -> None:
+    [e] = events(extractor, "Kurdish fighters ousted the Islamic State group from Hasakeh Tuesday.",
+                 type_="control.changed")
+    assert fold("Hasakeh") in names(e.data.place)
+
+
+def test_control_established_over_a_list_named_before(extractor: Extractor) -> None:
+    evs = events(extractor, "Troops clashed with rebels near the villages of Kafr Zita and Lataminah. The army "
+                            "later established control over the abovementioned villages.", type_="control.changed")
+    assert len(evs) == 2
+
+
+def test_a_source_without_what_the_article_says_of_it(extractor: Extractor) -> None:
+    [e] = events(extractor, "Qatar, which has mediated between them, said Ethiopia and Eritrea would hold talks "
+                            "in Doha next week.", type_="diplomacy.meeting")
+    assert e.attribution == "Qatar"
+
+
 def test_a_place_no_gazetteer_knows_in_a_place_role(extractor: Extractor) -> None:
     [e] = events(extractor, "Rebels captured Zarqoun on Friday.", type_="control.changed")
     assert e.data.place.name == "Zarqoun"

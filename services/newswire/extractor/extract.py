@@ -99,6 +99,8 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
+_REGION_NOUNS = frozenset({"province", "governorate", "region", "state", "oblast", "district"})
+_EPONYMOUS = frozenset({"eponymous", "namesake", "homonymous"})
 _CAPITALISED_WORD = re.compile(r"(?<![\w-])[A-Z]")
 _LOCATIVE_CASES = frozenset({"in", "inside", "across", "throughout", "near", "within"})
 _MODIFIER_AFTER = re.compile(r"[-‐–]?(?:based|born|backed|led|held|run|controlled|area|region)\b", re.IGNORECASE)
@@ -595,7 +597,7 @@ class _Reading:
             return None
         if m.label == "STATE" and t.tag_ in ("JJ",):
             return None  # "the Syrian town of X": a demonym modifier, not the place
-        before = t.doc[t.i - 1] if t.i > 0 else None
+        before = t.doc[t.i - 1] if t.i > 0 and t.text[:1].isupper() else None  # not "the southern city of X"
         side = before.lower_ if before is not None and before.lower_ in _QUARTERS and before.head.i == t.i else None
         if side is not None and m.place.kind in ("city", "town"):
             return _Filler(_quarter(m.place, side), strength * 0.9)  # "rebels seized eastern Aleppo"
@@ -606,6 +608,12 @@ class _Reading:
         """"the strategic town of X", "the border town X", "most of X", "crossings at X and Y"."""
         noun = _lemma(t)
         found: list[_Filler] = []
+        if spec.entity == "place" and noun in _REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
+            # "the city of Daraa and the eponymous province": the province named after the last town told
+            town = next((m.place for m in reversed(tokmap[:t.i]) if m is not None and m.place is not None
+                         and m.place.kind in ("city", "town")), None)
+            region = self.ex.gazetteer.lookup(f"{town.name} {noun}", town.country) if town is not None else None
+            return [_Filler(region, 0.9)] if region is not None and region.kind == "province" else []
         if noun in _DIRECTIONS and spec.entity == "place":
             # "seized the east of the city": that quarter of the city, named as the press names it
             for c in t.children:
@@ -1082,7 +1090,9 @@ class _Reading:
                 if self.sources.get(sj):
                     return self.sources[sj]
             return None
-        words = [t for t in src.subtree if t.dep_ not in ("case",) or t.i > src.i]
+        # "Turkey, which has backed the opposition, said": the source, not what the article says of it
+        aside = {d.i for c in src.children if c.dep_ in ("acl:relcl", "parataxis") for d in c.subtree}
+        words = [t for t in src.subtree if (t.dep_ not in ("case",) or t.i > src.i) and t.i not in aside]
         while words and (words[0].is_punct or words[0].lower_ in ("according", "to") or words[0].dep_ == "cc"):
             words = words[1:]
         while words and words[-1].is_punct:
