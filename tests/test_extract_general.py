@@ -153,6 +153,12 @@ def test_a_source_without_what_the_article_says_of_it(extractor: Extractor) -> N
     assert e.attribution == "Qatar"
 
 
+def test_a_crossing_with_a_neighbour_at_a_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "The rebels have taken over a key border crossing with Chad at Tine on Friday.",
+                 type_="crossing.status_changed")
+    assert e.data.status == "seized" and fold("Tine") in " ".join(names(e.data.crossing))
+
+
 def test_a_place_no_gazetteer_knows_in_a_place_role(extractor: Extractor) -> None:
     [e] = events(extractor, "Rebels captured Zarqoun on Friday.", type_="control.changed")
     assert e.data.place.name == "Zarqoun"

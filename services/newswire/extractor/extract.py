@@ -625,6 +625,12 @@ class _Reading:
         for c in t.children:
             rel = c.dep_
             prep = case_of(c) if rel.startswith("nmod") else ""
+            if prep == "with" and _crossing_noun(t):
+                # "a crossing with Turkey at Kasab": the place hung on the neighbour's name
+                for d in c.children:
+                    if d.dep_.startswith("nmod") and case_of(d) == "at":
+                        found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True))
+                continue
             if rel.startswith("nmod") and prep in ("along", "along_with", "including", "like", "as_well_as"):
                 found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))  # more of the same
                 continue
