@@ -134,7 +134,7 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                 return Verdict(False, reason=f"denied ({head.text})")
             if hlow in c.report:
                 if source is None and dep != "obj":
-                    source = _subject(head)
+                    source = _reporter(head)
                 break  # the reporting verb's own modality is not the event's
             if meeting and hlow in c.schedule:
                 future = True
@@ -177,6 +177,16 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
 
 def _subject(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+
+
+def _reporter(verb: Token) -> Token | None:
+    """Who says it: the reporting verb's subject, or the speaker it was hung on ("Saad Maan, a spokesman for
+    X, told AP that ..." parsed with the name as the root)."""
+    subject = _subject(verb)
+    if subject is None and verb.dep_ in ("parataxis", "conj", "list", "acl") and verb.head.i < verb.i and (
+            verb.head.tag_.startswith("NN")):
+        return verb.head
+    return subject
 
 
 def _denied_as_false(trigger: Token, c: Checks) -> bool:

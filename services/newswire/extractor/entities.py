@@ -194,6 +194,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
             if inner:
                 m.inner = inner[0].place
     taken = _acronyms(text, taken, occupied)
+    taken = _crossings_by_short_name(text, taken, occupied)
     taken = _pejoratives(text, taken, occupied)
     taken = _marked_names(text, taken, occupied, gazetteer, country)
     return taken, country
@@ -252,6 +253,34 @@ def _acronyms(text: str, taken: list[Mention], occupied: bytearray) -> list[Ment
         occupied[start:end] = b"\x01" * (end - start)
         actor = defined[m.group(1)]
         added.append(Mention(start, end, m.group(1), "ACTOR", actor=actor.model_copy(update={"mention": m.group(1)})))
+    return sorted([*taken, *added], key=lambda m: m.start)
+
+
+_CROSSING_WORDS = re.compile(r"(?i)\b(?:border|crossing|checkpoint|post|point|gate|terminal)s?\b")
+
+
+def _crossings_by_short_name(text: str, taken: list[Mention], occupied: bytearray) -> list[Mention]:
+    """"the Trebil crossing ... authorities have closed Trebil": after a crossing is named, its bare name
+    (one no gazetteer holds as a place, or it would be taken already) names the same crossing."""
+    short: dict[str, Place] = {}
+    for m in taken:
+        if m.label != "CROSSING" or m.place is None or m.is_reference:
+            continue
+        for name in (m.text, m.place.name, *m.place.aliases):
+            for part in re.split(r"[-–/]", _CROSSING_WORDS.sub(" ", name)):
+                part = " ".join(part.split())
+                if len(part) >= 4 and part[:1].isupper() and part.lower() != "the":
+                    short.setdefault(part, m.place)
+    if not short:
+        return taken
+    added: list[Mention] = []
+    rx = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in sorted(short, key=len, reverse=True)) + r")(?![\w-])")
+    for found in rx.finditer(text):
+        start, end = found.span(1)
+        if any(occupied[start:end]):
+            continue
+        occupied[start:end] = b"\x01" * (end - start)
+        added.append(Mention(start, end, found.group(1), "CROSSING", place=short[found.group(1)]))
     return sorted([*taken, *added], key=lambda m: m.start)
 
 

@@ -279,13 +279,16 @@ class _Reading:
 
     def _candidate(self, start: int, end: int) -> bool:
         """A sentence worth parsing: a trigger form, and an entity or a capitalised word after its first."""
-        words = _WORD.findall(self.text, start, end)
-        if len(words) > 150 or not self.ex.triggers.worth_parsing(w.lower() for w in words):
-            return False
+        words = [w.lower() for w in _WORD.findall(self.text, start, end)]
         # every event names a place, a crossing or a party the entities of the article recognised (a name no
         # list holds comes with a known party: "rebels took Zarqoun")
         i = bisect.bisect_left(self.starts, start)
-        return i < len(self.starts) and self.starts[i] < end
+        if len(words) > 150 or not (i < len(self.starts) and self.starts[i] < end):
+            return False
+        j = bisect.bisect_left(self.starts, end)
+        if any(m.label == "CROSSING" for m in self.mentions[i:j]):
+            words.append("crossing")  # "authorities have closed Trebil": a crossing by its bare name
+        return self.ex.triggers.worth_parsing(words)
 
     def _tokens(self, si: int) -> Doc:
         """The sentence's tokens, each multi-word name the article's entities recognised as one token.
@@ -1416,7 +1419,7 @@ def _proper(t: Token) -> bool:
 
 def _bare_party(t: Token) -> bool:
     """"the authorities", "officials": a party noun that names no one (the speaker or the focus may)."""
-    return _lemma(t) in _PARTY_NOUNS and not any(
+    return (_lemma(t) in _PARTY_NOUNS or t.lower_ in _PARTY_NOUNS) and not any(
         c.dep_ in ("amod", "compound", "nmod:poss", "nmod", "appos") for c in t.children)
 
 
