@@ -159,6 +159,26 @@ def test_a_crossing_with_a_neighbour_at_a_place(extractor: Extractor) -> None:
     assert e.data.status == "seized" and fold("Tine") in " ".join(names(e.data.crossing))
 
 
+def test_a_crossing_by_its_bare_name_after_it_was_named(extractor: Extractor) -> None:
+    [e] = events(extractor, "Trucks queued at the Nassib crossing. A spokesman for Syria's interior ministry, Omar "
+                            "Haddad, told reporters that authorities have closed Nassib until further notice.",
+                 type_="crossing.status_changed")
+    assert e.data.status == "closed" and e.data.actor is not None and e.data.actor.country == "SY"
+
+
+def test_closures_carried_out_at_named_crossings_take_the_closer_told_before(extractor: Extractor) -> None:
+    evs = events(extractor, "Estonia closed two border crossings with Russia on Friday. The border guard said the "
+                            "closures, which were decided on Monday, had been carried out at Narva and Koidula.",
+                 type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.actor is not None and e.data.actor.country == "EE" for e in evs)
+
+
+def test_traffic_halted_at_a_crossing_is_a_closure(extractor: Extractor) -> None:
+    [e] = events(extractor, "Traffic across the border was halted at the Terespol checkpoint on Friday.",
+                 type_="crossing.status_changed")
+    assert e.data.status == "closed" and "terespol" in " ".join(names(e.data.crossing))
+
+
 def test_a_place_no_gazetteer_knows_in_a_place_role(extractor: Extractor) -> None:
     [e] = events(extractor, "Rebels captured Zarqoun on Friday.", type_="control.changed")
     assert e.data.place.name == "Zarqoun"

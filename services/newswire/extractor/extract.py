@@ -261,6 +261,7 @@ class _Reading:
         self.bare_sides = False  # the frame being applied lets a crossing's bare side name stand for it
         self.sents_offset = 0  # where the sentence being read starts
         self.parsed: dict[int, tuple[Doc, int, list[Mention | None]]] = {}
+        self.untold: dict[tuple[str, str | None], tuple[int, dict[str, list[_Filler]]]] = {}
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -381,11 +382,21 @@ class _Reading:
                 # a phrase that is there but names no entity ("civilians left") is not replaced by a guess
                 spec = spec_type.roles[name]
                 roles[name] = self._fallback(frame.fallback[name], spec, tok, si, roles, verdict, tokmap, offset)
+        missing = [n for n, spec in spec_type.roles.items()
+                   if not roles[n] and not spec.optional and not (meeting and spec.many)]
+        if missing and not meeting:
+            # "Finland closed four crossings. ... the closures were implemented at A and B": the doer of an
+            # act told without its object, for the mention of it that names the object
+            self.untold[frame.type, frame.status] = (si, {n: fs for n, fs in roles.items() if fs})
         if not direct and not meeting:
             return  # every role from discourse: nothing in the sentence itself says who or where
-        for name, spec in spec_type.roles.items():
-            if not roles[name] and not spec.optional and not (meeting and spec.many):
-                return
+        if missing:
+            return
+        told = self.untold.get((frame.type, frame.status))
+        if told is not None and si - told[0] <= 2:
+            for name, spec in spec_type.roles.items():
+                if not roles[name] and spec.optional and spec.entity == "actor" and told[1].get(name):
+                    roles[name] = [_Filler(f.entity, 0.7) for f in told[1][name]]
         if meeting:
             status = "scheduled" if verdict.future else "held"
         else:

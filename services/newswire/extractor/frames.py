@@ -526,6 +526,11 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                          or (c.dep_.startswith("nmod") and case_of(c) in ("of", "by"))]
             elif step.func == "governor":
                 found = [t.head] if t.head.i != t.i else []
+                if t.dep_ == "obj":
+                    # "said the closures had been carried out at X": the noun read as the object of "said"
+                    # is the subject of the clause after it that has none
+                    found += [c for c in t.head.children if c.dep_ == "ccomp" and c.i > t.i
+                              and not any(d.dep_ in _SUBJECTS for d in c.children)]
             elif step.func == "participle":  # "the talks, facilitated by Malaysia"
                 found = [c for c in t.children if c.dep_ in ("acl", "amod") and c.tag_ == "VBN"]
             elif step.func == "clause":  # "the meeting, which took place in Istanbul", "a summit held in X"
