@@ -250,9 +250,10 @@ class _Reading:
         when = article.published or article.fetched_at or datetime.now(UTC)
         self.published: date = when.date()
         self.sents = [_strip(text, a, b) for a, b in _cut_boilerplate(text, split_sentences(text))]
-        self.mentions, self.country = find_mentions(text, ex.gazetteer, ex.lexicon)
-        self.starts = [m.start for m in self.mentions]
-        self.ends = [m.end for m in self.mentions]
+        self.mentions: list[Mention] = []
+        self.country: str | None = None
+        self.starts: list[int] = []
+        self.ends: list[int] = []
         self.candidates: list[_Candidate] = []
         # the actors each sentence is about: (character offset, actor) of its subjects, in text order
         self.subjects: dict[int, list[tuple[int, Actor]]] = {}
@@ -266,7 +267,15 @@ class _Reading:
     # --- the run -------------------------------------------------------------------------------
 
     def run(self) -> list[Finding]:
+        forms = self.ex.triggers.cue_forms
+        if not any(w.lower() in forms for w in _WORD.findall(self.text)):
+            return []  # no word that could tell an event (most articles): no entities to look for
+        self.mentions, self.country = find_mentions(self.text, self.ex.gazetteer, self.ex.lexicon)
+        self.starts = [m.start for m in self.mentions]
+        self.ends = [m.end for m in self.mentions]
         picked = [si for si, (s, e) in enumerate(self.sents) if self._candidate(s, e)]
+        if not picked:
+            return []
         docs = self.ex.parser.pipe([self._tokens(si) for si in picked], batch_size=64)
         for si, doc in zip(picked, docs, strict=True):
             offset = self.sents_offset = self.sents[si][0]
