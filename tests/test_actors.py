@@ -125,11 +125,74 @@ def test_actor_data_is_well_formed() -> None:
 
 
 def test_generic_names_have_a_fallback_outside_their_wars(lex: ActorLexicon) -> None:
-    for text in ("the army", "rebels", "government forces", "militants"):
+    for text in ("rebels", "militants"):
         found = lex.find(f"Yesterday {text} moved.", country="FR")
         assert len(found) == 1 and found[0].actor.country is None, text
+    # a government-side name with no curated meaning in the text's country is that country's forces
+    for text in ("the army", "government forces"):
+        found = lex.find(f"Yesterday {text} moved.", country="ML")
+        assert len(found) == 1 and found[0].actor.country == "ML", text
+    found = lex.find("Yesterday the army moved.")
+    assert len(found) == 1 and found[0].actor.country is None  # no country to go by: the side-only fallback
 
 
 def test_an_alias_starting_in_lower_case_matches_as_written(lex: ActorLexicon) -> None:
     found = lex.find("Sudan's paramilitary Rapid Support Forces seized the town.", country="SD")
     assert [(m.text, m.actor.id) for m in found][-1] == ("paramilitary Rapid Support Forces", "sd.rsf")
+
+
+@pytest.mark.parametrize(("text", "country", "actor_id"), [
+    ("The Arakan Army said it had taken the town.", "MM", "mm.arakan-army"),
+    ("The Kachin Independence Army attacked a junta base.", "MM", "mm.kia"),
+    ("The Sudan Liberation Army withdrew from the town.", "SD", "sd.slm"),
+    ("The Ta'ang National Liberation Army and the army clashed.", "MM", "mm.tnla"),
+    ("The Karen National Liberation Army shelled the camp.", "MM", "mm.knu"),
+])
+def test_an_armed_group_named_x_army_is_that_group_not_the_states_army(lex: ActorLexicon, text: str, country: str,
+                                                                       actor_id: str) -> None:
+    found = lex.find(text, country=country)
+    assert found[0].actor.id == actor_id, ids(found)
+    assert found[0].actor.side != lex.find("the army", country=country)[0].actor.side
+
+
+@pytest.mark.parametrize(("text", "iso2"), [
+    ("Malian army", "ML"), ("Pakistani troops", "PK"), ("Nigerien soldiers", "NE"), ("Chadian forces", "TD"),
+    ("Burkinabè soldiers", "BF"), ("Ivorian troops", "CI"), ("Emirati warplanes", "AE"), ("Congolese army", "CD"),
+    ("Guinean soldiers", "GN"), ("Togolese troops", "TG"), ("Kosovar security forces", "XK"),
+])
+def test_every_states_demonym_names_its_forces(lex: ActorLexicon, text: str, iso2: str) -> None:
+    found = lex.find(f"{text} were deployed to the border on Monday.")
+    assert found[0].text == text and found[0].actor.country == iso2 and not found[0].actor.id.startswith("state:")
+
+
+def test_every_un_member_has_a_demonym_or_a_reason() -> None:
+    import yaml
+
+    from newswire.extractor.gazetteer import DATA_DIR
+
+    countries = yaml.safe_load((DATA_DIR / "countries.yaml").read_text(encoding="utf-8"))["countries"]
+    assert len(countries) >= 197 and all(isinstance(k, str) and len(k) == 2 for k in countries)
+    # Dominica's "Dominican" is the Dominican Republic's; Congo-Brazzaville's "Congolese" is DR Congo's.
+    assert [k for k, v in countries.items() if not v.get("demonyms")] == ["CG", "DM", "VA"]
+
+
+@pytest.mark.parametrize(("text", "country", "actor_id", "elsewhere"), [
+    ("AA fighters took the base.", "MM", "mm.arakan-army", None),
+    ("The ADF killed villagers.", "CD", "cd.adf", None),
+    ("The TDF retook the town.", "ET", "et.tplf", None),
+    ("The TDF held the line.", "UA", "ua.territorial-defence", None),
+    ("al-Shabab insurgents attacked the town.", "MZ", "mz.is-mozambique", "so.al-shabaab"),
+    ("al-Shabab insurgents attacked the town.", "SO", "so.al-shabaab", "so.al-shabaab"),
+])
+def test_names_other_bodies_share_resolve_by_the_war(lex: ActorLexicon, text: str, country: str, actor_id: str,
+                                                     elsewhere: str | None) -> None:
+    assert lex.find(text, country=country)[0].actor.id == actor_id
+    found = lex.find(text, country="FR")  # a text about none of these wars
+    assert (found[0].actor.id if found and found[0].start == lex.find(text, country=country)[0].start else None) \
+        == elsewhere
+
+
+def test_leaders_speak_for_states_organisations_and_armed_groups(lex: ActorLexicon) -> None:
+    found = lex.find("Guterres met Hemedti, Haftar, Witkoff and Min Aung Hlaing; Rutte called Zelensky.")
+    assert [m.actor.id for m in found] == ["un", "sd.rsf", "ly.lna", "state:US", "state:MM", "nato", "state:UA"]
+    assert "Dar" not in {m.text for m in lex.find("Ishaq Dar flew to Dar es Salaam.")}

