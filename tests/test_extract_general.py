@@ -179,6 +179,25 @@ def test_traffic_halted_at_a_crossing_is_a_closure(extractor: Extractor) -> None
     assert e.data.status == "closed" and "terespol" in " ".join(names(e.data.crossing))
 
 
+def test_authorities_in_a_province_are_its_state(extractor: Extractor) -> None:
+    [e] = events(extractor, "AMMAN — Authorities in Jordan's Mafraq governorate closed the Jaber border crossing "
+                            "with Syria on Sunday.", type_="crossing.status_changed")
+    assert e.data.actor is not None and e.data.actor.country == "JO"
+
+
+def test_a_name_before_its_marked_part_and_a_crossing_by_apposition(extractor: Extractor) -> None:
+    evs = events(extractor, "Last week the rebels captured Dor Khan Zarib, the country's main border crossing with "
+                            "Chad, after heavy fighting.")
+    [e] = evs
+    assert e.type == "crossing.status_changed" and fold("Dor Khan Zarib") in names(e.data.crossing)
+
+
+def test_a_numbered_unit_of_a_state(extractor: Extractor) -> None:
+    [e] = events(extractor, "On Tuesday paratroopers from Armenia's 12th Mountain Rifle Brigade captured the village "
+                            "of Zorak.", type_="control.changed")
+    assert e.data.controller.country == "AM"
+
+
 def test_a_place_no_gazetteer_knows_in_a_place_role(extractor: Extractor) -> None:
     [e] = events(extractor, "Rebels captured Zarqoun on Friday.", type_="control.changed")
     assert e.data.place.name == "Zarqoun"

@@ -80,6 +80,7 @@ _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", 
                    "triangle": "other", "farms": "other", "area": "other", "areas": "other", "camp": "other",
                    "air base": "base", "": "village"}
 # Capitalised words that start sentences or titles rather than names.
+_WORD_BEFORE = re.compile(r"([A-Z][\w'’]*)[ ]$")
 _NAME_STOP = frozenset("""The A An In On At By For From With As Of And Or But If When While After Before Since
 Meanwhile However Also Then This That These Those It Its They Their He She His Her We Our Monday Tuesday Wednesday
 Thursday Friday Saturday Sunday January February March April May June July August September October November
@@ -94,7 +95,8 @@ _GROUP_WORDS = ("Army", "Front", "Alliance", "Movement", "Brigade", "Brigades", 
                 "Group", "Organisation", "Organization", "Council", "Resistance", "Fighters", "Mujahideen",
                 "Unit", "Units", "Legion", "Network", "Liberation", "Tigers")
 _GROUP_NAME = re.compile(
-    r"\b(?P<name>(?:(?:al|el)-)?[A-Z][\w'’\-]*(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6}"
+    r"\b(?P<name>(?:\d{1,3}(?:st|nd|rd|th)[ ])?(?:(?:al|el)-)?[A-Z][\w'’\-]*"
+    r"(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6}"
     rf"[ ](?:{'|'.join(_GROUP_WORDS)}))\b(?:[ ]\((?P<acr>[A-Z][A-Za-z\-]{{1,7}})\))?")
 # ... or opening with one: "Alliance Fleuve Congo", "Movement for Democratic Change", "Army of Conquest".
 _GROUP_FIRST = re.compile(
@@ -102,6 +104,7 @@ _GROUP_FIRST = re.compile(
     r"Harakat|Jabhat|Ansar|Katiba|Saraya|Hayat|Tahrir)"
     r"(?:[ ](?:of|for|the|al|el|de|du|des|pour|la|le|[A-Z][\w'’\-]*)){1,6}?[ ][A-Z][\w'’\-]*)"
     r"(?:[ ]\((?P<acr>[A-Z][A-Za-z0-9/\-]{1,9})\))")
+_OWNER_BEFORE = re.compile(r"\b([A-Z][\w]*(?:[ ][A-Z][\w]*)?)['’]s[ ]$")
 _ACRONYM_AFTER = re.compile(r"[ ]?\((?P<acr>[A-Z][A-Z0-9\-]{1,7})\)")
 _NOT_GROUP_START = frozenset("The A An In On At By For From With As And Or But Its Their His Her This That "
                              "These Those Both".split())
@@ -222,7 +225,12 @@ def _groups(text: str, specific: set[tuple[int, int]], gazetteer: Gazetteer) -> 
             continue  # "Sudanese Army", "Malian Armed Forces": a state's forces, the lexicon's to name
         if all(w in _NAME_STOP or w.lower() in ("of", "for", "and", "the") for w in words[:-1]):
             continue
-        yield Mention(start, end, text[start:end], "ACTOR", actor=group_actor(" ".join(words), m.group("acr")))
+        actor = group_actor(" ".join(words), m.group("acr"))
+        owner = _OWNER_BEFORE.search(text, max(0, start - 40), start)
+        state = gazetteer.country(owner.group(1)) if owner is not None else None
+        if state is not None:  # "Ukraine's 80th Air Assault Brigade": a unit of that state
+            actor = actor.model_copy(update={"country": state.country})
+        yield Mention(start, end, text[start:end], "ACTOR", actor=actor)
 
 
 def _groups_first(text: str, specific: set[tuple[int, int]]) -> Iterable[Mention]:
@@ -313,6 +321,9 @@ def _marked_names(text: str, taken: list[Mention], occupied: bytearray, gazettee
             if word is None or word.group(1) not in _NAME_STOP or text[word.end():end].isdigit():
                 break
             start = word.end()
+        while (w := _WORD_BEFORE.search(text, max(0, start - 30), start)) is not None and w.start() > 1 and (
+                text[w.start() - 2] not in ".!?:;\"“") and w.group(1) not in _NAME_STOP and not any(occupied[w.start():start]):
+            start = w.start()  # "Shir Khan Bandar": the words of the name before its marked part
         name = text[start:end]
         words = name.replace("-", " ").split()
         if not words or words[-1] in _NAME_STOP or not words[0][:1].isalpha():

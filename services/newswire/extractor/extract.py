@@ -60,7 +60,7 @@ from newswire.extractor.frames import (
     load_frames,
 )
 from newswire.extractor.nlp import split_sentences
-from newswire.extractor.syntax import case_of, clause_of, conjuncts, is_passive, load_parser
+from newswire.extractor.syntax import case_of, clause_of, conjuncts, coordinated_verb, is_passive, load_parser
 
 __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
 
@@ -99,6 +99,9 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
+# "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan", whatever the parse made of it
+_CROSSING_APPOSITION = re.compile(r",[ ](?:[\w’'-]+[ ]){0,5}?(?:border[ ])?(?:crossing|checkpoint|border[ ]post)\b(?![ ]of)")
+_BOUNDS = frozenset({"since", "until", "till", "before", "by"})
 _REGION_NOUNS = frozenset({"province", "governorate", "region", "state", "oblast", "district"})
 _EPONYMOUS = frozenset({"eponymous", "namesake", "homonymous"})
 _CAPITALISED_WORD = re.compile(r"(?<![\w-])[A-Z]")
@@ -411,7 +414,7 @@ class _Reading:
         else:
             status = frame.status
         occurred, explicit = self._date(tok, si, doc, offset, future=status == "scheduled")
-        source = self._source(verdict, si, doc, tokmap)
+        source = self._source(verdict, si, doc, tokmap, tok)
         if status == "scheduled":
             modality = Modality.SCHEDULED
         elif occurred is not None and explicit and is_historical(occurred, self.published):
@@ -506,13 +509,24 @@ class _Reading:
                      for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True)]
             country = m.place.country if m.place is not None else None
             return [_Filler(f.entity, f.strength, side=country) for f in found]
-        if m is not None and m.place is not None and spec.entity in ("place", "crossing") and any(
-                c.dep_ == "appos" and _crossing_noun(c) for c in t.children):
+        if m is not None and m.place is not None and spec.entity in ("place", "crossing") and (any(
+                c.dep_ == "appos" and _crossing_noun(c) for c in t.children)
+                or _CROSSING_APPOSITION.match(self.text, m.end) is not None):
             # "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan": the name is a crossing's
             if spec.entity == "place":
                 return []
             crossing = self._crossing_named(m.place.name, m.place.country, context=True)
             return [_Filler(crossing, 0.8)] if crossing is not None else []
+        if m is not None and m.label == "PLACE" and spec.open_world and t.i > 1 and tokmap[t.i - 1] is None \
+                and t.doc[t.i - 1].text[:1].isupper() and t.doc[t.i - 1].whitespace_:
+            # "Chong Sai Taku", "Jub al-Safa": a known place's name ending a longer name no list holds
+            alone = list(tokmap)
+            alone[t.i] = None
+            lo, _ = _name_run(t.doc, t.i, alone)
+            if lo is not None and 0 < lo < t.i:
+                found = self._open_world(t, spec, alone, trigger, named_crossing)
+                if found:
+                    return found
         if m is not None:
             filler = self._from_mention(m, spec, t, tokmap)
             if filler is not None and isinstance(filler.entity, Actor) and filler.entity.side is None:
@@ -538,6 +552,8 @@ class _Reading:
                 # reported clause is the reporter
                 reporter = next((c for c in t.head.head.children if c.dep_ == "nsubj" and c.lower_ not in _PRONOUNS),
                                 None)
+                if reporter is not None and _party_between(reporter, t, tokmap):
+                    reporter = None  # "the army pulled out, and the SDF said they had ...": the nearer party
                 if reporter is not None:
                     found = self._resolve(reporter, spec, tokmap, si, offset, trigger, depth + 1)
                     if found:
@@ -563,7 +579,7 @@ class _Reading:
         if spec.entity == "actor" and spec.many and noun in _PAIR_NOUNS and any(
                 c.lower_ in ("both", "two") for c in t.children):
             return self._the_two(si, offset + t.idx)  # "officials from both sides met in Antalya"
-        if spec.entity == "actor" and not t.tag_.startswith("NNP") and (
+        if spec.entity == "actor" and (not t.tag_.startswith("NNP") or _opens_sentence(t)) and (
                 noun in _PARTY_NOUNS or noun in _GROUP_NOUNS or noun in _ARMED_NOUNS or low in _ARMED_NOUNS
                 or low in _PARTY_NOUNS):
             found = []
@@ -571,11 +587,24 @@ class _Reading:
                 if c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
                         c.dep_.startswith("nmod") and case_of(c) in ("of", "from")):
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))
+                    if c.dep_ == "compound" and tokmap[c.i] is None and c.tag_ in ("NN", "NNS"):
+                        # "Iraqi and Syrian security officials" with "Syrian" hung on "security"
+                        for d in c.children:
+                            if d.dep_ in ("amod", "compound") and d.i < c.i:
+                                found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
+                elif c.dep_.startswith("nmod") and case_of(c) == "in" and noun in _PARTY_NOUNS and not spec.many:
+                    # "authorities in Sudan's Al-Qadarif state": the state whose ground it is (but "talks
+                    # between leaders in Japan" are where they meet)
+                    found.extend(self._state_of_place(c, tokmap))
                 elif c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
                     # "forces loyal to the government", "fighters aligned with the TPLF" (but not "backed by")
                     for d in c.children:
                         if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with"):
                             found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
+            if not found and t.dep_ == "nsubj" and t.head.lower_ in _ALLEGIANCE:
+                # "Forces aligned with the TPLF had taken X" with "aligned" read as the main verb
+                found = [f for d in t.head.children if d.dep_.startswith("obl") and case_of(d) in ("to", "with")
+                         for f in self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1)]
             if found:
                 return found
             if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
@@ -775,6 +804,16 @@ class _Reading:
         kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         return name_place(self.ex.gazetteer, name, kind, self.country)
 
+    def _state_of_place(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
+        """The state a place phrase lies in ("in Sudan's Al-Qadarif state", "in Kharkiv")."""
+        for d in (t, *t.subtree):
+            m = tokmap[d.i]
+            if m is not None and m.place is not None and m.place.country:
+                state = self.ex.lexicon.state(m.place.country)
+                if state is not None:
+                    return [_Filler(state, 0.8)]
+        return []
+
     def _open_world(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], trigger: Token,
                     named_crossing: bool) -> list[_Filler]:
         """A proper name in a role that no data knows: "took Sarrin", "Fano fighters seized X"."""
@@ -791,6 +830,9 @@ class _Reading:
         if _is_title_case(doc):
             return []  # a headline capitalises every word: no name can be told from its form
         if spec.entity == "actor":
+            parts = re.split(r"[\s-]+", name.lower().replace(".", ""))
+            if all(w in _TITLES or w in _PARTY_NOUNS or w in _ARMED_NOUNS for w in parts):
+                return []  # "Lt-Gen", "Authorities": a title or a common noun a sentence capitalised
             if name.lower() in self.ex.checks.media:
                 return []  # "Zokhawthar (Reuters)": a news agency tells the news, it is in none of it
             if _TOPONYM.match(name):
@@ -1070,6 +1112,7 @@ class _Reading:
             seen = 0
             while climb is not None and seen < 6:
                 seen += 1
+                climb = coordinated_verb(climb) or climb
                 span = clause_of(climb)
                 lo = span[0].idx
                 hi = span[-1].idx + len(span[-1].text)
@@ -1086,15 +1129,38 @@ class _Reading:
                     break
                 if climb.dep_ in ("ccomp", "parataxis") and climb.head.lower_ in self.ex.checks.report:
                     reported = True
+                elif reported and climb.dep_ == "conj":
+                    reported = False  # "X withdrew on Friday, and Y said it had taken the town": that clause's day
                 elif climb.dep_ not in ("conj", "xcomp", "advcl", "acl", "ccomp", "obj", "nsubj", "nsubj:pass",
-                                        "obl", "nmod", "root", "parataxis"):
+                                        "obl", "nmod", "root", "parataxis", "appos"):
                     break
                 climb = climb.head
+            if len(found) == 1 and not reported and not self._bounding(doc, found[0].start, tok):
+                # the tree reached no clause with the sentence's one date ("As the army pulled out of X,
+                # the SDF said on Friday ..." parsed apart): the sentence tells of that day
+                return found[0].occurred, True
         if FALLBACK_DATE:
             return OccurredOn(date=self.published.isoformat(), precision=Precision.DAY, text=None), False
         return None, False
 
-    def _source(self, verdict: Verdict, si: int, doc: Doc, tokmap: list[Mention | None]) -> str | None:
+    @staticmethod
+    def _bounding(doc: Doc, char: int, tok: Token) -> bool:
+        """Is the date at ``char`` a bound of a span rather than a day ("since November 27", "until May")?"""
+        at = doc.char_span(char, char + 1, alignment_mode="expand")
+        if at is None or not len(at):
+            return False
+        t: Token | None = at[0]
+        while t is not None and tok not in t.subtree:
+            if any(c.dep_ in ("case", "mark") and c.lower_ in _BOUNDS for c in t.children):
+                return True
+            t = t.head if t.head.i != t.i else None
+        return False
+
+    def _source(self, verdict: Verdict, si: int, doc: Doc, tokmap: list[Mention | None], tok: Token) -> str | None:
+        if verdict.source is None and any(
+                r.dep_ == "conj" and r.i > tok.i and r.lower_ in self.ex.checks.report
+                and any(c.dep_ == "nsubj" for c in r.children) and tok in r.head.subtree for r in doc):
+            return None  # "The army withdrew from X, and the SDF said ...": the SDF speaks of its own clause
         if verdict.source is None:
             # the words, where the tree names no source (a lost comma: "... a military source told Saba"); in a
             # quote, the source named after it closes, a sentence or two later
@@ -1435,6 +1501,22 @@ def _proper(t: Token) -> bool:
     """A proper noun, or a capitalised noun inside a sentence the tagger took for a common one ("Panwa Town")."""
     return t.tag_ in ("NNP", "NNPS") or (t.tag_ in ("NN", "NNS") and t.text[:1].isupper() and t.i > 0
                                          and t.i != t.sent.start and not t.text.isupper())
+
+
+def _party_between(reporter: Token, pronoun: Token, tokmap: list[Mention | None]) -> bool:
+    """Is a party named between a reporter and a pronoun, outside what the text says of the reporter
+    ("Turkey, which has backed the opposition, said it ...")?"""
+    aside = {d.i for c in reporter.children if c.dep_ in ("acl:relcl", "acl", "appos") for d in c.subtree}
+    return any(tokmap[k] is not None and tokmap[k].actor is not None and k not in aside  # type: ignore[union-attr]
+               for k in range(reporter.i + 1, pronoun.i))
+
+
+def _opens_sentence(t: Token) -> bool:
+    """Does ``t`` open its sentence (after a dateline's dash), where any word is capitalised?"""
+    k = t.i - 1
+    while k >= 0 and t.doc[k].is_punct:
+        k -= 1
+    return k < 0 or t.doc[k + 1].text in ("—", "–", "-") and (t.doc[k].tag_ == "NNP" or t.doc[k].text.isupper())
 
 
 def _bare_party(t: Token) -> bool:

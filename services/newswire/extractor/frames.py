@@ -49,7 +49,7 @@ from typing import Any, Literal
 import yaml
 from spacy.tokens import Token
 
-from newswire.extractor.syntax import case_of, is_passive
+from newswire.extractor.syntax import case_of, coordinated_verb, is_passive
 
 __all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "load_frames", "Lexicon"]
 
@@ -333,6 +333,7 @@ completes completing begin began begun begins beginning start started starts sta
 carrying implement implemented implements implementing declare declared declares declaring impose imposed imposes
 imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
 conducted conducts conducting effect effected execute executed decide decided""".split())
+_PERFECT = frozenset({"had", "has", "have"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
 
 
@@ -358,8 +359,12 @@ def _subject_of(verb: Token) -> list[Token]:
         # "Troops backed by militiamen and Hezbollah fighters captured X", read as "troops (were) backed ...
         # and Hezbollah fighters captured": the backed ones are the subject, the backers are not
         return [c for c in t.head.children if c.dep_ == "nsubj:pass"]
-    if t.dep_ == "acl" and t.tag_ in ("VBD", "VBZ", "VBP") and not any(c.dep_ in _SUBJECTS for c in t.children):
-        return [t.head]  # "The foreign ministers of A and B met in Cairo" read as a relative clause
+    if t.dep_ == "acl" and not any(c.dep_ in _SUBJECTS for c in t.children) and (
+            t.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" and c.lower_ in _PERFECT for c in t.children)):
+        # "The foreign ministers of A and B met in Cairo", "said local factions had taken X": a clause
+        # read as a relative one on its subject
+        return [t.head]
+    t = coordinated_verb(t) or t
     while seen < 6:
         seen += 1
         subj = [c for c in t.children if c.dep_ in _SUBJECTS]
@@ -483,6 +488,8 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
             if k >= 0 and t.doc[k].tag_.startswith("NN"):
                 return [t.doc[k]]
         return []
+    if coordinated_verb(t) is not None:
+        return [t.head]  # "... and taken control of X" read as "taken" an adjective of "control"
     # else a bare noun misread as an oblique ("established control over X" parsed as "left Monday"), or
     # "took over the city" with "over" read as the preposition of "the city"
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [

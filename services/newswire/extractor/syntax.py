@@ -26,6 +26,7 @@ __all__ = [
     "is_verb",
     "is_noun",
     "is_passive",
+    "coordinated_verb",
     "case_of",
     "conjuncts",
     "clause_of",
@@ -59,7 +60,21 @@ def is_passive(verb: Token) -> bool:
     """A passive verb: a passive auxiliary or subject, or a past participle modifying a noun."""
     if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass", "obl:agent") for c in verb.children):
         return True  # an agent "by" phrase makes a participle passive wherever the parser hung it
-    return verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and verb.head.i != verb.i
+    return verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and verb.head.i != verb.i and not any(
+        c.dep_ == "aux" and c.lower_ in ("had", "has", "have", "having") for c in verb.children) and (
+        coordinated_verb(verb) is None)  # "factions had taken", "had crossed the river and taken control"
+
+
+def coordinated_verb(verb: Token) -> Token | None:
+    """The verb whose clause a participle belongs to, where the parser read it as its object's adjective:
+    "had crossed the river and taken control of X", "forces aligned with Y had taken control of X"
+    (``taken`` an adjective of ``control``, ``control`` the object of the other verb)."""
+    if verb.dep_ == "amod" and verb.tag_ == "VBN" and verb.i > 0 and (
+            verb.doc[verb.i - 1].lower_ == "and"
+            or any(c.dep_ == "aux" and c.lower_ in ("had", "has", "have") for c in verb.children)) and (
+            verb.head.dep_ == "obj" and verb.head.i > verb.i and verb.head.head.tag_.startswith("VB")):
+        return verb.head.head
+    return None
 
 
 def case_of(tok: Token) -> str:
