@@ -298,3 +298,22 @@ def test_a_phone_call_and_a_call_for_talks_are_not_meetings(extractor: Extractor
                   type_="diplomacy.meeting") == []
     assert events(extractor, "The African Union called for talks between Ethiopia and Eritrea.",
                   type_="diplomacy.meeting") == []
+
+
+def test_a_named_group_owns_its_generic_soldiers(extractor: Extractor) -> None:
+    [e] = events(extractor, "The M23 soldiers seized the town of Kamanyola on Monday.", type_="control.changed")
+    assert e.data.controller.id == extractor.lexicon.get("cd.m23").id
+
+
+def test_elements_of_a_group_are_the_group(extractor: Extractor) -> None:
+    [e] = events(extractor, "Minova fell on Monday under the control of elements of the AFC/M23 and the "
+                            "Rwandan Defense Forces.", type_="control.changed")
+    assert fold("Minova") in names(e.data.place) and "m23" in e.data.controller.id.lower()
+
+
+def test_forces_loyal_to_a_government_are_its_forces(extractor: Extractor) -> None:
+    [e] = events(extractor, "Forces loyal to Yemen's internationally recognised government have retaken the "
+                            "port city of Mukalla.", type_="control.changed")
+    assert e.data.controller.side == "government" and e.data.controller.country == "YE"
+    [e] = events(extractor, "Fighters loyal to the Houthis seized the city of Marib.", type_="control.changed")
+    assert "houthi" in e.data.controller.name.lower()

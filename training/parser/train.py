@@ -36,6 +36,7 @@ def convert(split: str) -> Path:
     with gzip.open(TREEBANK / f"en_ewt-ud-{split}.conllu.gz", "rt", encoding="utf-8") as f:
         text = f.read()
     docs = list(conllu_to_docs(text, n_sents=10, no_print=True))
+    out.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no build directory
     DocBin(docs=docs, store_user_data=False).to_disk(out)
     print(f"{split}: {len(docs)} docs -> {out}")
     return out

@@ -220,6 +220,15 @@ def _groups(text: str, specific: set[tuple[int, int]], gazetteer: Gazetteer) -> 
             words = words[1:]
         if len(words) < 2 or (start, end) in specific:
             continue
+        known = [e for s, e in specific if s < end and start < e < end]
+        if known:  # "the AFC/M23 and the Rwandan Defense Forces": the name begins after the known actor
+            start = max(known)
+            words = text[start:end].split()
+            while words and (words[0] in _NOT_GROUP_START or words[0].lower() in ("and", "the")):
+                words = words[1:]
+            start = end - len(" ".join(words))
+            if len(words) < 2:
+                continue
         head = " ".join(words[:-1])
         if gazetteer.country(head) is not None:
             continue  # "Sudanese Army", "Malian Armed Forces": a state's forces, the lexicon's to name

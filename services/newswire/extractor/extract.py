@@ -145,7 +145,8 @@ _PAIR_NOUNS = frozenset("side sides country countries party parties nation natio
                         "neighbors delegation delegations government governments leader leaders".split())
 _ARMED_NOUNS = frozenset("""fighters fighter militants militant forces troops soldiers men gunmen insurgents jihadists
 militiamen units garrison combatants paratroopers marines commandos rangers infantry battalion brigade division
-regiment unit peacekeepers peacekeeper personnel police policemen""".split())
+regiment unit peacekeepers peacekeeper personnel police policemen elements element remnants contingent
+contingents detachment detachments""".split())
 _ALLEGIANCE = frozenset("loyal aligned allied affiliated linked belonging faithful".split())
 _GROUP_NOUNS = frozenset("group groups militia militias faction factions movement organisation organization".split())
 
@@ -527,6 +528,20 @@ class _Reading:
                 found = self._open_world(t, spec, alone, trigger, named_crossing)
                 if found:
                     return found
+        if m is not None and spec.entity == "actor" and m.actor is not None and m.text[1:].islower():
+            # a generic noun ("soldiers", "Fighters" opening a sentence): whose they are, where the words say
+            for c in t.children:
+                named = tokmap[c.i]
+                if c.dep_ in ("compound", "amod", "nmod:poss") and c.i < t.i and named is not None and (
+                        named is not m and named.label == "ACTOR" and named.actor is not None
+                        and not named.text[1:].islower()):
+                    return [_Filler(named.actor, 1.0)]  # "the M23 soldiers": whose soldiers, not the country's
+                if c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
+                    loyal = [f for d in c.children if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with")
+                             for f in self._government_of(d, tokmap)
+                             or self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1)]
+                    if loyal:
+                        return loyal  # "Fighters loyal to the Houthis"
         if m is not None:
             filler = self._from_mention(m, spec, t, tokmap)
             if filler is not None and isinstance(filler.entity, Actor) and filler.entity.side is None:
@@ -584,7 +599,7 @@ class _Reading:
                 or low in _PARTY_NOUNS):
             found = []
             for c in t.children:
-                if c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
+                if c.lower_ not in _ALLEGIANCE and c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
                         c.dep_.startswith("nmod") and case_of(c) in ("of", "from")):
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))
                     if c.dep_ == "compound" and tokmap[c.i] is None and c.tag_ in ("NN", "NNS"):
@@ -600,7 +615,8 @@ class _Reading:
                     # "forces loyal to the government", "fighters aligned with the TPLF" (but not "backed by")
                     for d in c.children:
                         if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with"):
-                            found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
+                            found.extend(self._government_of(d, tokmap)
+                                         or self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
             if not found and t.dep_ == "nsubj" and t.head.lower_ in _ALLEGIANCE:
                 # "Forces aligned with the TPLF had taken X" with "aligned" read as the main verb
                 found = [f for d in t.head.children if d.dep_.startswith("obl") and case_of(d) in ("to", "with")
@@ -803,6 +819,17 @@ class _Reading:
             name = name[4:]
         kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         return name_place(self.ex.gazetteer, name, kind, self.country)
+
+    def _government_of(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
+        """The forces of a government named as one ("loyal to the government", "to Yemen's internationally
+        recognised government"): that state's government forces, else the focus country's."""
+        if t.text.split()[-1].lower() not in ("government", "regime"):
+            return []
+        state = next((tokmap[d.i].place.country for d in t.subtree  # type: ignore[union-attr]
+                      if tokmap[d.i] is not None and tokmap[d.i].label == "STATE"
+                      and tokmap[d.i].place is not None), None) or self.country
+        found = self.ex.lexicon.find("government forces", state)
+        return [_Filler(found[0].actor, 0.9)] if found else []
 
     def _state_of_place(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
         """The state a place phrase lies in ("in Sudan's Al-Qadarif state", "in Kharkiv")."""
