@@ -317,3 +317,16 @@ def test_forces_loyal_to_a_government_are_its_forces(extractor: Extractor) -> No
     assert e.data.controller.side == "government" and e.data.controller.country == "YE"
     [e] = events(extractor, "Fighters loyal to the Houthis seized the city of Marib.", type_="control.changed")
     assert "houthi" in e.data.controller.name.lower()
+
+
+def test_a_name_with_a_capitalised_kind_word(extractor: Extractor) -> None:
+    [e] = events(extractor, "Kachin rebels attacked and captured Zorbaqa Town near the Chinese border.",
+                 type_="control.changed")
+    assert fold("Zorbaqa") in names(e.data.place) and e.data.place.kind == "town"
+
+
+def test_crossings_listed_after_a_dash_under_a_phrasal_verb(extractor: Extractor) -> None:
+    evs = events(extractor, "China closed down the border trade gates - Laiza, Myjayan and Lysen - on Monday.",
+                 type_="crossing.status_changed")
+    assert len(evs) == 3 and all(e.data.status == "closed" for e in evs)
+    assert {fold(n) for e in evs for n in names(e.data.crossing)} >= {fold("Laiza"), fold("Myjayan"), fold("Lysen")}

@@ -68,7 +68,7 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 ]
 _LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
-                           r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp)\b")
+                           r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp|Towns?|Villages?)\b")
 _NAME_OPENERS = frozenset({"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                            "Central", "Upper", "Lower", "Greater", "Old", "New"})
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")

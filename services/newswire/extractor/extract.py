@@ -714,6 +714,9 @@ class _Reading:
                         found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1,
                                                    named_crossing=_crossing_noun(t)))
                 continue
+            if rel == "nmod" and not prep and c.i > t.i and any(
+                    p.dep_ == "punct" and p.i < c.i and p.text in ("-", "–", "—", ":") for p in c.children):
+                rel = "appos"  # "the border gates - A, B and C": a list after a dash names them
             if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or (
                     rel.startswith("nmod") and prep in ("of", "at", "in", "between", "on", "near", "across", "opposite")
                     and (noun not in _PLACE_NOUNS or prep == "of" or noun in _CROSSING_NOUNS)):

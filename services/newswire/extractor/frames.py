@@ -334,6 +334,7 @@ carrying implement implemented implements implementing declare declared declares
 imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
 conducted conducts conducting effect effected execute executed decide decided""".split())
 _PERFECT = frozenset({"had", "has", "have"})
+_PARTICLES = frozenset({"over", "down", "off", "up"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
 
 
@@ -491,10 +492,10 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
     if coordinated_verb(t) is not None:
         return [t.head]  # "... and taken control of X" read as "taken" an adjective of "control"
     # else a bare noun misread as an oblique ("established control over X" parsed as "left Monday"), or
-    # "took over the city" with "over" read as the preposition of "the city"
+    # "took over the city", "closed down the gates" with the particle read as the noun's preposition
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [
         c for c in t.children if c.dep_ == "obl:unmarked" and c.i > t.i and c.tag_ in ("NN", "NNS")] or [
-        c for c in t.children if c.dep_ == "obl" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "over"
+        c for c in t.children if c.dep_ == "obl" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ in _PARTICLES
         and t.doc[t.i + 1].head.i == c.i]
     if objs:
         return objs + _along_with(t)
