@@ -330,3 +330,9 @@ def test_crossings_listed_after_a_dash_under_a_phrasal_verb(extractor: Extractor
                  type_="crossing.status_changed")
     assert len(evs) == 3 and all(e.data.status == "closed" for e in evs)
     assert {fold(n) for e in evs for n in names(e.data.crossing)} >= {fold("Laiza"), fold("Myjayan"), fold("Lysen")}
+
+
+def test_parties_that_had_a_meeting(extractor: Extractor) -> None:
+    [e] = events(extractor, "Kenya and Ethiopia had talks in Nairobi on Monday.", type_="diplomacy.meeting")
+    assert _parties(e) == {"KE", "ET"} and e.data.location is not None and "nairobi" in names(e.data.location)
+    assert events(extractor, "Kenya and Ethiopia had a phone call on Monday.", type_="diplomacy.meeting") == []
