@@ -336,3 +336,12 @@ def test_parties_that_had_a_meeting(extractor: Extractor) -> None:
     [e] = events(extractor, "Kenya and Ethiopia had talks in Nairobi on Monday.", type_="diplomacy.meeting")
     assert _parties(e) == {"KE", "ET"} and e.data.location is not None and "nairobi" in names(e.data.location)
     assert events(extractor, "Kenya and Ethiopia had a phone call on Monday.", type_="diplomacy.meeting") == []
+
+
+def test_the_subject_of_a_clause_read_as_a_phrase_after_after(extractor: Extractor) -> None:
+    [e] = events(extractor, "Zorbaqa has served as the interim capital of South Kivu after Minova fell to the M23.",
+                 type_="control.changed")
+    assert fold("Minova") in names(e.data.place)
+    [e] = events(extractor, "The crossing was closed in early December after the Alliance Fleuve Congo (AFC/M23) "
+                            "seized the town of Minova.", type_="control.changed")
+    assert fold("Minova") in names(e.data.place) and "m23" in e.data.controller.id.lower()

@@ -334,6 +334,7 @@ carrying implement implemented implements implementing declare declared declares
 imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
 conducted conducts conducting effect effected execute executed decide decided""".split())
 _PERFECT = frozenset({"had", "has", "have"})
+_SUBORDINATORS = frozenset({"after", "before", "since", "until", "once", "when", "as"})
 _PARTICLES = frozenset({"over", "down", "off", "up"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
 
@@ -360,6 +361,14 @@ def _subject_of(verb: Token) -> list[Token]:
         # "Troops backed by militiamen and Hezbollah fighters captured X", read as "troops (were) backed ...
         # and Hezbollah fighters captured": the backed ones are the subject, the backers are not
         return [c for c in t.head.children if c.dep_ == "nsubj:pass"]
+    if t.dep_ in ("acl", "conj") and t.i > 0 and not any(c.dep_ in _SUBJECTS for c in t.children):
+        # "after Bukavu fell", "after the AFC (M23) seized X" read as a phrase "after Bukavu" and a verb
+        # hung elsewhere: the noun the subordinator governs is the clause's subject
+        before = t.doc[t.i - 1]
+        noun = next((a for a in (before, *before.ancestors) if a.right_edge.i == t.i - 1 and a.tag_.startswith("NN")
+                     and any(c.dep_ == "case" and c.lower_ in _SUBORDINATORS for c in a.children)), None)
+        if noun is not None:
+            return [noun]
     if t.dep_ == "acl" and not any(c.dep_ in _SUBJECTS for c in t.children) and (
             t.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" and c.lower_ in _PERFECT for c in t.children)):
         # "The foreign ministers of A and B met in Cairo", "said local factions had taken X": a clause
