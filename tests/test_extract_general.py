@@ -345,3 +345,9 @@ def test_the_subject_of_a_clause_read_as_a_phrase_after_after(extractor: Extract
     [e] = events(extractor, "The crossing was closed in early December after the Alliance Fleuve Congo (AFC/M23) "
                             "seized the town of Minova.", type_="control.changed")
     assert fold("Minova") in names(e.data.place) and "m23" in e.data.controller.id.lower()
+
+
+def test_a_relative_clause_after_a_list_is_about_the_whole_list(extractor: Extractor) -> None:
+    evs = events(extractor, "The M23 holds the regional capitals Zorbaqa and Minova, which it captured in 2025.",
+                 type_="control.changed")
+    assert has_places(evs, {"Zorbaqa", "Minova"})

@@ -417,6 +417,8 @@ def _relative_antecedent(tok: Token) -> Token | None:
         before = tok.doc[k]
         if attached is not None and before.head.i == attached.i and case_of(before) in ("in", "near"):
             return attached  # "the town of X in Homs province, which ...": the province only places the town
+        while before.dep_ == "conj" and before.head.i < before.i and before.head.tag_ == before.tag_:
+            before = before.head  # "Goma and Bukavu, which it captured": the whole list
         return before
     return attached
 
