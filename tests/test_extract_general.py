@@ -351,3 +351,14 @@ def test_a_relative_clause_after_a_list_is_about_the_whole_list(extractor: Extra
     evs = events(extractor, "The M23 holds the regional capitals Zorbaqa and Minova, which it captured in 2025.",
                  type_="control.changed")
     assert has_places(evs, {"Zorbaqa", "Minova"})
+
+
+def test_visits_and_invitations_for_talks_are_meetings(extractor: Extractor) -> None:
+    [e] = events(extractor, "A delegation from Hamas is set to visit Egypt soon for further ceasefire talks.",
+                 type_="diplomacy.meeting")
+    assert _parties(e) == {"EG", "ps.hamas"} and e.data.status == "scheduled"
+    [e] = events(extractor, "Kenya has invited a Somali delegation to Nairobi for talks on the border.",
+                 type_="diplomacy.meeting")
+    assert _parties(e) == {"KE", "SO"} and e.data.status == "scheduled" and "nairobi" in names(e.data.location)
+    assert events(extractor, "Kenya invited Ethiopia's prime minister to a dinner in Nairobi.",
+                  type_="diplomacy.meeting") == []

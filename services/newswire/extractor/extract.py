@@ -411,7 +411,7 @@ class _Reading:
                 if not roles[name] and spec.optional and spec.entity == "actor" and told[1].get(name):
                     roles[name] = [_Filler(f.entity, 0.7) for f in told[1][name]]
         if meeting:
-            status = "scheduled" if verdict.future else "held"
+            status = "scheduled" if verdict.future or frame.status == "scheduled" else "held"
         else:
             status = frame.status
         occurred, explicit = self._date(tok, si, doc, offset, future=status == "scheduled")
@@ -447,6 +447,12 @@ class _Reading:
                     return False
             elif what == "intransitive":  # "X came under the control of Y", not "Y returned X under its control"
                 if any(c.dep_ in ("obj", "iobj") for c in tok.children):
+                    return False
+            elif what == "purpose":  # "visited Cairo for talks", "travelled to Riyadh to negotiate"
+                # (the "for" phrase wherever the parser hung it in the verb's phrase: "invited X to Riyadh for talks")
+                if not any((c.dep_.startswith(("obl", "nmod")) and case_of(c) == "for" and 0 < c.i - tok.i <= 8
+                            or c.dep_ in ("advcl", "xcomp") and c.head.i == tok.i)
+                           and _lemma(c) in lemmas for c in tok.subtree):
                     return False
             elif what == "patient":
                 objs = follow(tok, (Step("patient"),), noun=noun, ergative=frame.ergative)
