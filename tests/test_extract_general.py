@@ -362,3 +362,10 @@ def test_visits_and_invitations_for_talks_are_meetings(extractor: Extractor) -> 
     assert _parties(e) == {"KE", "SO"} and e.data.status == "scheduled" and "nairobi" in names(e.data.location)
     assert events(extractor, "Kenya invited Ethiopia's prime minister to a dinner in Nairobi.",
                   type_="diplomacy.meeting") == []
+
+
+def test_a_crossing_now_under_a_group_s_control(extractor: Extractor) -> None:
+    [e] = events(extractor, "The Torkham crossing is now under Taliban control.", type_="crossing.status_changed")
+    assert e.data.status == "seized" and "taliban" in e.data.actor.name.lower()
+    assert events(extractor, "The Torkham crossing was under Taliban control in 2021.",
+                  type_="crossing.status_changed") == []
