@@ -369,3 +369,11 @@ def test_a_crossing_now_under_a_group_s_control(extractor: Extractor) -> None:
     assert e.data.status == "seized" and "taliban" in e.data.actor.name.lower()
     assert events(extractor, "The Torkham crossing was under Taliban control in 2021.",
                   type_="crossing.status_changed") == []
+
+
+def test_passage_resumed_through_listed_checkpoints(extractor: Extractor) -> None:
+    evs = events(extractor, "Lithuania said passage through the Medininkai and Salcininkai checkpoints has been "
+                            "resumed.", type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.status == "opened" and e.data.actor.country == "LT" for e in evs)
+    evs = events(extractor, "Rebels seized Aleppo and the Bab al-Hawa crossing.", type_="crossing.status_changed")
+    assert [fold("Bab al-Hawa") in names(e.data.crossing) for e in evs] == [True]

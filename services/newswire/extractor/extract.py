@@ -78,6 +78,7 @@ dam outpost post posts position positions bridge island quarter market
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides""".split())
+_PLURAL_CROSSINGS = ("crossings", "checkpoints", "border posts", "crossing points", "gates")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
@@ -503,6 +504,10 @@ class _Reading:
             # "at Kharlachi, Angoor Adda, and Ghulam Khan": a list the parser read as appositions
             members += [c for m in list(members) for c in m.children if c.dep_ == "appos" and c.tag_ == "NNP"
                         and (tokmap[c.i] is None or tokmap[c.i].label != "STATE")]
+        if spec.entity == "crossing" and any(
+                (m := tokmap[t.i]) is not None and m.label == "CROSSING" and t.lower_.endswith(_PLURAL_CROSSINGS)
+                for t in members):
+            named_crossing = True  # "the Medininkai and Salcininkai checkpoints": every name of the list is one
         for t in members:
             out.extend(self._entity(t, spec, tokmap, si, offset, trigger, depth, named_crossing))
         return out
