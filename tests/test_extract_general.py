@@ -377,3 +377,14 @@ def test_passage_resumed_through_listed_checkpoints(extractor: Extractor) -> Non
     assert len(evs) == 2 and all(e.data.status == "opened" and e.data.actor.country == "LT" for e in evs)
     evs = events(extractor, "Rebels seized Aleppo and the Bab al-Hawa crossing.", type_="crossing.status_changed")
     assert [fold("Bab al-Hawa") in names(e.data.crossing) for e in evs] == [True]
+
+
+def test_a_date_opening_the_first_sentence_with_a_preposition_is_no_dateline(extractor: Extractor) -> None:
+    [e] = events(extractor, "On Sunday rebels recaptured the town of Zorbaqa.", type_="control.changed")
+    assert e.occurred_on is not None and e.occurred_on.date == "2025-03-09"
+
+
+def test_a_relative_clause_after_a_province_on_the_verb_is_about_the_town(extractor: Extractor) -> None:
+    evs = events(extractor, "Rebels recaptured the town of Zorbaqa in Homs province which the army took from "
+                            "them in April 2016.", type_="control.changed")
+    assert {fold(e.data.place.name) for e in evs} == {fold("Zorbaqa")} and len(evs) == 2

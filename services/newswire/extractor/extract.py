@@ -78,6 +78,7 @@ dam outpost post posts position positions bridge island quarter market
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides""".split())
+_PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
 _PLURAL_CROSSINGS = ("crossings", "checkpoints", "border posts", "crossing points", "gates")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
@@ -1133,7 +1134,8 @@ class _Reading:
         sentence = self.text[s_start:s_end]
         found = find_dates(sentence, self.published, future=future)
         if s_start == 0 or not self.text[:s_start].strip():
-            found = [d for d in found if sentence[:d.start].strip()]  # a dateline is not the event's date
+            # a dateline is not the event's date ("12 Jul 2016 Opposition forces ..."; but "On Sunday, ...")
+            found = [d for d in found if sentence[:d.start].strip() or _PREPOSITION_FIRST.match(d.text)]
         pos = tok.idx
         offsets = [o for o in find_offsets(sentence) if o.end <= pos and pos - o.end < 80]
         if offsets:

@@ -334,6 +334,7 @@ carrying implement implemented implements implementing declare declared declares
 imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
 conducted conducts conducting effect effected execute executed decide decided""".split())
 _PERFECT = frozenset({"had", "has", "have"})
+_REGION_WORDS = frozenset({"province", "governorate", "countryside", "region", "district", "state", "oblast"})
 _SUBORDINATORS = frozenset({"after", "before", "since", "until", "once", "when", "as"})
 _PARTICLES = frozenset({"over", "down", "off", "up"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
@@ -417,6 +418,10 @@ def _relative_antecedent(tok: Token) -> Token | None:
         before = tok.doc[k]
         if attached is not None and before.head.i == attached.i and case_of(before) in ("in", "near"):
             return attached  # "the town of X in Homs province, which ...": the province only places the town
+        prep = next((c for c in before.children if c.dep_ == "case" and c.lower_ in ("in", "near")), None)
+        if prep is not None and prep.i > 0 and before.text.split()[-1].lower() in _REGION_WORDS and (
+                tok.doc[prep.i - 1].tag_.startswith("NN")):
+            return tok.doc[prep.i - 1]  # the same, with the province hung on the verb
         while before.dep_ == "conj" and before.head.i < before.i and before.head.tag_ == before.tag_:
             before = before.head  # "Goma and Bukavu, which it captured": the whole list
         return before
