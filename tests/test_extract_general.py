@@ -388,3 +388,8 @@ def test_a_relative_clause_after_a_province_on_the_verb_is_about_the_town(extrac
     evs = events(extractor, "Rebels recaptured the town of Zorbaqa in Homs province which the army took from "
                             "them in April 2016.", type_="control.changed")
     assert {fold(e.data.place.name) for e in evs} == {fold("Zorbaqa")} and len(evs) == 2
+
+
+def test_a_reported_perfect_clause_read_as_an_adjective_keeps_its_subject(extractor: Extractor) -> None:
+    [e] = events(extractor, "Abiy acknowledged government troops had left Mekelle.", type_="forces.withdrew")
+    assert e.data.actor.country == "ET" and e.data.actor.side == "government"

@@ -375,7 +375,8 @@ def _subject_of(verb: Token) -> list[Token]:
         # "The foreign ministers of A and B met in Cairo", "said local factions had taken X": a clause
         # read as a relative one on its subject
         return [t.head]
-    t = coordinated_verb(t) or t
+    if not any(c.dep_ in _SUBJECTS for c in t.children):  # "troops had left Mekelle" read as "left Mekelle"
+        t = coordinated_verb(t) or t
     while seen < 6:
         seen += 1
         subj = [c for c in t.children if c.dep_ in _SUBJECTS]
