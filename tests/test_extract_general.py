@@ -393,3 +393,13 @@ def test_a_relative_clause_after_a_province_on_the_verb_is_about_the_town(extrac
 def test_a_reported_perfect_clause_read_as_an_adjective_keeps_its_subject(extractor: Extractor) -> None:
     [e] = events(extractor, "Abiy acknowledged government troops had left Mekelle.", type_="forces.withdrew")
     assert e.data.actor.country == "ET" and e.data.actor.side == "government"
+
+
+def test_a_dateline_is_never_the_town_a_reference_stands_for(extractor: Extractor) -> None:
+    text = ("NAIROBI — Kenyan troops withdrew from a border post on Sunday. Al-Shabaab said its fighters had taken "
+            "full control of the town.")
+    assert events(extractor, text, type_="control.changed") == []
+    text = ("ADDIS ABABA — Ethiopian forces have recaptured the towns of Dessie and Kombolcha. Tigrayan forces had "
+            "taken control of the towns a month ago.")
+    evs = events(extractor, text, type_="control.changed")
+    assert {fold(e.data.place.name) for e in evs} == {fold("Dessie"), fold("Kombolcha")}

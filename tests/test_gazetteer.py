@@ -624,3 +624,15 @@ def test_small_towns_of_every_war_country_are_known_with_coordinates(gaz: Gazett
         assert len(towns) == 2, names(gaz.find(text))
         assert all(m.place.country == country and m.place.lat is not None and m.place.lon is not None
                    for m in towns), text
+
+
+def test_datelines() -> None:
+    from newswire.extractor.gazetteer import is_dateline
+
+    for text in ("ADDIS ABABA — Forces took X.", "MOSCOW, Jan 14 — Talks ended.", "Mogadishu. Fighters said",
+                 "Title\nKYIV (Reuters) - Troops left."):
+        name = text.split("\n")[-1].split(" —")[0].split(",")[0].split(".")[0].split(" (")[0]
+        start = text.index(name)
+        assert is_dateline(text, start, start + len(name)), text
+    text = "Rebels took Aleppo. Then they left."
+    assert not is_dateline(text, text.index("Aleppo"), text.index("Aleppo") + 6)

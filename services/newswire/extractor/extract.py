@@ -59,6 +59,7 @@ from newswire.extractor.frames import (
     load_event_frames,
     load_frames,
 )
+from newswire.extractor.gazetteer import is_dateline
 from newswire.extractor.nlp import split_sentences
 from newswire.extractor.syntax import case_of, clause_of, conjuncts, coordinated_verb, is_passive, load_parser
 
@@ -805,7 +806,8 @@ class _Reading:
                 m = self.mentions[i]
                 i += 1
                 p = m.place
-                if p is None or m.label in ("STATE",) or m.is_reference or (kinds is not None and p.kind not in kinds):
+                if p is None or m.label in ("STATE",) or m.is_reference or (kinds is not None and p.kind not in kinds) \
+                        or self._dateline(m):
                     continue
                 if spec.entity == "crossing" and p.kind != "crossing" or spec.entity == "place" and (
                         p.kind in spec.not_kinds or p.kind == "country"):
@@ -933,6 +935,8 @@ class _Reading:
                 m = Mention(m.start, m.end, m.text, "PLACE", place=m.inner)
             if m.place is None or m.label == "STATE" or (spec.entity == "place" and self._container(m)):
                 continue
+            if self._dateline(m):
+                continue  # "ADDIS ABABA — ...", "Mogadishu.": where the story was filed, not what it is about
             if spec.entity == "crossing" and m.place.kind != "crossing":
                 continue
             if spec.entity == "place" and (m.place.kind in spec.not_kinds or m.place.kind == "country"):
@@ -941,6 +945,10 @@ class _Reading:
                 continue
             return _Filler(m.place, 0.7)
         return None
+
+    def _dateline(self, m: Mention) -> bool:
+        """Does ``m`` open a line as a dateline ("ADDIS ABABA —", "MOSCOW, Jan 14 —", "Mogadishu.")?"""
+        return is_dateline(self.text, m.start, m.end)
 
     def _container(self, m: Mention) -> bool:
         """Is ``m`` the place a nearer place lies in ("the Baba Amr district in the central city of Homs")?"""

@@ -56,6 +56,7 @@ __all__ = [
     "fold_text",
     "fold_key",
     "slugify",
+    "is_dateline",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -243,6 +244,16 @@ def _settlement_kind(population: int) -> str:
 
 
 # --- admin words and references ----------------------------------------------
+
+# After a place that opens a line: "ADDIS ABABA —", "MOSCOW, Jan 14 —", "Mogadishu. Fighters ...".
+_DATELINE_AFTER = re.compile(r"(?:,[ ][A-Z][a-z]{2,8}\.?[ ]\d{1,2})?[ ]*(?:[—–]|--?[ ]|\.(?:[ ]*(?:\n|$)|[ ]+[A-Z])|\([A-Z])")
+
+
+def is_dateline(text: str, start: int, end: int) -> bool:
+    """Is the place at ``start:end`` a dateline: where the story was filed, not what it is about?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip() and _DATELINE_AFTER.match(text, end) is not None
+
 
 _PROVINCE_WORDS = r"province|governorate|oblast|state|region|wilaya|muhafazah"
 _SETTLEMENT_WORDS = r"city|town|village"
@@ -754,7 +765,7 @@ class Gazetteer:
                 if province is not None:
                     place = self._namesake(province.place, kinds)
             else:  # the latest of that kind, in the text's country if there is one ("Damascus and Moscow")
-                fitting = [p for p in window if p.place.kind in kinds]
+                fitting = [p for p in window if p.place.kind in kinds and not is_dateline(text, p.start, p.end)]
                 hit = next((p for p in reversed(fitting) if p.place.country == focus),
                            fitting[-1] if fitting else None)
                 place = hit.place if hit is not None else None
