@@ -403,3 +403,9 @@ def test_a_dateline_is_never_the_town_a_reference_stands_for(extractor: Extracto
             "taken control of the towns a month ago.")
     evs = events(extractor, text, type_="control.changed")
     assert {fold(e.data.place.name) for e in evs} == {fold("Dessie"), fold("Kombolcha")}
+
+
+def test_a_spokesman_for_a_group_speaks_for_it_and_an_adjective_is_no_agent(extractor: Extractor) -> None:
+    [e] = events(extractor, "A spokesman for the KNU said the temporary retreat from Myawaddy came after heavy "
+                            "fighting.", type_="forces.withdrew")
+    assert "karen" in e.data.actor.name.lower()

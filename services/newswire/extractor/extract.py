@@ -613,7 +613,7 @@ class _Reading:
             found = []
             for c in t.children:
                 if c.lower_ not in _ALLEGIANCE and c.dep_ in ("amod", "compound", "nmod:poss", "appos", "flat") or (
-                        c.dep_.startswith("nmod") and case_of(c) in ("of", "from")):
+                        c.dep_.startswith("nmod") and (case_of(c) in ("of", "from") or case_of(c) == "for" and noun in _PARTY_NOUNS)):
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))
                     if c.dep_ == "compound" and tokmap[c.i] is None and c.tag_ in ("NN", "NNS"):
                         # "Iraqi and Syrian security officials" with "Syrian" hung on "security"

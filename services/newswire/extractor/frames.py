@@ -472,7 +472,9 @@ def _agent(t: Token, noun: bool) -> list[Token]:
             own = []  # "the Eritrean forces began their withdrawal": "their" is the subject of "began"
         if own:
             return own
-        mods = [c for c in t.children if c.dep_ in ("compound", "amod") and c.i < t.i]
+        # "the Russian withdrawal", "the rebel capture" (but "the temporary retreat" says how, not who)
+        mods = [c for c in t.children if c.dep_ in ("compound", "amod") and c.i < t.i
+                and not (c.tag_.startswith("JJ") and c.text.islower())]
         if mods:
             return mods
         # "announced the capture of X", "completed its withdrawal": the light verb's subject
