@@ -409,3 +409,11 @@ def test_a_spokesman_for_a_group_speaks_for_it_and_an_adjective_is_no_agent(extr
     [e] = events(extractor, "A spokesman for the KNU said the temporary retreat from Myawaddy came after heavy "
                             "fighting.", type_="forces.withdrew")
     assert "karen" in e.data.actor.name.lower()
+
+
+def test_a_meeting_between_two_parties_the_parser_split_and_a_postponed_one(extractor: Extractor) -> None:
+    [e] = events(extractor, "The meeting between the Sudanese Armed Forces and the Rapid Support Forces took place "
+                            "on Monday.", type_="diplomacy.meeting")
+    assert len(e.data.participants) == 2 and e.data.status == "held"
+    [e] = events(extractor, "The meeting between Sudan and Egypt was postponed.", type_="diplomacy.meeting")
+    assert _parties(e) == {"SD", "EG"} and e.data.status == "scheduled"

@@ -435,6 +435,15 @@ def _obliques(tok: Token, preps: frozenset[str]) -> list[Token]:
         out = [c for c in tok.children if c.dep_.startswith("obl") and case_of(c) in ("out_of", "of")]
     if not out:
         out = _stray_phrases(tok, preps)
+    if "between" in preps and len(out) == 1 and case_of(out[0]) == "between" and not any(
+            c.dep_ == "conj" for c in out[0].children):
+        # "the meeting between A and B took place": B read as the subject of the verb after it
+        k = out[0].right_edge.i + 1
+        if k + 1 < len(tok.doc) and tok.doc[k].lower_ == "and":
+            second = next((t for t in tok.doc[k + 1:] if t.left_edge.i == k + 1 and t.dep_ in ("nsubj", "nsubj:pass")
+                           and t.tag_.startswith("NN")), None)
+            if second is not None:
+                out = [*out, second]
     return out
 
 
