@@ -417,3 +417,12 @@ def test_a_meeting_between_two_parties_the_parser_split_and_a_postponed_one(extr
     assert len(e.data.participants) == 2 and e.data.status == "held"
     [e] = events(extractor, "The meeting between Sudan and Egypt was postponed.", type_="diplomacy.meeting")
     assert _parties(e) == {"SD", "EG"} and e.data.status == "scheduled"
+
+
+def test_the_border_after_a_named_crossing_is_that_crossing(extractor: Extractor) -> None:
+    text = "Sudan closed the Gallabat border crossing with Ethiopia on Sunday. The border was reopened on Monday."
+    evs = events(extractor, text, type_="crossing.status_changed")
+    assert [e.data.status for e in evs] == ["closed", "opened"]
+    assert all(fold("Gallabat") in names(e.data.crossing) for e in evs)
+    text = "Sudan closed the Gallabat border crossing on Sunday. Later Ethiopia closed the border with Sudan."
+    assert len(events(extractor, text, type_="crossing.status_changed")) == 1

@@ -136,6 +136,7 @@ _PLACE_REF_KINDS = {
     "base": {"base"}, "airbase": {"base"}, "airport": {"base"}, "crossing": {"crossing"},
     "checkpoint": {"crossing", "checkpoint"}, "capital": {"city"}, "stronghold": {"city", "town", "village"},
     "area": {"region", "district", "other", "village", "town"}, "hub": {"city", "town"}, "camp": {"other", "base"},
+    "border": {"crossing"},  # "the border was reopened", after a crossing was named (not "the border with X")
 }
 # Nouns for people and delegations that speak for whoever modifies them ("his Russian counterpart",
 # "officials from Qatar", "the Iranian delegation").
@@ -786,7 +787,8 @@ class _Reading:
             named = self._installation(t, offset)
             if named is not None:
                 return [_Filler(named, 0.7)]
-        if any(c.lower_ in ("the", "this", "that") for c in t.children) and t.tag_ == "NN" and noun in _PLACE_REF_KINDS:
+        if any(c.lower_ in ("the", "this", "that") for c in t.children) and t.tag_ == "NN" and noun in _PLACE_REF_KINDS \
+                and not any(case_of(c) in ("with", "between") for c in t.children):
             hit = self._discourse(spec, si, noun, t)  # "the town", "the crossing", "the provincial capital"
             return [hit] if hit is not None else []
         if any(c.lower_ in ("the", "these", "both", "those") for c in t.children) and t.tag_ == "NNS":

@@ -274,12 +274,14 @@ _CAPITAL_REF = re.compile(r"\bthe[ ]+(?:(provincial|[A-Z][a-z]+)[ ]+)?capital\b(
 _REFERENCE = re.compile(
     r"\bthe[ ]+(?:(eponymous)[ ]+)?"
     r"(city|town|village|province|governorate|district|neighbou?rhood|border[ ]+crossing|crossing|air[ ]?base"
-    r"|base)\b"
+    r"|base|border(?=[ ]*[.,;:)]|[ ](?:was|is|has|had|were|remains|remained|reopened|closed|opened|on|at|in|after"
+    r"|for|since|to)\b))\b"
     r"(?![ ]+of\b)", re.IGNORECASE)
 _REFERENCE_KINDS: dict[str, frozenset[str]] = {
     "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": _SETTLEMENTS,
     "province": frozenset({"province"}), "governorate": frozenset({"province"}),
     "crossing": frozenset({"crossing"}), "border crossing": frozenset({"crossing"}),
+    "border": frozenset({"crossing"}),  # "the border was reopened" after a crossing was named
     "airbase": frozenset({"base"}), "air base": frozenset({"base"}), "base": frozenset({"base"}),
     "district": frozenset({"district"}), "neighbourhood": frozenset({"district"}),
     "neighborhood": frozenset({"district"}),
