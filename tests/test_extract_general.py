@@ -426,3 +426,11 @@ def test_the_border_after_a_named_crossing_is_that_crossing(extractor: Extractor
     assert all(fold("Gallabat") in names(e.data.crossing) for e in evs)
     text = "Sudan closed the Gallabat border crossing on Sunday. Later Ethiopia closed the border with Sudan."
     assert len(events(extractor, text, type_="crossing.status_changed")) == 1
+
+
+def test_leaders_who_arrived_for_talks_have_a_meeting_to_come(extractor: Extractor) -> None:
+    [e] = events(extractor, "The Guyanese and Venezuelan presidents have arrived in Barbados for their dialogue.",
+                 type_="diplomacy.meeting")
+    assert {"GY", "VE"} <= _parties(e) and e.data.status == "scheduled"
+    assert events(extractor, "The Guyanese and Venezuelan presidents have arrived in Barbados for a holiday.",
+                  type_="diplomacy.meeting") == []
