@@ -434,3 +434,12 @@ def test_leaders_who_arrived_for_talks_have_a_meeting_to_come(extractor: Extract
     assert {"GY", "VE"} <= _parties(e) and e.data.status == "scheduled"
     assert events(extractor, "The Guyanese and Venezuelan presidents have arrived in Barbados for a holiday.",
                   type_="diplomacy.meeting") == []
+
+
+def test_crossings_listed_after_a_colon_as_many_as_the_number_says(extractor: Extractor) -> None:
+    evs = events(extractor, "Cambodia responded by ordering the closure of two checkpoints: Zorbaqa Koki, which lies "
+                            "across a bridge, and Choam, opposite the Chong Sa Ngam checkpoint in Si Sa Ket.",
+                 type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.status == "closed" for e in evs)
+    assert any(fold("Zorbaqa Koki") in names(e.data.crossing) for e in evs)
+    assert any(fold("Choam") in names(e.data.crossing) for e in evs)  # the side's name of a known crossing

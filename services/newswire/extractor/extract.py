@@ -80,6 +80,7 @@ dam outpost post posts position positions bridge island quarter market
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides""".split())
 _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
 _PLURAL_CROSSINGS = ("crossings", "checkpoints", "border posts", "crossing points", "gates")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
@@ -530,6 +531,8 @@ class _Reading:
             # "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan": the name is a crossing's
             if spec.entity == "place":
                 return []
+            if m.place.kind == "crossing":
+                return [_Filler(m.place, 0.9)]  # a crossing by its side's name already
             crossing = self._crossing_named(m.place.name, m.place.country, context=True)
             return [_Filler(crossing, 0.8)] if crossing is not None else []
         if m is not None and m.label == "PLACE" and spec.open_world and t.i > 1 and tokmap[t.i - 1] is None \
@@ -690,6 +693,9 @@ class _Reading:
         """"the strategic town of X", "the border town X", "most of X", "crossings at X and Y"."""
         noun = _lemma(t)
         found: list[_Filler] = []
+        if spec.entity == "crossing" and t.tag_ == "NNS" and noun in _CROSSING_NOUNS and t.i + 1 < len(t.doc) and (
+                t.doc[t.i + 1].text in (":", "—", "–")):
+            return self._named_after_colon(t, spec, tokmap, si, offset, trigger, depth)
         if spec.entity == "place" and noun in _REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
             # "the city of Daraa and the eponymous province": the province named after the last town told
             town = next((m.place for m in reversed(tokmap[:t.i]) if m is not None and m.place is not None
@@ -794,6 +800,30 @@ class _Reading:
         if any(c.lower_ in ("the", "these", "both", "those") for c in t.children) and t.tag_ == "NNS":
             return self._last_list(spec, si, offset + t.idx, noun)  # "the towns", "both villages"
         return []
+
+    def _named_after_colon(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
+                           trigger: Token, depth: int) -> list[_Filler]:
+        """"two checkpoints: Chup Koki, which lies ..., and Choam": the names that open the list's items
+        (as many as the number says), wherever the parser hung them."""
+        doc = t.doc
+        count = next((_NUMBERS.get(c.lower_) or (int(c.text) if c.text.isdigit() else None)
+                      for c in t.children if c.dep_ == "nummod"), None)
+        names: list[Token] = []
+        k, opens = t.i + 2, True
+        while k < len(doc) and doc[k].text not in (".", ";", "!", "?"):
+            w = doc[k]
+            if opens and (w.tag_.startswith("NNP") or tokmap[k] is not None):
+                names.append(w)
+                while k + 1 < len(doc) and doc[k + 1].tag_.startswith("NNP") and tokmap[k + 1] is None:
+                    k += 1  # the rest of the name
+                opens = False
+            else:
+                opens = w.text in (",", "and", ":")
+            k += 1
+        if count is not None:
+            names = names[:count]
+        return [f for n in names
+                for f in self._entity(n, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True)]
 
     def _last_list(self, spec: RoleSpec, si: int, pos: int, noun: str) -> list[_Filler]:
         """The places a plural definite description stands for: the last two or more of its kind named together."""
