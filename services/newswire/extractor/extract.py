@@ -693,8 +693,9 @@ class _Reading:
         """"the strategic town of X", "the border town X", "most of X", "crossings at X and Y"."""
         noun = _lemma(t)
         found: list[_Filler] = []
-        if spec.entity == "crossing" and t.tag_ == "NNS" and noun in _CROSSING_NOUNS and t.i + 1 < len(t.doc) and (
-                t.doc[t.i + 1].text in (":", "—", "–")):
+        if spec.entity == "crossing" and t.tag_ == "NNS" and noun in _CROSSING_NOUNS and t.i + 2 < len(t.doc) and (
+                t.doc[t.i + 1].text in (":", "—", "–")) and (t.doc[t.i + 2].tag_.startswith("NNP")
+                                                           or tokmap[t.i + 2] is not None):
             return self._named_after_colon(t, spec, tokmap, si, offset, trigger, depth)
         if spec.entity == "place" and noun in _REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
             # "the city of Daraa and the eponymous province": the province named after the last town told
