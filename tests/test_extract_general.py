@@ -443,3 +443,9 @@ def test_crossings_listed_after_a_colon_as_many_as_the_number_says(extractor: Ex
     assert len(evs) == 2 and all(e.data.status == "closed" for e in evs)
     assert any(fold("Zorbaqa Koki") in names(e.data.crossing) for e in evs)
     assert any(fold("Choam") in names(e.data.crossing) for e in evs)  # the side's name of a known crossing
+
+
+def test_crossings_after_a_dash_with_a_preposition(extractor: Extractor) -> None:
+    evs = events(extractor, "Pakistan closed its two primary border crossings—at Torkham (Khyber Pakhtunkhwa) and "
+                            "Chaman (Balochistan)—on Sunday.", type_="crossing.status_changed")
+    assert {fold(n) for e in evs for n in names(e.data.crossing)} >= {fold("Torkham"), fold("Chaman")}
