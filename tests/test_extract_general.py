@@ -449,3 +449,10 @@ def test_crossings_after_a_dash_with_a_preposition(extractor: Extractor) -> None
     evs = events(extractor, "Pakistan closed its two primary border crossings—at Torkham (Khyber Pakhtunkhwa) and "
                             "Chaman (Balochistan)—on Sunday.", type_="crossing.status_changed")
     assert {fold(n) for e in evs for n in names(e.data.crossing)} >= {fold("Torkham"), fold("Chaman")}
+
+
+def test_a_share_line_with_links_is_not_read(extractor: Extractor) -> None:
+    text = ("Rebels seize Zorbaqa httpst.co5rT60NqJDk pic.twitter.com0Zw6eHpmd4 The Observer July 27 2016 "
+            "Rebels seized the town of Minova on Monday.")
+    assert events(extractor, text, type_="control.changed") == []
+    assert len(events(extractor, "Rebels seized the town of Minova on Monday.", type_="control.changed")) == 1

@@ -80,6 +80,7 @@ dam outpost post posts position positions bridge island quarter market
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides""".split())
 _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
+_LINK = re.compile(r"https?:?/*\S|www\.\S|pic\.twitter\.com|\bt\.co/")
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
 _PLURAL_CROSSINGS = ("crossings", "checkpoints", "border posts", "crossing points", "gates")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
@@ -298,6 +299,8 @@ class _Reading:
 
     def _candidate(self, start: int, end: int) -> bool:
         """A sentence worth parsing: a trigger form, and an entity or a capitalised word after its first."""
+        if _LINK.search(self.text, start, end):
+            return False  # a page's share line or link list ("pic.twitter.com/…", "httpst.co…"), not its story
         words = [w.lower() for w in _WORD.findall(self.text, start, end)]
         # every event names a place, a crossing or a party the entities of the article recognised (a name no
         # list holds comes with a known party: "rebels took Zarqoun")
