@@ -456,3 +456,10 @@ def test_a_share_line_with_links_is_not_read(extractor: Extractor) -> None:
             "Rebels seized the town of Minova on Monday.")
     assert events(extractor, text, type_="control.changed") == []
     assert len(events(extractor, "Rebels seized the town of Minova on Monday.", type_="control.changed")) == 1
+
+
+def test_the_group_is_never_a_state_s_army(extractor: Extractor) -> None:
+    text = ("Islamic State fighters attacked Palmyra. Syrian troops shelled their positions. The group withdrew from "
+            "the town of Qaryatain on Sunday.")
+    [e] = events(extractor, text, type_="forces.withdrew")
+    assert "islamic state" in e.data.actor.name.lower()

@@ -645,7 +645,10 @@ class _Reading:
                 return found
             if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
                     (noun in _ARMED_NOUNS or low in _ARMED_NOUNS) and t is not trigger):
-                hit = self._discourse(spec, si, None, t)  # "the group", "the fighters": the actor in focus
+                if noun in _GROUP_NOUNS:  # "the militant group": the non-state actor in focus, never an army
+                    actor = self._focus_actor(si, self.sents[si][0] + t.idx, non_state=True)
+                    return [_Filler(actor, 0.65)] if actor is not None else []
+                hit = self._discourse(spec, si, None, t)  # "the fighters": the actor in focus
                 return [_Filler(hit.entity, 0.65)] if hit is not None else []
             return []
         if spec.entity == "actor" and t.tag_ in ("NNP", "NNPS"):
@@ -1160,12 +1163,14 @@ class _Reading:
         self.subjects[sj] = out
         return out
 
-    def _focus_actor(self, si: int, pos: int) -> Actor | None:
-        """The actor in focus at ``pos``: a subject earlier in the sentence, in the one before, or the headline's."""
+    def _focus_actor(self, si: int, pos: int, *, non_state: bool = False) -> Actor | None:
+        """The actor in focus at ``pos``: a subject earlier in the sentence, in the one before, or the headline's
+        (``non_state``: only an armed group or movement, for "the group")."""
         for sj in (si, si - 1, 0):
             if sj < 0 or sj > si:
                 continue
-            found = [a for p, a in self._sentence_actors(sj) if sj < si or p < pos]
+            found = [a for p, a in self._sentence_actors(sj) if (sj < si or p < pos)
+                     and not (non_state and (a.country or a.side == "government" or a.id.startswith("state:")))]
             if found:
                 return found[-1] if sj == si else found[0]
         return None
