@@ -463,3 +463,9 @@ def test_the_group_is_never_a_state_s_army(extractor: Extractor) -> None:
             "the town of Qaryatain on Sunday.")
     [e] = events(extractor, text, type_="forces.withdrew")
     assert "islamic state" in e.data.actor.name.lower()
+
+
+def test_a_headline_with_lower_case_function_words_names_no_open_world_place(extractor: Extractor) -> None:
+    evs = events(extractor, "Syrian Army Retakes Qaryatain City in Homs, Kills over 50 Terrorists in Hama.",
+                 type_="control.changed")
+    assert {fold(e.data.place.name) for e in evs} == {fold("Qaryatain")}

@@ -124,6 +124,7 @@ _TITLES = frozenset("""president minister prime secretary general colonel comman
 emir sheikh prince mr mrs ms dr gen col lt maj capt sgt""".split())
 _DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december today yesterday""".split())
+_HEADLINE_LOWER = frozenset("over from with into onto after near amid upon than that this".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
 _OPENERS = frozenset("the a an in on at by for from with as after before since while when but and".split())
 _LEADS = frozenset("heads head headed leads lead led chairs chaired represents represented commands commanded".split())
@@ -908,7 +909,8 @@ class _Reading:
         if not name[:1].isupper() or len(name) < 3 or name.isupper() and spec.entity != "actor":
             return []
         words = name.split()
-        if (len(words) == 1 and words[0].lower() in _NOT_NAMES) or any(w.lower() in _DATE_WORDS for w in words):
+        if (len(words) == 1 and words[0].lower() in _NOT_NAMES) or any(
+                w.lower() in _DATE_WORDS or w.lower().rstrip("s'’") in _DATE_WORDS for w in words):
             return []  # "Sunday", "Palace": capitalised, but no place or group
         if _is_title_case(doc):
             return []  # a headline capitalises every word: no name can be told from its form
@@ -1637,7 +1639,8 @@ def _lemma(t: Token) -> str:
 
 
 def _is_title_case(doc: Doc) -> bool:
-    words = [t for t in doc if t.is_alpha and len(t.text) > 3]
+    # a headline's short function words may stay lower case ("Army Retakes X, Kills over 50 in Y")
+    words = [t for t in doc if t.is_alpha and len(t.text) > 3 and t.lower_ not in _HEADLINE_LOWER]
     return len(words) >= 4 and all(t.text[0].isupper() for t in words)
 
 
