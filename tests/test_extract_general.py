@@ -469,3 +469,9 @@ def test_a_headline_with_lower_case_function_words_names_no_open_world_place(ext
     evs = events(extractor, "Syrian Army Retakes Qaryatain City in Homs, Kills over 50 Terrorists in Hama.",
                  type_="control.changed")
     assert {fold(e.data.place.name) for e in evs} == {fold("Qaryatain")}
+
+
+def test_a_source_s_name_is_never_a_place(extractor: Extractor) -> None:
+    evs = events(extractor, "Pro-regime fighters retook the villages of Zaytan and Khalasa after losing control of "
+                            "them hours earlier the Syrian Observatory for Human Rights said.", type_="control.changed")
+    assert {fold(e.data.place.name) for e in evs} == {fold("Zaytan"), fold("Khalasa")}

@@ -124,6 +124,7 @@ _TITLES = frozenset("""president minister prime secretary general colonel comman
 emir sheikh prince mr mrs ms dr gen col lt maj capt sgt""".split())
 _DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december today yesterday""".split())
+_SOURCE_NOUNS = frozenset("Observatory Agency Ministry Network Council Committee Commission Office".split())
 _HEADLINE_LOWER = frozenset("over from with into onto after near amid upon than that this".split())
 _KIND_WORDS = {"town": "town", "city": "city", "village": "village", "district": "district", "base": "base"}
 _OPENERS = frozenset("the a an in on at by for from with as after before since while when but and".split())
@@ -925,6 +926,8 @@ class _Reading:
             if not spec.persons and not _GROUPISH.search(name):
                 return []  # "Noha left al-Foua": a person, or a name we cannot tell from one, is no armed force
             return [_Filler(group_actor(name), 0.6)]
+        if name.lower() in self.ex.checks.media or any(w in _SOURCE_NOUNS for w in name.split()):
+            return []  # "the Syrian Observatory": a source of the news, not a place in it
         kind = "crossing" if spec.entity == "crossing" else "village"
         words = name.split()
         if len(words) > 4 or sum(1 for w in words if _TOPONYM.fullmatch(w)) > 1:
