@@ -636,3 +636,10 @@ def test_datelines() -> None:
         assert is_dateline(text, start, start + len(name)), text
     text = "Rebels took Aleppo. Then they left."
     assert not is_dateline(text, text.index("Aleppo"), text.index("Aleppo") + 6)
+
+
+def test_the_village_is_never_the_city_named_before(gaz: Gazetteer) -> None:
+    found = gaz.find("Kurdish forces advanced from Aleppo. They now control the village.")
+    assert [m.text for m in found] == ["Aleppo"]
+    found = gaz.find("Kurdish forces advanced from Tal Rifaat. They now control the village.")
+    assert [m.text for m in found][-1] == "the village"

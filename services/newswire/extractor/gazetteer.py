@@ -278,7 +278,9 @@ _REFERENCE = re.compile(
     r"|for|since|to)\b))\b"
     r"(?![ ]+of\b)", re.IGNORECASE)
 _REFERENCE_KINDS: dict[str, frozenset[str]] = {
-    "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": _SETTLEMENTS,
+    # "the village" is never the city named before it (GeoNames calls many a small town a city, so "the town"
+    # may be one)
+    "city": _SETTLEMENTS, "town": _SETTLEMENTS, "village": frozenset({"town", "village"}),
     "province": frozenset({"province"}), "governorate": frozenset({"province"}),
     "crossing": frozenset({"crossing"}), "border crossing": frozenset({"crossing"}),
     "border": frozenset({"crossing"}),  # "the border was reopened" after a crossing was named
