@@ -475,3 +475,9 @@ def test_a_source_s_name_is_never_a_place(extractor: Extractor) -> None:
     evs = events(extractor, "Pro-regime fighters retook the villages of Zaytan and Khalasa after losing control of "
                             "them hours earlier the Syrian Observatory for Human Rights said.", type_="control.changed")
     assert {fold(e.data.place.name) for e in evs} == {fold("Zaytan"), fold("Khalasa")}
+
+
+def test_the_sides_of_a_border_are_not_parties_and_a_purpose_takes_its_governor_s_mood(extractor: Extractor) -> None:
+    [e] = events(extractor, "Ukraine has agreed to send a delegation to meet with Russian negotiators for talks at the "
+                            "border between Belarus and Ukraine.", type_="diplomacy.meeting")
+    assert _parties(e) == {"UA", "RU"} and e.data.status == "scheduled"

@@ -149,6 +149,9 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
         if dep == "advcl":
             if infinitive and hlow not in c.aspect and not meeting:
                 return Verdict(False, reason=f"purpose ({head.text})")  # "launched an offensive to retake X"
+            if infinitive and meeting:
+                t = head  # "agreed to send a delegation to meet X": the purpose has its governor's mood
+                continue
             if any(ch.dep_ == "mark" and ch.lower_ in ("when", "once", "after", "until") for ch in t.children) and any(
                     ch.dep_ in ("aux", "aux:pass") and ch.lower_ in (c.hypothetical | c.future) for ch in head.children):
                 return Verdict(False, reason=f"a clause of what would be ({head.text})")  # "when it fell ... would be"

@@ -334,6 +334,7 @@ carrying implement implemented implements implementing declare declared declares
 imposing make made makes making launch launched launches launching finish finished finishes finishing conduct
 conducted conducts conducting effect effected execute executed decide decided""".split())
 _PERFECT = frozenset({"had", "has", "have"})
+_DIVIDES = frozenset({"border", "frontier", "boundary", "line", "river", "road", "corridor", "area", "zone"})
 _REGION_WORDS = frozenset({"province", "governorate", "countryside", "region", "district", "state", "oblast"})
 _SUBORDINATORS = frozenset({"after", "before", "since", "until", "once", "when", "as"})
 _PARTICLES = frozenset({"over", "down", "off", "up"})
@@ -459,6 +460,8 @@ def _stray_phrases(verb: Token, preps: frozenset[str]) -> list[Token]:
         if case.dep_ != "case" or case.lower_ not in preps or case.head.i <= verb.i or case.head.i == verb.i:
             continue
         noun = case.head
+        if case.lower_ == "between" and noun.head.lower_.removesuffix("s") in _DIVIDES:
+            continue  # "talks at the border between Belarus and Ukraine": what the border divides, not who talks
         t = noun
         for _ in range(4):
             if t.head.i == verb.i:
