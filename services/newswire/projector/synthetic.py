@@ -75,11 +75,15 @@ def article(outlet: str, published: str, *, n: int = 0, story_id: str | None = N
 
 
 def _envelope(art: Art, on: str | None, sentence: str, modality: Modality, confidence: float,
-              attribution: str | None, words: str | None = None) -> dict[str, object]:
-    """``words``: the text the date came from ("on Friday"); the date itself when not given."""
+              attribution: str | None, words: str | None = None, inferred: bool = False) -> dict[str, object]:
+    """``words``: the text the date came from ("on Friday"); the date itself when not given.
+
+    ``inferred``: ``on`` was inferred from the publication date, as the extractor marks it (no words).
+    """
     precision = {10: "day", 7: "month", 4: "year"}[len(on)] if on else "day"
+    text = None if inferred else words or on
     return dict(
-        occurred_on=OccurredOn(date=on, precision=precision, text=words or on) if on else None,  # type: ignore[arg-type]
+        occurred_on=OccurredOn(date=on, precision=precision, text=text) if on else None,  # type: ignore[arg-type]
         reported_at=art.published, source=art.source,
         evidence=Evidence(sentence=sentence, start=0, end=len(sentence)),
         attribution=attribution, modality=modality, confidence=confidence, rule="synthetic")
@@ -93,13 +97,14 @@ def _art(src: Art | tuple[str, str], story_id: str | None = None) -> Art:
 
 def control(src: Art | tuple[str, str], where: Place, who: Actor, on: str | None, *,
             modality: Modality = Modality.ASSERTED, confidence: float = 0.8, extent: str | None = None,
-            attribution: str | None = None, story_id: str | None = None, words: str | None = None) -> ControlChanged:
+            attribution: str | None = None, story_id: str | None = None, words: str | None = None,
+            inferred: bool = False) -> ControlChanged:
     art = _art(src, story_id)
     return ControlChanged(
         event_id=ControlChanged.make_id(art.source.article_id, where.id, who.id, on),
         data=ControlChangedData(place=where, controller=who, extent=Extent(text=extent) if extent else None),
         **_envelope(art, on, f"{who.name} took control of {where.name}.", modality, confidence, attribution,
-                    words))
+                    words, inferred))
 
 
 def withdrew(src: Art | tuple[str, str], where: Place, who: Actor, on: str | None) -> ForcesWithdrew:

@@ -38,7 +38,8 @@ __all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables
 # 2: a meeting's id comes from its first report, not the extractor's meeting_id
 # 3: received_at (the log record's timestamp) and coordinates (lat, lon, country) carried into the rows
 # 4: since_text holds the words the date came from ("on Thursday"), not the date again
-PROJECTION_SCHEMA_VERSION = 4
+# 5: a date without its words is inferred; a side's consecutive facts are one hold (since: its best read date)
+PROJECTION_SCHEMA_VERSION = 5
 REBUILD_PREFIX = "rebuild_"
 
 
