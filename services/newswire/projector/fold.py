@@ -37,7 +37,7 @@ import calendar
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 from datetime import date, timedelta
 from typing import Any

@@ -25,7 +25,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
 from operator import itemgetter
 from typing import Any
 
