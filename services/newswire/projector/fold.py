@@ -70,8 +70,11 @@ __all__ = [
     "date_rank",
     "best_dated",
     "make_fact",
+    "MakeFact",
     "distinct",
     "cluster",
+    "chain_facts",
+    "ChainFacts",
     "holds",
     "fact_of",
     "count_sources",
@@ -291,6 +294,7 @@ class Fact:
     confidence: float
     last_reported_at: str
     rank: tuple[date, int, str, str]
+    actor: tuple[str, str, str]  # (id, name, side): the most named among its reports
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -300,6 +304,17 @@ class Fact:
 def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> Fact:
     """The fact of ``reports``: its id (from its smallest event id), date, counts and confidence."""
     members = tuple(sorted({r.event_id: r for r in reports}.values(), key=_EVENT_ID))
+    if len(members) == 1:  # the commonest fact, without the loops (the same values)
+        r = members[0]
+        last = r.reported_at or ""
+        return Fact(
+            type=type_, subject=subject, key=key, reports=members,
+            fact_id=stable_id(type_, subject, key, r.event_id), day=r.day_start, day_end=r.day_end,
+            date_text=r.date_text, date_words=r.date_words, precision=r.precision, inferred=r.inferred,
+            historical=r.historical, n_sources=1, n_reports=1,
+            confidence=round(1.0 - (1.0 - max(0.0, r.confidence)), 6), last_reported_at=last,
+            rank=(r.day_start, 1, last, key), actor=(r.actor_id or "", r.actor_name or r.actor_id or "",
+                                                    r.side or r.actor_id or ""))
     first = best_dated(members)
     last = max((r.reported_at or "" for r in members), default="")
     n_sources = count_sources(members)
@@ -310,7 +325,19 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
         precision=first.precision, inferred=first.inferred, historical=all(r.historical for r in members),
         n_sources=n_sources, n_reports=len({r.article_id for r in members}),
         confidence=_combined_confidence(members), last_reported_at=last,
-        rank=(first.day_start, n_sources, last, key))
+        rank=(first.day_start, n_sources, last, key), actor=_named_actor(members))
+
+
+# How a fold builds a fact from its reports, and a group's facts from the group (chain_facts). The projector passes a memoised make_fact (store.SubjectCache):
+# a fact is a pure function of its reports, so a fact whose reports did not change need not be rebuilt.
+MakeFact = Callable[[str, str, str, Sequence[Report]], Fact]
+ChainFacts = Callable[[str, list[Report], int, MakeFact], list[Fact]]
+
+
+def _named_actor(reports: Sequence[Report]) -> tuple[str, str, str]:
+    actor_id = _most_common(r.actor_id for r in reports) or ""
+    name = _most_common(r.actor_name for r in reports if r.actor_id == actor_id) or actor_id
+    return actor_id, name, reports[0].side or actor_id
 
 
 def count_sources(reports: Iterable[Report]) -> int:
@@ -356,7 +383,7 @@ def distinct(reports: Iterable[Report]) -> list[Report]:
 
 
 def cluster(reports: Iterable[Report], key: Callable[[Report], str], *,
-            window: int = WINDOW_DAYS) -> list[Fact]:
+            window: int = WINDOW_DAYS, make: MakeFact = make_fact, chain: ChainFacts | None = None) -> list[Fact]:
     """Group reports into facts: same ``key``, day dates chained within ``window`` days.
 
     A month- or year-precision report joins the largest chain inside its
@@ -366,10 +393,12 @@ def cluster(reports: Iterable[Report], key: Callable[[Report], str], *,
     groups: dict[str, list[Report]] = defaultdict(list)
     for r in distinct(reports):
         groups[key(r)].append(r)
-    return [f for k in sorted(groups) for f in _chain(k, groups[k], window)]
+    chain = chain or chain_facts
+    return [f for k in sorted(groups) for f in chain(k, groups[k], window, make)]
 
 
-def _chain(k: str, reports: list[Report], window: int) -> list[Fact]:
+def chain_facts(k: str, reports: list[Report], window: int, make: MakeFact = make_fact) -> list[Fact]:
+    """The facts of one group (one key) of a subject's reports: day dates chained within ``window`` days."""
     members = sorted(reports, key=_BY_DATE)
     chains: list[list[Report]] = []
     coarse: list[Report] = []
@@ -388,7 +417,7 @@ def _chain(k: str, reports: list[Report], window: int) -> list[Fact]:
         else:
             loose[r.date_text].append(r)
     first = members[0]
-    return [make_fact(first.type, first.subject, k, group) for group in chains + [loose[t] for t in sorted(loose)]]
+    return [make(first.type, first.subject, k, group) for group in chains + [loose[t] for t in sorted(loose)]]
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -423,14 +452,15 @@ class PlaceFold:
     facts: dict[str, str]  # event_id -> fact_id
 
 
-def holds(facts: Sequence[Fact]) -> list[Fact]:
+def holds(facts: Sequence[Fact], make: MakeFact = make_fact) -> tuple[list[Fact], dict[str, Fact]]:
     """Control facts in time order, each run of one side's consecutive facts merged into one *hold*.
 
     A repeat report of the state already held is corroboration, not a new
     transition: a hold is one fact (one row of ``control_history``) whose
     date is the most precise, earliest read date of all its reports
     (:func:`best_dated`), so an inferred date later in the hold never moves
-    ``since``. Another side's fact in between ends the hold.
+    ``since``. Another side's fact in between ends the hold. Returns the
+    holds and, by ``fact_id``, the hold of each fact.
     """
     runs: list[list[Fact]] = []
     for f in sorted(facts, key=_RANK):
@@ -438,11 +468,18 @@ def holds(facts: Sequence[Fact]) -> list[Fact]:
             runs[-1].append(f)
         else:
             runs.append([f])
-    return [run[0] if len(run) == 1 else make_fact(run[0].type, run[0].subject, run[0].key,
-                                                      (r for f in run for r in f.reports)) for run in runs]
+    out: list[Fact] = []
+    hold_of: dict[str, Fact] = {}
+    for run in runs:
+        hold = run[0] if len(run) == 1 else make(run[0].type, run[0].subject, run[0].key,
+                                                 [r for f in run for r in f.reports])
+        out.append(hold)
+        hold_of.update((f.fact_id, hold) for f in run)
+    return out, hold_of
 
 
-def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> PlaceFold:
+def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: MakeFact = make_fact,
+               chain: ChainFacts | None = None) -> PlaceFold:
     """The ``control`` row (or none) and the ``control_history`` rows of one place: a pure function of the set.
 
     1. cluster the reports into facts per type and side (:func:`cluster`);
@@ -451,6 +488,10 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> Place
        its hold gives ``since``; another side's fact within ``window`` days of
        that latest fact makes the row ``contested``;
     4. one history row per hold (valid until the next hold's date) and per withdrawal fact.
+
+    ``make`` and ``chain`` build a fact and a group's facts; a caller may pass
+    memoised versions of :func:`make_fact` and :func:`chain_facts` (both are
+    pure functions of their reports), which changes nothing in the result.
     """
     rs = distinct(reports)
     if not rs:
@@ -458,20 +499,19 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> Place
     place_id = rs[0].subject
     place_name = _most_common(r.subject_name for r in rs) or place_id
     where = _best_where(Counter(map(_where, rs)))
-    facts = cluster(rs, key=_place_key, window=window)
+    facts = cluster(rs, key=_place_key, window=window, make=make, chain=chain)
     changes = [f for f in facts if f.type == CONTROL_CHANGED]
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
-    timeline = holds(changes)
-    hold_of = {r.event_id: h for h in timeline for r in h.reports}
+    timeline, hold_of = holds(changes, make)
 
     current = sorted((f for f in changes if not f.historical), key=_RANK)
     latest = current[-1] if current else None
-    winner = hold_of[latest.reports[0].event_id] if latest is not None else None
+    winner = hold_of[latest.fact_id] if latest is not None else None
     rivals: list[Fact] = []
     if latest is not None and winner is not None:
         seen = {winner.fact_id}
         for f in current:
-            h = hold_of[f.reports[0].event_id]
+            h = hold_of[f.fact_id]
             if f.key != latest.key and abs((f.day - latest.day).days) <= window and h.fact_id not in seen:
                 seen.add(h.fact_id)
                 rivals.append(h)
@@ -487,8 +527,8 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> Place
 
     control = None
     if winner is not None:
-        actor_id, name, side = _who(winner)
-        claims = [{"controller": _who(f)[1], "side": _who(f)[2], "since": f.date_text,
+        actor_id, name, side = winner.actor
+        claims = [{"controller": f.actor[1], "side": f.actor[2], "since": f.date_text,
                    "n_sources": f.n_sources, "fact_id": f.fact_id}
                   for f in sorted([winner, *rivals], key=_RANK, reverse=True)] if rivals else []
         control = dict(
@@ -511,20 +551,13 @@ def transitions(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> list
     return fold_place(reports, window=window).history
 
 
-def _who(f: Fact) -> tuple[str, str, str]:
-    """The fact's actor (id, name, side): the most named among its reports."""
-    actor_id = _most_common(r.actor_id for r in f.reports) or ""
-    name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
-    return actor_id, name, f.reports[0].side or actor_id
-
-
 def _where_columns(where: Where) -> dict[str, Any]:
     return dict(zip(("place_kind", "country", "lat", "lon"), where, strict=True))
 
 
 def _history_row(f: Fact, place_id: str, place_name: str, where: Where, kind: str, valid_to: date | None,
                  status: str) -> dict[str, Any]:
-    actor_id, name, side = _who(f)
+    actor_id, name, side = f.actor
     return dict(
         place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
         controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
@@ -546,14 +579,15 @@ class CrossingFold:
     facts: dict[str, str]  # event_id -> fact_id
 
 
-def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> CrossingFold:
+def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS,
+                  make: MakeFact = make_fact, chain: ChainFacts | None = None) -> CrossingFold:
     """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status."""
     rs = distinct(reports)
     if not rs:
         raise ValueError("fold_crossing needs at least one report")
     crossing_id = rs[0].subject
     name = _most_common(r.subject_name for r in rs) or crossing_id
-    facts = cluster(rs, key=_crossing_key, window=window)
+    facts = cluster(rs, key=_crossing_key, window=window, make=make, chain=chain)
     live = [f for f in facts if not f.historical] or facts
     sided = sorted((f for f in live if f.reports[0].side_code), key=_RANK)
     unsided = sorted((f for f in live if not f.reports[0].side_code), key=_RANK)

@@ -39,11 +39,15 @@ from newswire.projector.fold import (
     CONTROL_TYPES,
     CROSSING,
     MEETING,
+    Fact,
+    MakeFact,
     Report,
+    chain_facts,
     distinct,
     fold_crossing,
     fold_meetings,
     fold_place,
+    make_fact,
     meeting_components,
     storable,
     widen,
@@ -374,28 +378,59 @@ def _reports_of(conn: Connection, tables: Tables, types: Sequence[str], subjects
 
 @dataclass(frozen=True, slots=True)
 class Folded:
-    """One subject's fold: its reports (sorted by event id), its rows by table and primary key, each report's fact."""
+    """One subject's fold: its reports (sorted by event id), its rows by table and primary key, each report's fact.
+
+    ``made`` holds the facts the fold built, by (type, key, member ids): the
+    next fold of the subject reuses a fact whose reports did not change
+    (a fact is a pure function of its reports, :func:`~.fold.make_fact`).
+    """
 
     reports: tuple[Report, ...]
     rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]]
     facts: dict[str, str]  # event_id -> fact_id (the evidence row's fact)
+    made: dict[tuple[Any, ...], Any]  # ("fact", type, key, ids) -> Fact; ("chain", key, window, ids) -> [Fact]
 
 
 _PKEYS = {"control": ("place_id",), "control_history": ("place_id", "fact_id"), "crossings": ("crossing_id",)}
 _EVIDENCE_TABLE = {"control": "control", "crossing": "crossings"}
 
 
-def fold_subject(kind: str, reports: Iterable[Report]) -> Folded:
-    """The pure fold of one place (``kind`` "control") or crossing, as rows keyed for writing."""
+def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None = None) -> Folded:
+    """The fold of one place (``kind`` "control") or crossing, as rows keyed for writing.
+
+    The fold is pure; ``previous`` (the subject's last fold) only lends the
+    facts it already built, which makes the result no different.
+    """
     rs = tuple(distinct(reports))
+    known = previous.made if previous is not None else {}
+    made: dict[tuple[Any, ...], Any] = {}
+
+    def make(type_: str, subject: str, key: str, members: Sequence[Report]) -> Fact:
+        ident = ("fact", type_, key, tuple(sorted(r.event_id for r in members)))
+        fact = known.get(ident)
+        if fact is None:
+            fact = make_fact(type_, subject, key, members)
+        made[ident] = fact
+        return fact
+
+    def chain(key: str, members: list[Report], window: int, make_: MakeFact) -> list[Fact]:
+        ident = ("chain", key, window, tuple(r.event_id for r in members))  # members come sorted by event id
+        facts = known.get(ident)
+        if facts is None:
+            facts = chain_facts(key, members, window, make_)
+        else:
+            made.update((("fact", f.type, f.key, f.members), f) for f in facts)
+        made[ident] = facts
+        return facts  # type: ignore[no-any-return]
+
     if kind == "control":
-        fold = fold_place(rs)
+        fold = fold_place(rs, make=make, chain=chain)
         rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
             "control": {(fold.control["place_id"],): fold.control} if fold.control else {},
             "control_history": {(h["place_id"], h["fact_id"]): h for h in fold.history}}
-        return Folded(rs, rows, fold.facts)
-    cfold = fold_crossing(rs)
-    return Folded(rs, {"crossings": {(rs[0].subject,): cfold.row}}, cfold.facts)
+        return Folded(rs, rows, fold.facts, made)
+    cfold = fold_crossing(rs, make=make, chain=chain)
+    return Folded(rs, {"crossings": {(rs[0].subject,): cfold.row}}, cfold.facts, made)
 
 
 class SubjectCache:
@@ -506,7 +541,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         for subject in subjects:
             old = hits.get(subject)
             reports = [*old.reports, *fresh[(kind, subject)]] if old is not None else loaded[subject]
-            folded = fold_subject(kind, reports)
+            folded = fold_subject(kind, reports, old)
             pending[(kind, subject)] = folded
             for event_id, fact_id in folded.facts.items():
                 if event_id in new_ids:
