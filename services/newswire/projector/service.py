@@ -76,7 +76,7 @@ class Projector:
 
     def __init__(self, log: Log, engine: Engine, consumer: Consumer, *, tables: Tables | None = None,
                  batch_size: int = 500, poll_timeout: float = 0.5, dead_letters: bool = True,
-                 owns_log: bool = False, topics: Sequence[str] = EVENT_TOPICS) -> None:
+                 owns_log: bool = False, topics: Sequence[str] = EVENT_TOPICS, cache_reports: int = 200_000) -> None:
         self.log = log
         self.engine = engine
         self.consumer = consumer
@@ -88,7 +88,7 @@ class Projector:
         self._accepted: dict[TopicPartition, int] = {}
         # Set during a replay's final catch-up: batches join the swap transaction.
         self.conn: Connection | None = None
-        self.cache = SubjectCache()
+        self.cache = SubjectCache(cache_reports)
         self.consumer_topics = list(topics)
         self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout,
                                      done=self.tables_caught_up)
@@ -293,7 +293,7 @@ def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine
     cfg = settings.projector
     consumer = log.consumer(cfg.group_id, EVENT_TOPICS)
     return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,
-                     poll_timeout=cfg.poll_timeout, owns_log=owns_log)
+                     poll_timeout=cfg.poll_timeout, owns_log=owns_log, cache_reports=cfg.cache_reports)
 
 
 @dataclass(frozen=True)
