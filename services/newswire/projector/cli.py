@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         Runs until SIGTERM or Ctrl-C (the batch in hand is committed first), or with --once until caught up.
         """
         from newswire.core.health import serve_service
-        from newswire.core.topics import EVENT_TOPICS
+        from newswire.core.topics import event_topics
         from newswire.projector.service import make_projector
 
         settings = settings_of(ctx)
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         def serve() -> Any:
             return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
                                db_url=settings.projector_db_url(),
-                               group_id=settings.projector.group_id, topics=EVENT_TOPICS)
+                               group_id=settings.projector.group_id, topics=event_topics())
 
         stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
         err_console.print(

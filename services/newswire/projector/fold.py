@@ -219,6 +219,11 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
                       participants=[list(p) for p in participants],
                       location=_place_json(loc) if loc else None, framework=data.framework,
                       **(_located(loc) if loc else {}), **common)
+    # A type registered elsewhere (newswire.projector.registry): its subject and actor from its registration.
+    from newswire.projector.registry import PROJECTIONS, report_fields
+
+    if event.type in PROJECTIONS:
+        return Report(**report_fields(event), **common)
     raise ProjectionError(f"event type {event.type!r} is not projected", where=where)
 
 

@@ -27,7 +27,7 @@ from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
 from newswire.core.models import parse_event
 from newswire.core.runner import ConsumerRunner
-from newswire.core.topics import EVENT_TOPICS
+from newswire.core.topics import event_topics
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
     Applied,
@@ -76,7 +76,7 @@ class Projector:
 
     def __init__(self, log: Log, engine: Engine, consumer: Consumer, *, tables: Tables | None = None,
                  batch_size: int = 500, poll_timeout: float = 0.5, dead_letters: bool = True,
-                 owns_log: bool = False, topics: Sequence[str] = EVENT_TOPICS, cache_reports: int = 200_000) -> None:
+                 owns_log: bool = False, topics: Sequence[str] | None = None, cache_reports: int = 200_000) -> None:
         self.log = log
         self.engine = engine
         self.consumer = consumer
@@ -89,7 +89,7 @@ class Projector:
         # Set during a replay's final catch-up: batches join the swap transaction.
         self.conn: Connection | None = None
         self.cache = SubjectCache(cache_reports)
-        self.consumer_topics = list(topics)
+        self.consumer_topics = list(topics or event_topics())
         self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout,
                                      done=self.tables_caught_up)
         self.seek_to_stored()
@@ -291,7 +291,7 @@ def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine
         if ensure_schema(engine, tables) == "stale":
             replay(engine, log)
     cfg = settings.projector
-    consumer = log.consumer(cfg.group_id, EVENT_TOPICS)
+    consumer = log.consumer(cfg.group_id, event_topics())
     return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,
                      poll_timeout=cfg.poll_timeout, owns_log=owns_log, cache_reports=cfg.cache_reports)
 
@@ -306,10 +306,11 @@ class ReplayResult:
 class Rebuild:
     """A replay in its two steps: :meth:`build` the fresh tables, then :meth:`swap` them in."""
 
-    def __init__(self, engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+    def __init__(self, engine: Engine, log: Log, *, topics: Sequence[str] | None = None,
                  batch_size: int = REPLAY_BATCH_SIZE) -> None:
         self.engine = engine
         self.tables = prepare_rebuild(engine)
+        topics = list(topics or event_topics())
         self.consumer = log.consumer(None, topics)
         self.consumer.seek_to_beginning()
         self.folder = Projector(log, engine, self.consumer, tables=self.tables, batch_size=batch_size,
@@ -342,7 +343,7 @@ class Rebuild:
         return ReplayResult(stats.events_applied, stats.records_in, offsets)
 
 
-def replay(engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+def replay(engine: Engine, log: Log, *, topics: Sequence[str] | None = None,
            batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
     """Rebuild every table from offset zero into fresh tables, then swap them in atomically.
 

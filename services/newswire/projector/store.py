@@ -52,6 +52,7 @@ from newswire.projector.fold import (
     storable,
     widen,
 )
+from newswire.projector.registry import PROJECTIONS
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, REBUILD_PREFIX, Tables, make_tables
 
 __all__ = [
@@ -112,6 +113,10 @@ def _ensure_schema(engine: Engine, tables: Tables) -> str:
         lock_writers(conn, "schema")
         version = schema_version(conn, tables)
         if version == PROJECTION_SCHEMA_VERSION:
+            # A type registered since the tables were made brings a table: create it (nothing else changes).
+            missing = [t for t in tables.views.values() if not sa.inspect(conn).has_table(t.name)]
+            if missing:
+                tables.metadata.create_all(conn, tables=missing)
             return "ok"
         if version is not None or sa.inspect(conn).has_table(tables.control.name):
             return "stale"
@@ -567,6 +572,16 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     for table, changed in inserts.items():
         if changed:
             _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
+
+    registered = sorted({(r.type, r.subject) for a in new if (r := a.report).type in PROJECTIONS})
+    for type_, subject in registered:
+        # A registered type (newswire.projector.registry): one row per subject, refolded from all its reports.
+        proj = PROJECTIONS[type_]
+        table = tables.views[proj.view]
+        ae = tables.applied_events
+        reports = load_reports(conn, tables, sa.and_(ae.c.type == type_, ae.c.subject == subject))
+        _replace(conn, table, table.c[proj.key], [subject], [proj.fold(distinct(reports))])
+        keys.update({r.event_id: (proj.view, subject, None) for r in reports if r.event_id in new_ids})
 
     if meetings:
         reports = _meeting_neighbourhood(conn, tables, meetings)

@@ -55,6 +55,7 @@ class Tables:
     meetings: sa.Table
     offsets: sa.Table
     meta: sa.Table
+    views: dict[str, sa.Table]  # the tables of registered event types (newswire.projector.registry), by view
 
     def all(self) -> list[sa.Table]:
         return list(self.metadata.sorted_tables)
@@ -62,7 +63,7 @@ class Tables:
     def derived(self) -> list[sa.Table]:
         """The tables a user reads, in a stable order (dumps, comparisons)."""
         return [self.control, self.control_history, self.crossings, self.meetings, self.evidence,
-                self.applied_events, self.offsets, self.meta]
+                self.applied_events, self.offsets, self.meta, *(self.views[v] for v in sorted(self.views))]
 
 
 def make_tables(prefix: str = "") -> Tables:
@@ -231,4 +232,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("key", sa.String(50), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
     )
-    return Tables(p, md, applied, evidence, control, history, crossings, meetings, offsets, meta)
+    from newswire.projector.registry import PROJECTIONS  # registry imports nothing of the projector's tables
+
+    views = {proj.view: t(proj.view, *proj.columns()) for proj in PROJECTIONS.values()}
+    return Tables(p, md, applied, evidence, control, history, crossings, meetings, offsets, meta, views)
