@@ -10,6 +10,7 @@ projector and ``state_rows`` (what ``newswire state`` reads).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from newswire.cli import app
 
 from newswire.core import models
 from newswire.core.config import load_settings
@@ -106,6 +110,10 @@ def test_a_type_registered_in_one_module_flows_through_extract_topic_table_and_s
             [row] = state_rows(engine, "ceasefires")  # type: ignore[arg-type]
             assert (row["place_name"], str(row["since"])) == ("Idlib", "2025-03-13")
             assert (row["n_reports"], len(row["evidence"])) == (2, 2), row
+            out = CliRunner().invoke(app, ["--log-url", settings.log_url, "--db-url", settings.db_url,
+                                           "state", "ceasefires", "--format", "jsonl"])
+            assert out.exit_code == 0, out.output
+            assert [json.loads(line)["place_name"] for line in out.output.splitlines()] == ["Idlib"]
             before = dump_tables(engine)
             replay(engine, log)
             assert dump_tables(engine) == before  # the new table is rebuilt by replay like the others
