@@ -2,6 +2,16 @@
 
     .venv/bin/python benchmarks/projection.py [--events 20000] [--places 2000] [--batch 500 2000]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle] [--profile]
+        [--history 10000 100000 1000000] [--tail 20000]
+
+The second table (``--history``; ``--history`` with no sizes skips it) is the
+cost per event of the next ``--tail`` events when the tables already hold a
+history of N events, N = 10,000, 100,000 and 1,000,000: one projector applies
+the history, then the tail is timed (CPU microseconds per event). The
+places grow with the history (one place per 10 events of history and tail,
+as news covers more places over time), so each new event meets a place with
+a history of about the same length; the projector's cache holds at most ``projector.cache_reports``
+reports whatever N is, and the table shows the process's resident memory.
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over
 ``--places`` places, the rest withdrawals, crossings and meetings, 20 outlets,
@@ -16,12 +26,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -62,6 +74,39 @@ def measure(log: SqliteLog, db_url: str, batch: int, settle: bool = True,
     return stats.events_applied, elapsed, cpu
 
 
+def rss_mib() -> float:
+    """This process's resident memory now (Linux /proc), MiB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure_history(tmp: Path, history: int, tail: int, batch: int) -> dict[str, Any]:
+    """Apply ``history`` events, then time the next ``tail`` ones with the same projector (cache warm)."""
+    total = history + tail
+    log = fill_log(tmp / f"history-{history}.db", total, total // 10)
+    try:
+        settings = load_settings(log_url=log.url, db_url=f"sqlite:///{tmp}/history-{history}-tables.db",
+                                 projector={"batch_size": batch, "poll_timeout": 0.05,
+                                            "group_id": f"bench-{uuid.uuid4()}"})
+        projector = make_projector(settings, log)
+        heap.settle()
+        try:
+            built = projector.run(count=history).events_applied
+            before_applied = projector.stats.events_applied
+            started, cpu = time.perf_counter(), time.process_time()
+            projector.run(once=True)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            applied = projector.stats.events_applied - before_applied
+            return dict(history=built, applied=applied, seconds=elapsed, cpu=cpu, rss=rss_mib(),
+                        cached=projector.cache.reports_held, limit=projector.cache.max_reports)
+        finally:
+            projector.close()
+    finally:
+        log.close()
+        for f in tmp.glob(f"history-{history}*"):
+            f.unlink()
+
+
 def pg_database(admin_url: str) -> tuple[str, str] | None:
     import psycopg
 
@@ -91,6 +136,9 @@ def main() -> None:
                         help="after the table, profile one more SQLite run at the first batch size (cProfile)")
     parser.add_argument("--no-settle", action="store_true",
                         help="keep CPython's default garbage-collector settings (to see what heap.settle() gains)")
+    parser.add_argument("--history", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+                        help="history sizes of the cost-per-event table (none: skip it)")
+    parser.add_argument("--tail", type=int, default=20_000, help="events timed after each history")
     args = parser.parse_args()
 
     import structlog
@@ -126,6 +174,20 @@ def main() -> None:
         finally:
             log.close()
     console.print(table)
+    if args.history:
+        cost = Table(title=f"cost per event after a history of N events: SQLite, batch 500, the next {args.tail} "
+                           "events timed")
+        for col in ("history (events)", "places", "events timed", "seconds", "events/s", "CPU µs/event",
+                    "cached reports (limit)", "RSS MiB"):
+            cost.add_column(col, justify="right", no_wrap=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in args.history:
+                m = measure_history(Path(tmp), n, args.tail, 500)
+                cost.add_row(f"{m['history']:,}", f"{(n + args.tail) // 10:,}", f"{m['applied']:,}",
+                             f"{m['seconds']:.2f}", f"{m['applied'] / m['seconds']:,.0f}",
+                             f"{m['cpu'] / m['applied'] * 1e6:,.0f}", f"{m['cached']:,} ({m['limit']:,})",
+                             f"{m['rss']:,.0f}")
+        console.print(cost)
     if args.profile:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
