@@ -300,10 +300,7 @@ class Fact:
     last_reported_at: str
     rank: tuple[date, int, str, str]
     actor: tuple[str, str, str]  # (id, name, side): the most named among its reports
-
-    @property
-    def members(self) -> tuple[str, ...]:
-        return tuple(r.event_id for r in self.reports)
+    members: tuple[str, ...]  # the event ids of its reports, sorted: its identity
 
 
 def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> Fact:
@@ -319,7 +316,7 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
             historical=r.historical, n_sources=1, n_reports=1,
             confidence=round(1.0 - (1.0 - max(0.0, r.confidence)), 6), last_reported_at=last,
             rank=(r.day_start, 1, last, key), actor=(r.actor_id or "", r.actor_name or r.actor_id or "",
-                                                    r.side or r.actor_id or ""))
+                                                    r.side or r.actor_id or ""), members=(r.event_id,))
     first = best_dated(members)
     last = max((r.reported_at or "" for r in members), default="")
     n_sources = count_sources(members)
@@ -330,7 +327,8 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
         precision=first.precision, inferred=first.inferred, historical=all(r.historical for r in members),
         n_sources=n_sources, n_reports=len({r.article_id for r in members}),
         confidence=_combined_confidence(members), last_reported_at=last,
-        rank=(first.day_start, n_sources, last, key), actor=_named_actor(members))
+        rank=(first.day_start, n_sources, last, key), actor=_named_actor(members),
+        members=tuple(r.event_id for r in members))
 
 
 # How a fold builds a fact from its reports, and a group's facts from the group (chain_facts). The projector passes a memoised make_fact (store.SubjectCache):
@@ -504,6 +502,7 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: Ma
     place_id = rs[0].subject
     place_name = _most_common(r.subject_name for r in rs) or place_id
     where = _best_where(Counter(map(_where, rs)))
+    located = _where_columns(where)
     facts = cluster(rs, key=_place_key, window=window, make=make, chain=chain)
     changes = [f for f in facts if f.type == CONTROL_CHANGED]
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
@@ -525,10 +524,10 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: Ma
     history: list[dict[str, Any]] = []
     for i, f in enumerate(timeline):
         valid_to = timeline[i + 1].day if i + 1 < len(timeline) else None
-        history.append(_history_row(f, place_id, place_name, where, "control", valid_to,
+        history.append(_history_row(f, place_id, place_name, located, "control", valid_to,
                                     "contested" if f.fact_id in contested else "held"))
     for f in withdrawals:
-        history.append(_history_row(f, place_id, place_name, where, "withdrawal", None, "withdrew"))
+        history.append(_history_row(f, place_id, place_name, located, "withdrawal", None, "withdrew"))
 
     control = None
     if winner is not None:
@@ -542,7 +541,7 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: Ma
             extent=_most_common(r.extent for r in winner.reports),
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
-            last_reported_at=winner.last_reported_at or None, **_where_columns(where))
+            last_reported_at=winner.last_reported_at or None, **located)
     return PlaceFold(control, history, fact_of([*timeline, *withdrawals]))
 
 
@@ -560,15 +559,14 @@ def _where_columns(where: Where) -> dict[str, Any]:
     return dict(zip(("place_kind", "country", "lat", "lon"), where, strict=True))
 
 
-def _history_row(f: Fact, place_id: str, place_name: str, where: Where, kind: str, valid_to: date | None,
-                 status: str) -> dict[str, Any]:
+def _history_row(f: Fact, place_id: str, place_name: str, where: dict[str, Any], kind: str,
+                 valid_to: date | None, status: str) -> dict[str, Any]:
     actor_id, name, side = f.actor
     return dict(
         place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
         controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
         date_text=f.date_text, date_words=f.date_words, precision=f.precision, status=status,
-        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports,
-        **_where_columns(where))
+        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports, **where)
 
 
 def _place_key(r: Report) -> str:

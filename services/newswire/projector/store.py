@@ -411,7 +411,7 @@ def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None =
     made: dict[tuple[Any, ...], Any] = {}
 
     def make(type_: str, subject: str, key: str, members: Sequence[Report]) -> Fact:
-        ident = ("fact", type_, key, tuple(sorted(r.event_id for r in members)))
+        ident = ("fact", type_, key, tuple(sorted([r.event_id for r in members])))
         fact = known.get(ident)
         if fact is None:
             fact = make_fact(type_, subject, key, members)
