@@ -131,9 +131,7 @@ def _parse(record: LogRecord) -> Article:
     try:
         return Article.model_validate_json(record.value)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "record"
-        raise RecordError(f"not an article: {loc}: {err['msg']}", where=where) from None
+        raise RecordError.invalid("an article", exc, where=where) from None
     except UnicodeDecodeError:
         raise RecordError("not UTF-8 JSON", where=where) from None
 

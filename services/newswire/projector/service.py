@@ -44,7 +44,7 @@ from newswire.projector.store import (
 )
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
 
-__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables"]
+__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables", "ready_tables"]
 
 log_ = get_logger("newswire.projector")
 REPLAY_BATCH_SIZE = 2000
@@ -148,7 +148,7 @@ class Projector:
             event = parse_event(record.value)
             report = to_report(event, record_time=record.timestamp)
         except ValidationError as exc:
-            self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
+            self._reject(record, RecordError.invalid("an event", exc, where=f"{record.tp}@{record.offset}"))
             return None
         except ProjectionError as exc:
             self._reject(record, exc)
@@ -224,12 +224,6 @@ class Projector:
             send_dead_letter(self.log, self.group_id, record, exc)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "record"
-    return f"not an event: {loc}: {err['msg']}"
-
-
 def open_tables(settings: Settings, log: Log | None = None, *, create: bool = True) -> tuple[Engine, Tables]:
     """The engine of the projector's database, its tables created or rebuilt to the current schema.
 
@@ -239,9 +233,18 @@ def open_tables(settings: Settings, log: Log | None = None, *, create: bool = Tr
     if not create:
         return _existing_tables(settings.projector_db_url())
     engine = create_engine(settings.projector_db_url())
+    return engine, ready_tables(engine, log, settings)
+
+
+def ready_tables(engine: Engine, log: Log | None, settings: Settings) -> Tables:
+    """The live tables, created if missing; tables of an older schema are rebuilt by replay, and it is logged.
+
+    The one place a projector builds its tables: a replay reads the whole log, so it never happens unsaid.
+    ``log`` is opened from ``settings`` only when a replay is needed.
+    """
     tables = make_tables()
     if ensure_schema(engine, tables) == "stale":
-        log_.info("projector.schema_changed", action="rebuild by replay")
+        log_.warning("projector.schema_changed", action="rebuild by replay", schema_version=PROJECTION_SCHEMA_VERSION)
         owned = log is None
         log = log or open_log(settings)
         try:
@@ -249,7 +252,7 @@ def open_tables(settings: Settings, log: Log | None = None, *, create: bool = Tr
         finally:
             if owned:
                 log.close()
-    return engine, tables
+    return tables
 
 
 def _existing_tables(db_url: str) -> tuple[Engine, Tables]:
@@ -285,11 +288,8 @@ def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine
     owns_log = log is None
     log = log or open_log(settings)
     if engine is None:
-        engine, tables = open_tables(settings, log)
-    else:
-        tables = make_tables()
-        if ensure_schema(engine, tables) == "stale":
-            replay(engine, log)
+        engine = create_engine(settings.projector_db_url())
+    tables = ready_tables(engine, log, settings)
     cfg = settings.projector
     consumer = log.consumer(cfg.group_id, event_topics())
     return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,
