@@ -25,7 +25,7 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord
 from newswire.core.logging import get_logger
 from newswire.core.models import Article, Event
-from newswire.core.runner import ConsumerRunner
+from newswire.core.runner import ConsumerRunner, ServiceStats
 from newswire.core.topics import ARTICLES
 from newswire.extractor.extract import Extractor, default_extractor
 
@@ -35,19 +35,12 @@ log_ = get_logger("newswire.extractor")
 
 
 @dataclass
-class ExtractorStats:
+class ExtractorStats(ServiceStats):
     """Counters for the metrics: records in, events out per topic and type, errors by kind."""
 
-    records_in: int = 0
     articles: int = 0
     records_out: dict[str, int] = field(default_factory=dict)
     events: dict[str, int] = field(default_factory=dict)
-    dead_letters: int = 0
-    batches: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 class ExtractorService:

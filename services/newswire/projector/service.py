@@ -13,7 +13,7 @@ watched from the outside.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -26,7 +26,7 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
 from newswire.core.models import parse_event
-from newswire.core.runner import ConsumerRunner
+from newswire.core.runner import ConsumerRunner, ServiceStats
 from newswire.core.topics import event_topics
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
@@ -51,20 +51,13 @@ REPLAY_BATCH_SIZE = 2000
 
 
 @dataclass
-class ProjectorStats:
+class ProjectorStats(ServiceStats):
     """Counters for the operations engineer's metrics."""
 
-    records_in: int = 0
     events_applied: int = 0
     duplicates: int = 0
     skipped: int = 0
-    batches: int = 0
     rewinds: int = 0
-    dead_letters: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 class Projector:
