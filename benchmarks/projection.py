@@ -8,9 +8,10 @@ The second table (``--history``; ``--history`` with no sizes skips it) is the
 cost per event of the next ``--tail`` events when the tables already hold a
 history of N events, N = 10,000, 100,000 and 1,000,000: one projector applies
 the history, then the tail is timed (CPU microseconds per event). The
-places grow with the history (one place per 10 events of history and tail,
-as news covers more places over time), so each new event meets a place with
-a history of about the same length; the projector's cache holds at most ``projector.cache_reports``
+places and the days grow with the history (one place per 10 events and one
+day per 300 events of history and tail, as news covers more places over
+more time), so each new event meets a place, and a meeting a neighbourhood
+of days, with a history of about the same length; the projector's cache holds at most ``projector.cache_reports``
 reports whatever N is, and the table shows the process's resident memory.
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over
@@ -46,10 +47,10 @@ from newswire.projector import synthetic
 from newswire.projector.service import make_projector
 
 
-def fill_log(path: Path, events: int, places: int) -> SqliteLog:
+def fill_log(path: Path, events: int, places: int, days: int = 60) -> SqliteLog:
     log = SqliteLog(path)
     log.create_topics({t: 3 for t in EVENT_TOPICS} | {DLQ.name: 1})
-    for e in synthetic.stream(events, places=places):
+    for e in synthetic.stream(events, places=places, days=days):
         log.produce(e.TOPIC, e.key(), e.model_dump_json().encode())
     log.flush()
     return log
@@ -83,7 +84,7 @@ def rss_mib() -> float:
 def measure_history(tmp: Path, history: int, tail: int, batch: int) -> dict[str, Any]:
     """Apply ``history`` events, then time the next ``tail`` ones with the same projector (cache warm)."""
     total = history + tail
-    log = fill_log(tmp / f"history-{history}.db", total, total // 10)
+    log = fill_log(tmp / f"history-{history}.db", total, total // 10, days=max(60, total // 300))
     try:
         settings = load_settings(log_url=log.url, db_url=f"sqlite:///{tmp}/history-{history}-tables.db",
                                  projector={"batch_size": batch, "poll_timeout": 0.05,
@@ -91,13 +92,15 @@ def measure_history(tmp: Path, history: int, tail: int, batch: int) -> dict[str,
         projector = make_projector(settings, log)
         heap.settle()
         try:
+            build_started = time.perf_counter()
             built = projector.run(count=history).events_applied
+            build = time.perf_counter() - build_started
             before_applied = projector.stats.events_applied
             started, cpu = time.perf_counter(), time.process_time()
             projector.run(once=True)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             applied = projector.stats.events_applied - before_applied
-            return dict(history=built, applied=applied, seconds=elapsed, cpu=cpu, rss=rss_mib(),
+            return dict(history=built, applied=applied, seconds=elapsed, cpu=cpu, rss=rss_mib(), build=build,
                         cached=projector.cache.reports_held, limit=projector.cache.max_reports)
         finally:
             projector.close()
@@ -177,16 +180,18 @@ def main() -> None:
     if args.history:
         cost = Table(title=f"cost per event after a history of N events: SQLite, batch 500, the next {args.tail} "
                            "events timed")
-        for col in ("history (events)", "places", "events timed", "seconds", "events/s", "CPU µs/event",
-                    "cached reports (limit)", "RSS MiB"):
+        for col in ("history (events)", "places", "days", "events timed", "seconds", "events/s", "CPU µs/event",
+                    "cached reports (limit)", "RSS MiB", "history built in s"):
             cost.add_column(col, justify="right", no_wrap=True)
         with tempfile.TemporaryDirectory() as tmp:
             for n in args.history:
                 m = measure_history(Path(tmp), n, args.tail, 500)
-                cost.add_row(f"{m['history']:,}", f"{(n + args.tail) // 10:,}", f"{m['applied']:,}",
-                             f"{m['seconds']:.2f}", f"{m['applied'] / m['seconds']:,.0f}",
-                             f"{m['cpu'] / m['applied'] * 1e6:,.0f}", f"{m['cached']:,} ({m['limit']:,})",
-                             f"{m['rss']:,.0f}")
+                row = (f"{m['history']:,}", f"{(n + args.tail) // 10:,}", f"{max(60, (n + args.tail) // 300):,}",
+                       f"{m['applied']:,}", f"{m['seconds']:.2f}", f"{m['applied'] / m['seconds']:,.0f}",
+                       f"{m['cpu'] / m['applied'] * 1e6:,.0f}", f"{m['cached']:,} ({m['limit']:,})",
+                       f"{m['rss']:,.0f}", f"{m['build']:.0f}")
+                cost.add_row(*row)
+                print(" | ".join(row), file=sys.stderr, flush=True)  # progress: the 1,000,000 row takes minutes
         console.print(cost)
     if args.profile:
         out = io.StringIO()

@@ -137,10 +137,10 @@ def meeting(src: Art | tuple[str, str], who: list[Actor], where: Place | None, s
 
 
 def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
-           start: date = date(2024, 11, 1)) -> Iterator[Event]:
+           start: date = date(2024, 11, 1), days: int = 60) -> Iterator[Event]:
     """``n`` plausible events: control changes over ``places`` places, some crossings and meetings.
 
-    Dates wander over 60 days, sides alternate, outlets repeat: a mix of
+    Dates wander over ``days`` days, sides alternate, outlets repeat: a mix of
     corroborations, transitions, contested claims and re-deliveries.
     """
     rng = random.Random(seed)
@@ -151,7 +151,7 @@ def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
     crossings_ = [place(f"Crossing {i}", "crossing") for i in range(max(1, places // 50))]
     cities = [place(f"Capital {i}", "city", f"X{i % 6}") for i in range(20)]
     for i in range(n):
-        day = start + timedelta(days=rng.randrange(60))
+        day = start + timedelta(days=rng.randrange(days))
         published = (day + timedelta(days=rng.randrange(3))).isoformat()
         src = (f"outlet{rng.randrange(outlets)}", published)
         on = day.isoformat() if rng.random() < 0.8 else None
