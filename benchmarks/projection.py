@@ -9,9 +9,9 @@ cost per event of the next ``--tail`` events when the tables already hold a
 history of N events, N = 10,000, 100,000 and 1,000,000: one projector applies
 the history, then the tail is timed (CPU microseconds per event). The
 places and the days grow with the history (one place per 10 events and one
-day per 300 events of history and tail, as news covers more places over
-more time), so each new event meets a place, and a meeting a neighbourhood
-of days, with a history of about the same length; the projector's cache holds at most ``projector.cache_reports``
+day per 300 events of history and tail; each place in the news for 60 days
+of its own, ``synthetic.stream(days=...)``), so each new event meets a place,
+and a meeting a neighbourhood of days, with a history of about the same size; the projector's cache holds at most ``projector.cache_reports``
 reports whatever N is, and the table shows the process's resident memory.
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over

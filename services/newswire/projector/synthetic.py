@@ -7,6 +7,7 @@ the event's key fields, so building the same event twice gives the same id.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -150,22 +151,40 @@ def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
     towns = [place(f"Town {i}") for i in range(places)]
     crossings_ = [place(f"Crossing {i}", "crossing") for i in range(max(1, places // 50))]
     cities = [place(f"Capital {i}", "city", f"X{i % 6}") for i in range(20)]
+    # Over more than 60 days, each subject is in the news for 60 of them (a window of its own), as
+    # places are: the history then grows in time without piling every report of a place together.
+    spread = max(0, days - 60)
+
+    def shifted(subject: str, base: int) -> date:
+        return start + timedelta(days=base + (zlib.crc32(subject.encode()) % (spread + 1) if spread else 0))
+
     for i in range(n):
-        day = start + timedelta(days=rng.randrange(days))
-        published = (day + timedelta(days=rng.randrange(3))).isoformat()
-        src = (f"outlet{rng.randrange(outlets)}", published)
-        on = day.isoformat() if rng.random() < 0.8 else None
+        base = rng.randrange(60)
+        lag = rng.randrange(3)
+        outlet = f"outlet{rng.randrange(outlets)}"
+        dated = rng.random() < 0.8
         kind = rng.random()
+
+        def when(subject: str) -> tuple[Art, str | None, date]:
+            day = shifted(subject, base)
+            return article(outlet, (day + timedelta(days=lag)).isoformat(), n=i), (
+                day.isoformat() if dated else None), day
+
         if kind < 0.85:
-            yield control(article(*src, n=i), rng.choice(towns), rng.choice(sides), on,
-                          confidence=round(rng.uniform(0.5, 0.95), 2))
+            town = rng.choice(towns)
+            art, on, _ = when(town.id)
+            yield control(art, town, rng.choice(sides), on, confidence=round(rng.uniform(0.5, 0.95), 2))
         elif kind < 0.9:
-            yield withdrew(article(*src, n=i), rng.choice(towns), ACTORS["government"], on)
+            town = rng.choice(towns)
+            art, on, _ = when(town.id)
+            yield withdrew(art, town, ACTORS["government"], on)
         elif kind < 0.96:
             status = rng.choice(["seized", "closed", "opened"])
             who = ACTORS["jordan"] if status != "seized" else rng.choice(sides)
-            yield crossing(article(*src, n=i), rng.choice(crossings_), status, who, on)
+            where = rng.choice(crossings_)
+            art, on, _ = when(where.id)
+            yield crossing(art, where, status, who, on)
         else:
             who = rng.sample(states, 3)
-            yield meeting(article(*src, n=i), who, rng.choice(cities), rng.choice(["held", "scheduled"]),
-                          day.isoformat())
+            art, _, day = when(f"meeting-{i}")  # meetings fall on any of the days
+            yield meeting(art, who, rng.choice(cities), rng.choice(["held", "scheduled"]), day.isoformat())
