@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/projection.py [--events 20000] [--places 2000] [--batch 500 2000]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle] [--profile]
-        [--history 10000 100000 1000000] [--tail 20000]
+        [--history 10000 100000 [1000000]] [--tail 20000]
 
 The second table (``--history``; ``--history`` with no sizes skips it) is the
 cost per event of the next ``--tail`` events when the tables already hold a
-history of N events, N = 10,000, 100,000 and 1,000,000: one projector applies
+history of N events, N = 10,000 and 100,000 by default (add 1,000,000 by name): one projector applies
 the history, then the tail is timed (CPU microseconds per event). The
 places and the days grow with the history (one place per 10 events and one
 day per 300 events of history and tail; each place in the news for 60 days
@@ -139,7 +139,9 @@ def main() -> None:
                         help="after the table, profile one more SQLite run at the first batch size (cProfile)")
     parser.add_argument("--no-settle", action="store_true",
                         help="keep CPython's default garbage-collector settings (to see what heap.settle() gains)")
-    parser.add_argument("--history", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+    # 1,000,000 is asked for by name (--history 10000 100000 1000000): building that history does not yet
+    # finish in minutes (docs/projector.md), and `make bench` runs this module with its defaults.
+    parser.add_argument("--history", type=int, nargs="*", default=[10_000, 100_000],
                         help="history sizes of the cost-per-event table (none: skip it)")
     parser.add_argument("--tail", type=int, default=20_000, help="events timed after each history")
     args = parser.parse_args()
