@@ -123,6 +123,11 @@ def expect_seed(state: dict[str, list[dict[str, Any]]]) -> None:
     assert (daraa["side"], daraa["since"], daraa["n_sources"]) == ("opposition", date(2024, 12, 6), 2)
     hama = place(control, "Hama")
     assert (hama["side"], hama["since"]) == ("opposition", date(2024, 12, 5))
+    # Al Jazeera reads the capture's date ("five days after" they took Aleppo: 30 November); AFP's undated
+    # "has lost second city Aleppo" took its publication day, which must not move since later (issue 13).
+    aleppo = place(control, "Aleppo")
+    assert (aleppo["side"], aleppo["since"], aleppo["since_text"], aleppo["n_sources"]) == (
+        "opposition", date(2024, 11, 30), "five days after", 2)
     deir = place(control, "Deir ez-Zor")
     assert "kurd" in f"{deir['controller_name']} {deir['side']}".lower()
     assert deir["since"] == date(2024, 12, 6)

@@ -54,12 +54,21 @@ def test_count_sources_links_outlets_through_story_ids() -> None:
 
 
 def test_reports_further_apart_than_the_window_are_separate_facts() -> None:
+    facts = fold.cluster(reports(
+        s.control(("afp", "2024-12-01"), DARAA, s.actor("opposition"), "2024-12-01"),
+        s.control(("reuters", "2024-12-10"), DARAA, s.actor("opposition"), "2024-12-10"),
+    ), key=lambda r: r.side or "")
+    assert [f.day for f in facts] == [date(2024, 12, 1), date(2024, 12, 10)]
+
+
+def test_a_repeat_report_of_the_state_held_is_corroboration_not_a_transition() -> None:
     result = fold_place(reports(
         s.control(("afp", "2024-12-01"), DARAA, s.actor("opposition"), "2024-12-01"),
         s.control(("reuters", "2024-12-10"), DARAA, s.actor("opposition"), "2024-12-10"),
     ))
-    assert len(result.history) == 2
-    assert result.control is not None and result.control["n_sources"] == 1
+    assert len(result.history) == 1
+    assert result.control is not None
+    assert (result.control["since"], result.control["n_sources"]) == (date(2024, 12, 1), 2)
 
 
 def test_latest_occurred_on_wins_and_a_late_older_report_only_adds_history() -> None:
@@ -190,34 +199,6 @@ def test_different_dates_places_or_parties_are_different_meetings() -> None:
         s.meeting(("sana", "2024-12-06"), [s.actor("syria"), s.actor("iraq")], doha, "held", "2024-12-06"),
     ))
     assert len(result.rows) == 4
-
-
-def _rows(result: fold.PlaceFold | fold.CrossingFold) -> tuple[object, ...]:
-    if isinstance(result, fold.PlaceFold):
-        return result.control, result.history, result.facts
-    return result.row, result.facts
-
-
-@pytest.mark.parametrize(("types", "fold_fn", "seed"), [
-    (fold.CONTROL_TYPES, fold_place, 5),
-    ((fold.CROSSING,), fold_crossing, 3),
-], ids=["place", "crossing"])
-def test_incremental_fold_equals_a_fold_from_scratch(types: tuple[str, ...], fold_fn: Any, seed: int) -> None:
-    events = [e for e in s.stream(2000, places=50, seed=seed) if e.type in types]
-    rs = [to_report(e) for e in events if e.key() == events[0].key()]
-    assert len(rs) > 20
-    rng = random.Random(seed)
-    done: list[Report] = []
-    memo = None
-    before: dict[str, str] = {}
-    while len(done) < len(rs):
-        done = done + rs[len(done):len(done) + rng.randint(1, 4)]
-        step = fold_fn(done, reuse=memo)
-        memo = step.memo
-        assert _rows(step) == _rows(fold_fn(list(done)))
-        # Only the reports in ``moved`` can have changed fact: the rest keep their evidence rows.
-        assert {e for e, f in step.facts.items() if before.get(e) != f} <= set(step.moved)
-        before = dict(step.facts)
 
 
 @pytest.mark.parametrize("name", ["newswire.projector", "newswire.projector.fold", "newswire.projector.store",

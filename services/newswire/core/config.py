@@ -194,6 +194,9 @@ class ProjectorSettings(ServiceSettings):
     group_id: str = "newswire-projector"
     db_url: str | None = Field(default=None, description="overrides db_url for the projector's tables")
     metrics_port: int | None = 9103
+    cache_reports: int = Field(default=200_000, ge=0,
+                               description="reports of recently touched places and crossings kept in memory "
+                                           "between batches (bounds the projector's memory; 0 disables the cache)")
 
     @field_validator("db_url")
     @classmethod

@@ -23,6 +23,8 @@ same way: ``<where>: <what>[; <hint>]``.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "NewswireError",
     "ConfigError",
@@ -98,6 +100,13 @@ class FeedParseError(FeedError, ValueError):
 
 class RecordError(NewswireError, ValueError):
     """A record on a topic does not match its schema."""
+
+    @classmethod
+    def invalid(cls, what: str, exc: Any, where: str) -> RecordError:
+        """From a pydantic ``ValidationError``: ``not an event: data.place.id: <its first problem>``."""
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        return cls(f"not {what}: {loc}: {err['msg']}", where=where)
 
 
 class ExtractionError(NewswireError):

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newswire.core.models import (
+    EVENT_TYPES,
     Article,
     ControlChanged,
     CrossingStatusChanged,
     DeadLetter,
     DiplomacyMeeting,
-    ForcesWithdrew,
     Record,
 )
 
-__all__ = ["Topic", "TOPICS", "SCHEMA_BASE", "schema_id", "schema_name", "ARTICLES", "CONTROL", "CROSSINGS", "DIPLOMACY", "DLQ", "EVENT_TOPICS", "topic"]
+__all__ = ["Topic", "TOPICS", "SCHEMA_BASE", "schema_id", "schema_name", "ARTICLES", "CONTROL", "CROSSINGS", "DIPLOMACY", "DLQ", "EVENT_TOPICS", "event_topics", "topic"]
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,30 @@ DAY_MS = 24 * 3600 * 1000
 
 ARTICLES = Topic("newswire.articles.v1", "article_id (hash of the canonical URL)", (Article,),
                  "poller, ingest", ("extractor",), "/newswire/poller", retention_ms=30 * DAY_MS)
-CONTROL = Topic("conflict.control.v1", "place id", (ControlChanged, ForcesWithdrew),
+
+
+def _carried(name: str) -> tuple[type[Record], ...]:
+    """The registered event models whose ``TOPIC`` is ``name``: a topic's name is written once, on its models."""
+    return tuple(cls for cls in EVENT_TYPES.values() if cls.TOPIC == name)
+
+
+CONTROL = Topic(ControlChanged.TOPIC, "place id", _carried(ControlChanged.TOPIC),
                 "extractor", ("projector", "downstream"), "/newswire/extractor")
-CROSSINGS = Topic("conflict.crossings.v1", "crossing id", (CrossingStatusChanged,),
+CROSSINGS = Topic(CrossingStatusChanged.TOPIC, "crossing id", _carried(CrossingStatusChanged.TOPIC),
                   "extractor", ("projector", "downstream"), "/newswire/extractor")
-DIPLOMACY = Topic("conflict.diplomacy.v1", "meeting id", (DiplomacyMeeting,),
+DIPLOMACY = Topic(DiplomacyMeeting.TOPIC, "meeting id", _carried(DiplomacyMeeting.TOPIC),
                   "extractor", ("projector", "downstream"), "/newswire/extractor")
 DLQ = Topic("newswire.dlq.v1", "the original record's key", (DeadLetter,),
             "extractor, projector", ("operators (newswire dlq)",), "/newswire/dlq", retention_ms=90 * DAY_MS)
 
 TOPICS: tuple[Topic, ...] = (ARTICLES, CONTROL, CROSSINGS, DIPLOMACY, DLQ)
 EVENT_TOPICS: tuple[str, ...] = (CONTROL.name, CROSSINGS.name, DIPLOMACY.name)
+
+
+def event_topics() -> tuple[str, ...]:
+    """The topics of every registered event model: the shipped ones, then those of types registered since."""
+    extra = sorted({cls.TOPIC for cls in EVENT_TYPES.values()} - set(EVENT_TOPICS))
+    return (*EVENT_TOPICS, *extra)
 
 
 def topic(name: str) -> Topic:

@@ -25,7 +25,7 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord
 from newswire.core.logging import get_logger
 from newswire.core.models import Article, Event
-from newswire.core.runner import ConsumerRunner
+from newswire.core.runner import ConsumerRunner, ServiceStats
 from newswire.core.topics import ARTICLES
 from newswire.extractor.extract import Extractor, default_extractor
 
@@ -35,19 +35,12 @@ log_ = get_logger("newswire.extractor")
 
 
 @dataclass
-class ExtractorStats:
+class ExtractorStats(ServiceStats):
     """Counters for the metrics: records in, events out per topic and type, errors by kind."""
 
-    records_in: int = 0
     articles: int = 0
     records_out: dict[str, int] = field(default_factory=dict)
     events: dict[str, int] = field(default_factory=dict)
-    dead_letters: int = 0
-    batches: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 class ExtractorService:
@@ -131,9 +124,7 @@ def _parse(record: LogRecord) -> Article:
     try:
         return Article.model_validate_json(record.value)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "record"
-        raise RecordError(f"not an article: {loc}: {err['msg']}", where=where) from None
+        raise RecordError.invalid("an article", exc, where=where) from None
     except UnicodeDecodeError:
         raise RecordError("not UTF-8 JSON", where=where) from None
 

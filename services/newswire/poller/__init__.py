@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 _HOME = {"poller": ("PollResult", "PollStatus", "Poller", "PollerStats", "make_poller")}
 
-__all__ = ["PollResult", "PollStatus", "Poller", "PollerStats", "make_poller"]
+# The lazy exports' one list is _HOME (the TYPE_CHECKING import above repeats it for type checkers only).
+__all__ = sorted(name for names in _HOME.values() for name in names)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,36 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newswire.projector.fold import WINDOW_DAYS, Report, fold_crossing, fold_meetings, fold_place, to_report
+    from newswire.projector.registry import Projection, register_projection
     from newswire.projector.service import Projector, ProjectorStats, make_projector, open_tables, replay
     from newswire.projector.store import apply_batch, create_engine, dump_tables
     from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
 
 _HOME = {
     "fold": ("WINDOW_DAYS", "Report", "fold_crossing", "fold_meetings", "fold_place", "to_report"),
+    "registry": ("Projection", "register_projection"),
     "service": ("Projector", "ProjectorStats", "make_projector", "open_tables", "replay"),
     "store": ("apply_batch", "create_engine", "dump_tables"),
     "tables": ("PROJECTION_SCHEMA_VERSION", "Tables", "make_tables"),
 }
 
-__all__ = [
-    "PROJECTION_SCHEMA_VERSION",
-    "WINDOW_DAYS",
-    "Projector",
-    "ProjectorStats",
-    "Report",
-    "Tables",
-    "apply_batch",
-    "create_engine",
-    "dump_tables",
-    "fold_crossing",
-    "fold_meetings",
-    "fold_place",
-    "make_projector",
-    "make_tables",
-    "open_tables",
-    "replay",
-    "to_report",
-]
+# The lazy exports' one list is _HOME (the TYPE_CHECKING imports above repeat them for type checkers only).
+__all__ = sorted(name for names in _HOME.values() for name in names)
 
 
 def __getattr__(name: str) -> Any:

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         Runs until SIGTERM or Ctrl-C (the batch in hand is committed first), or with --once until caught up.
         """
         from newswire.core.health import serve_service
-        from newswire.core.topics import EVENT_TOPICS
+        from newswire.core.topics import event_topics
         from newswire.projector.service import make_projector
 
         settings = settings_of(ctx)
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         def serve() -> Any:
             return serve_service("projector", settings.projector.metrics_port, projector, log=projector.log,
                                db_url=settings.projector_db_url(),
-                               group_id=settings.projector.group_id, topics=EVENT_TOPICS)
+                               group_id=settings.projector.group_id, topics=event_topics())
 
         stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
         err_console.print(
@@ -65,7 +65,8 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def state(
         ctx: typer.Context,
-        view: Annotated[ViewName, typer.Argument(help="Which table: control, crossings or meetings.")],
+        view: Annotated[str, typer.Argument(
+            help="Which table: control, crossings, meetings, or a registered type's table.")],
         as_of: Annotated[str | None, typer.Option("--as-of", help="The state on this date (YYYY-MM-DD).")] = None,
         place: Annotated[str | None, typer.Option(
             "--place", help="Only rows whose place (or meeting location/participant) contains NAME.")] = None,
@@ -78,11 +79,16 @@ def register(app: typer.Typer) -> None:
         from newswire.projector.query import state_rows
         from newswire.projector.service import open_tables
 
+        from newswire.projector.registry import PROJECTIONS
+
+        views = [*ViewName, *sorted(p.view for p in PROJECTIONS.values())]
+        if view not in views:
+            raise fail(f"no table {view!r}; choose one of {', '.join(views)}", EXIT_CONFIG)
         day = _parse_date(as_of)
         settings = settings_of(ctx)
         engine, _ = open_tables(settings, create=False)
         try:
-            rows = state_rows(engine, view.value, as_of=day, place=place)  # type: ignore[arg-type]
+            rows = state_rows(engine, view, as_of=day, place=place)  # type: ignore[arg-type]
         finally:
             engine.dispose()
         write_rows(rows, resolve(fmt), lambda: _table(view, rows, day))
@@ -118,13 +124,19 @@ def _when(day: date | None, precision: str | None, words: str | None) -> str:
     return f"{text} ({words})" if words else text
 
 
-def _table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None) -> Any:
+def _table(view: str, rows: list[dict[str, Any]], as_of: date | None) -> Any:
     from rich.table import Table
 
-    title = f"{view.value}" + (f" as of {as_of.isoformat()}" if as_of else "")
+    title = f"{view}" + (f" as of {as_of.isoformat()}" if as_of else "")
     table = Table(title=title, title_justify="left")
     sources = lambda r: ", ".join(sorted({e["outlet"] for e in r["evidence"]}))  # noqa: E731
-    if view is ViewName.control:
+    if view not in set(ViewName):  # a registered type's table: its columns as they are
+        names = [k for k in (rows[0] if rows else {}) if k != "evidence"]
+        for col in (*names, "outlets"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(*("" if r[k] is None else str(r[k]) for k in names), sources(r))
+    elif view == ViewName.control:
         for col in ("place", "controller", "side", "since", "status", "sources", "reports", "outlets"):
             table.add_column(col)
         for r in rows:
@@ -132,7 +144,7 @@ def _table(view: ViewName, rows: list[dict[str, Any]], as_of: date | None) -> An
             table.add_row(r["place_name"], r["controller_name"], r["side"],
                           _when(r["since"], r["precision"], r["since_text"]), status,
                           str(r["n_sources"]), str(r["n_reports"]), sources(r))
-    elif view is ViewName.crossings:
+    elif view == ViewName.crossings:
         for col in ("crossing", "status", "held by", "sides", "since", "sources", "outlets"):
             table.add_column(col)
         for r in rows:

@@ -1,4 +1,4 @@
-"""Pure folding: events become reports, reports become rows. No IO here.
+"""Pure folding: events become reports, reports become rows. No IO, no caches, nothing mutable.
 
 Every fold takes the *set* of reports about one subject (a place, a crossing, a
 cluster of meetings) and returns rows. Nothing depends on arrival order: the
@@ -15,11 +15,18 @@ Rules (DESIGN.md, issue 5):
   articles) and its independent sources: articles are grouped when they share
   an outlet or a ``story_id`` (syndicated copies of one wire story), and each
   group counts once.
-- **Time decides.** A fact's date is the earliest explicit date among its
-  reports; reports without ``occurred_on`` use the date of ``reported_at``
-  and only decide when no report gives an explicit date. The current
-  controller is the latest fact (ties: more sources, then later reported).
-  Historical facts go into the history only.
+- **Precision.** A fact's date is its reports' best date (:func:`date_rank`):
+  a date read at day precision beats one read at month precision, which
+  beats a year, which beats a date inferred from the publication date (an
+  ``occurred_on`` without the words it came from, or none at all); among
+  equals the earliest.
+- **Time decides.** Facts are ordered by date (ties: more sources, then
+  later reported). The current controller is the latest non-historical
+  fact; historical facts go into the history only.
+- **Holds.** Consecutive facts of one side are one hold (:func:`holds`): a
+  repeat report of the state already held is corroboration, not a new
+  transition, and ``since`` is the hold's best date, so an inferred date
+  never moves it later.
 - **Contested.** A fact of another side within the window of the current one
   marks the place ``contested``; both claims are kept.
 """
@@ -30,7 +37,7 @@ import calendar
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 from datetime import date, timedelta
 from typing import Any
@@ -60,10 +67,20 @@ __all__ = [
     "MeetingFold",
     "to_report",
     "date_interval",
-    "Clustered",
+    "date_rank",
+    "best_dated",
+    "make_fact",
+    "MakeFact",
+    "distinct",
     "cluster",
+    "chain_facts",
+    "ChainFacts",
+    "holds",
+    "fact_of",
     "count_sources",
     "fold_place",
+    "place_state",
+    "transitions",
     "fold_crossing",
     "fold_meetings",
     "meetings_match",
@@ -116,14 +133,6 @@ class Report:
     received_at: float | None = None  # when the event entered the log (seconds since the epoch)
     date_words: str | None = None  # the words the date came from ("on Thursday"); None when inferred
 
-    @property
-    def day_precise(self) -> bool:
-        return self.precision == "day"
-
-    @property
-    def sort_key(self) -> tuple[date, str]:
-        return (self.day_start, self.event_id)
-
 
 def date_interval(text: str) -> tuple[date, date, str]:
     """``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY`` → (first day, last day, precision)."""
@@ -164,7 +173,10 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
             start, end, precision = date_interval(event.occurred_on.date)
         except ValueError:
             raise ProjectionError(f"invalid occurred_on date {event.occurred_on.date!r}", where=where) from None
-        text, inferred, words = event.occurred_on.date, False, event.occurred_on.text
+        # A date without the words it came from was inferred from the publication date (the extractor's
+        # fallback: AFP's undated "has lost second city Aleppo" in the seed articles).
+        text, words = event.occurred_on.date, event.occurred_on.text
+        inferred = words is None
     elif event.reported_at is not None:
         day = event.reported_at.date()
         start = end = day
@@ -207,6 +219,11 @@ def to_report(event: Event, *, record_time: float | None = None) -> Report:
                       participants=[list(p) for p in participants],
                       location=_place_json(loc) if loc else None, framework=data.framework,
                       **(_located(loc) if loc else {}), **common)
+    # A type registered elsewhere (newswire.projector.registry): its subject and actor from its registration.
+    from newswire.projector.registry import PROJECTIONS, report_fields
+
+    if event.type in PROJECTIONS:
+        return Report(**report_fields(event), **common)
     raise ProjectionError(f"event type {event.type!r} is not projected", where=where)
 
 
@@ -235,87 +252,95 @@ def _best_where(counts: Mapping[Where, int]) -> Where:
     return min(counts, key=lambda w: (w[2] is None, -counts[w], repr(w)))
 
 
+# --- dates --------------------------------------------------------------------
+
+# How much a report's date is worth, best first (docs/projector.md, "The fold's rules"): a date read at
+# day precision, then at month, then at year, then one inferred from the publication date. The seed
+# articles show why: AFP's undated "has lost second city Aleppo" took its publication day (6 December),
+# Al Jazeera's "five days after" read 30 November; the read date must win.
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+_INFERRED_RANK = 3
+
+
+def date_rank(r: Report) -> tuple[int, date, str]:
+    """Sort key of a report's date by worth: read day < read month < read year < inferred; then earliest."""
+    return (_INFERRED_RANK if r.inferred else _PRECISION_RANK[r.precision], r.day_start, r.event_id)
+
+
+def best_dated(reports: Iterable[Report]) -> Report:
+    """The report whose date a fact or a hold takes: the most precise read date, the earliest of those."""
+    return min(reports, key=date_rank)
+
+
 # --- corroboration ------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
-    """Reports of one fact: same type, subject and side, dates within the window."""
+    """Reports of one fact: same type, subject and key (side), dates within the window. Immutable.
+
+    ``rank`` orders facts in time; at one date the one with more sources, then reported later, wins.
+    """
 
     type: str
     subject: str
     key: str
-    reports: list[Report]
-    fact_id: str = ""
-    day: date = date.min
-    day_end: date = date.min
-    date_text: str = ""
-    date_words: str | None = None
-    precision: str = "day"
-    historical: bool = False
-    n_sources: int = 0
-    n_reports: int = 0
-    confidence: float = 0.0
-    last_reported_at: str = ""
-    # Cached per place fold: the actor (id, name, side), and the last history row with what it depended on.
-    who: tuple[str, str, str] | None = None
-    row: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    reports: tuple[Report, ...]  # sorted by event id, no two with one id
+    fact_id: str
+    day: date
+    day_end: date
+    date_text: str
+    date_words: str | None
+    precision: str
+    inferred: bool
+    historical: bool
+    n_sources: int
+    n_reports: int
+    confidence: float
+    last_reported_at: str
+    rank: tuple[date, int, str, str]
+    actor: tuple[str, str, str]  # (id, name, side): the most named among its reports
+    members: tuple[str, ...]  # the event ids of its reports, sorted: its identity
 
-    members: tuple[str, ...] = ()  # the sorted event ids of its reports: its identity for reuse across folds
-    # Order of facts in time; at one date, the one with more sources (then reported later) wins.
-    rank: tuple[date, int, str, str] = (date.min, 0, "", "")
 
-    def finish(self) -> Fact:
-        """Compute the fact's date, counts and confidence from its reports (one pass)."""
-        reports = self.reports
-        if len(reports) == 1:
-            return self._finish_one(reports[0])
-        reports.sort(key=_EVENT_ID)
-        self.members = tuple(map(_EVENT_ID, reports))
-        self.fact_id = stable_id(self.type, self.subject, self.key, reports[0].event_id)
-        explicit = inferred = coarse = None
-        articles: set[str] = set()
-        historical = True
-        last = ""
-        for r in reports:
-            articles.add(r.article_id)
-            historical = historical and r.historical
-            if r.reported_at and r.reported_at > last:
-                last = r.reported_at
-            if r.precision == "day":
-                if r.inferred:
-                    if inferred is None or r.day_start < inferred.day_start:
-                        inferred = r
-                elif explicit is None or r.day_start < explicit.day_start:
-                    explicit = r
-            # only month/year precision: the most precise, then the earliest
-            elif coarse is None or (r.day_end - r.day_start, r.day_start) < (
-                    coarse.day_end - coarse.day_start, coarse.day_start):
-                coarse = r
-        first = explicit or inferred or coarse
-        assert first is not None
-        self.day, self.day_end, self.date_text, self.date_words, self.precision = (
-            first.day_start, first.day_end, first.date_text, first.date_words, first.precision)
-        self.historical = historical
-        self.n_reports = len(articles)
-        self.n_sources = count_sources(reports)
-        self.confidence = _combined_confidence(reports)
-        self.last_reported_at = last
-        self.rank = (self.day, self.n_sources, last, self.key)
-        return self
+def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> Fact:
+    """The fact of ``reports``: its id (from its smallest event id), date, counts and confidence."""
+    members = tuple(sorted({r.event_id: r for r in reports}.values(), key=_EVENT_ID))
+    if len(members) == 1:  # the commonest fact, without the loops (the same values)
+        r = members[0]
+        last = r.reported_at or ""
+        return Fact(
+            type=type_, subject=subject, key=key, reports=members,
+            fact_id=stable_id(type_, subject, key, r.event_id), day=r.day_start, day_end=r.day_end,
+            date_text=r.date_text, date_words=r.date_words, precision=r.precision, inferred=r.inferred,
+            historical=r.historical, n_sources=1, n_reports=1,
+            confidence=round(1.0 - (1.0 - max(0.0, r.confidence)), 6), last_reported_at=last,
+            rank=(r.day_start, 1, last, key), actor=(r.actor_id or "", r.actor_name or r.actor_id or "",
+                                                    r.side or r.actor_id or ""), members=(r.event_id,))
+    first = best_dated(members)
+    last = max((r.reported_at or "" for r in members), default="")
+    n_sources = count_sources(members)
+    return Fact(
+        type=type_, subject=subject, key=key, reports=members,
+        fact_id=stable_id(type_, subject, key, members[0].event_id),
+        day=first.day_start, day_end=first.day_end, date_text=first.date_text, date_words=first.date_words,
+        precision=first.precision, inferred=first.inferred, historical=all(r.historical for r in members),
+        n_sources=n_sources, n_reports=len({r.article_id for r in members}),
+        confidence=_combined_confidence(members), last_reported_at=last,
+        rank=(first.day_start, n_sources, last, key), actor=_named_actor(members),
+        members=tuple(r.event_id for r in members))
 
-    def _finish_one(self, r: Report) -> Fact:
-        """:meth:`finish` for a fact of one report (the commonest kind), without the loops."""
-        self.members = (r.event_id,)
-        self.fact_id = stable_id(self.type, self.subject, self.key, r.event_id)
-        self.day, self.day_end, self.date_text, self.date_words, self.precision = (
-            r.day_start, r.day_end, r.date_text, r.date_words, r.precision)
-        self.historical = r.historical
-        self.n_reports = self.n_sources = 1
-        self.confidence = round(1.0 - (1.0 - max(0.0, r.confidence)), 6)  # as _combined_confidence computes it
-        self.last_reported_at = r.reported_at or ""
-        self.rank = (self.day, 1, self.last_reported_at, self.key)
-        return self
+
+# How a fold builds a fact from its reports, and a group's facts from the group (chain_facts). The projector passes a memoised make_fact (store.SubjectCache):
+# a fact is a pure function of its reports, so a fact whose reports did not change need not be rebuilt.
+MakeFact = Callable[[str, str, str, Sequence[Report]], Fact]
+ChainFacts = Callable[[str, list[Report], int, MakeFact], list[Fact]]
+
+
+def _named_actor(reports: Sequence[Report]) -> tuple[str, str, str]:
+    actor_id = _most_common(r.actor_id for r in reports) or ""
+    name = _most_common(r.actor_name for r in reports if r.actor_id == actor_id) or actor_id
+    return actor_id, name, reports[0].side or actor_id
 
 
 def count_sources(reports: Iterable[Report]) -> int:
@@ -352,69 +377,31 @@ def _combined_confidence(reports: Sequence[Report]) -> float:
 
 _BY_DATE = attrgetter("day_start", "event_id")
 _EVENT_ID = attrgetter("event_id")
+_RANK = attrgetter("rank")
 
 
-@dataclass(slots=True)
-class Clustered:
-    """Reports grouped by key and the facts of each group.
-
-    Kept between folds of one subject: when the next fold's reports are these
-    plus new ones, only the groups the new ones join are chained again, and
-    there only the facts whose members changed are recomputed (``fresh``).
-    """
-
-    count: int
-    groups: dict[str, list[Report]]
-    facts: dict[str, list[Fact]]
-    fact_of: dict[str, str]  # event_id -> fact_id of every report
-    fresh: list[Fact]  # the facts this clustering made, not reused
-
-    def moved(self) -> dict[str, str]:
-        """``fact_of`` for the reports of the facts this clustering made: the only ones that can differ."""
-        return {e: f.fact_id for f in self.fresh for e in f.members}
-
-    def all(self) -> list[Fact]:
-        return [f for k in sorted(self.facts) for f in self.facts[k]]
+def distinct(reports: Iterable[Report]) -> list[Report]:
+    """The set of reports as a list sorted by event id: a duplicate (a re-delivery) counts once."""
+    return sorted({r.event_id: r for r in reports}.values(), key=_EVENT_ID)
 
 
-def cluster(reports: Sequence[Report], key: Callable[[Report], str], *, window: int = WINDOW_DAYS,
-            reuse: Clustered | None = None) -> Clustered:
+def cluster(reports: Iterable[Report], key: Callable[[Report], str], *,
+            window: int = WINDOW_DAYS, make: MakeFact = make_fact, chain: ChainFacts | None = None) -> list[Fact]:
     """Group reports into facts: same ``key``, day dates chained within ``window`` days.
 
-    ``reuse`` is the result for a prefix of ``reports`` (the same reports, in
-    the same order, then new ones); anything it already holds is not redone.
+    A month- or year-precision report joins the largest chain inside its
+    interval (the earliest of equals); one with none forms a fact with the
+    others of the same text. The result is sorted by key, then by date.
     """
-    if reuse is not None and reuse.count <= len(reports):
-        groups = dict(reuse.groups)
-        touched: set[str] = set()
-        for r in reports[reuse.count:]:
-            k = key(r)
-            if k not in touched:
-                groups[k] = list(groups.get(k, ()))
-                touched.add(k)
-            groups[k].append(r)
-    else:
-        reuse = None
-        groups = defaultdict(list)
-        for r in reports:
-            groups[key(r)].append(r)
-        touched = set(groups)
-    facts: dict[str, list[Fact]] = {}
-    fresh: list[Fact] = []
-    for k, members in groups.items():
-        if reuse is not None and k not in touched:
-            facts[k] = reuse.facts[k]
-        else:
-            known = {f.members: f for f in reuse.facts.get(k, ())} if reuse is not None else {}
-            facts[k] = _chain(k, members, window, known, fresh)
-    fact_of = dict(reuse.fact_of) if reuse is not None else {}
-    for f in fresh:
-        fact_of.update(dict.fromkeys(f.members, f.fact_id))
-    return Clustered(len(reports), dict(groups), facts, fact_of, fresh)
+    groups: dict[str, list[Report]] = defaultdict(list)
+    for r in distinct(reports):
+        groups[key(r)].append(r)
+    chain = chain or chain_facts
+    return [f for k in sorted(groups) for f in chain(k, groups[k], window, make)]
 
 
-def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str, ...], Fact],
-           fresh: list[Fact]) -> list[Fact]:
+def chain_facts(k: str, reports: list[Report], window: int, make: MakeFact = make_fact) -> list[Fact]:
+    """The facts of one group (one key) of a subject's reports: day dates chained within ``window`` days."""
     members = sorted(reports, key=_BY_DATE)
     chains: list[list[Report]] = []
     coarse: list[Report] = []
@@ -433,14 +420,7 @@ def _chain(k: str, reports: list[Report], window: int, known: Mapping[tuple[str,
         else:
             loose[r.date_text].append(r)
     first = members[0]
-    facts = []
-    for group in chains + [loose[t] for t in sorted(loose)]:
-        fact = known.get(tuple(sorted(map(_EVENT_ID, group))))
-        if fact is None:
-            fact = Fact(first.type, first.subject, k, group).finish()
-            fresh.append(fact)
-        facts.append(fact)
-    return facts
+    return [make(first.type, first.subject, k, group) for group in chains + [loose[t] for t in sorted(loose)]]
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -458,74 +438,101 @@ def _most_common_of(counts: Mapping[str, int]) -> str | None:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
+def fact_of(facts: Iterable[Fact]) -> dict[str, str]:
+    """event_id -> fact_id of every report of ``facts`` (what each evidence row points at)."""
+    return {r.event_id: f.fact_id for f in facts for r in f.reports}
+
+
 # --- places -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlaceFold:
+    """A place's folded state: its ``control`` row (none when nothing current), history rows, facts of reports."""
+
     control: dict[str, Any] | None
     history: list[dict[str, Any]]
     facts: dict[str, str]  # event_id -> fact_id
-    memo: PlaceMemo | None = None  # for the next fold's ``reuse``
-    moved: dict[str, str] = field(default_factory=dict)  # the part of ``facts`` that this fold made
 
 
-@dataclass(slots=True)
-class PlaceMemo:
-    """What a fold of one place keeps for the next one: its clustering and the counts of its names."""
+def holds(facts: Sequence[Fact], make: MakeFact = make_fact) -> tuple[list[Fact], dict[str, Fact]]:
+    """Control facts in time order, each run of one side's consecutive facts merged into one *hold*.
 
-    clustered: Clustered
-    names: dict[str, int]
-    wheres: dict[Where, int] = field(default_factory=dict)
-
-
-def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
-               reuse: PlaceMemo | None = None) -> PlaceFold:
-    """The ``control`` row (or none) and ``control_history`` rows of one place.
-
-    ``reuse`` is the previous fold's ``memo`` when ``reports`` are that fold's
-    reports followed by new ones: unchanged facts are not recomputed, and the
-    history row of a fact whose neighbours did not change is the same object
-    as before (callers skip writing it).
+    A repeat report of the state already held is corroboration, not a new
+    transition: a hold is one fact (one row of ``control_history``) whose
+    date is the most precise, earliest read date of all its reports
+    (:func:`best_dated`), so an inferred date later in the hold never moves
+    ``since``. Another side's fact in between ends the hold. Returns the
+    holds and, by ``fact_id``, the hold of each fact.
     """
-    place_id = reports[0].subject
-    clustered = cluster(reports, key=_place_key, window=window, reuse=reuse.clustered if reuse else None)
-    if reuse is not None and reuse.clustered.count <= len(reports):  # as cluster() decides
-        names, wheres, added = dict(reuse.names), dict(reuse.wheres), reports[reuse.clustered.count:]
-    else:
-        names, wheres, added = {}, {}, reports
-    for r in added:
-        if r.subject_name:
-            names[r.subject_name] = names.get(r.subject_name, 0) + 1
-        w = _where(r)
-        wheres[w] = wheres.get(w, 0) + 1
-    place_name = _most_common_of(names) or place_id
-    where = _best_where(wheres)
-    facts = clustered.all()
-    changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=_RANK)
-    withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
+    runs: list[list[Fact]] = []
+    for f in sorted(facts, key=_RANK):
+        if runs and runs[-1][-1].key == f.key:
+            runs[-1].append(f)
+        else:
+            runs.append([f])
+    out: list[Fact] = []
+    hold_of: dict[str, Fact] = {}
+    for run in runs:
+        hold = run[0] if len(run) == 1 else make(run[0].type, run[0].subject, run[0].key,
+                                                 [r for f in run for r in f.reports])
+        out.append(hold)
+        hold_of.update((f.fact_id, hold) for f in run)
+    return out, hold_of
 
-    current = [f for f in changes if not f.historical]
-    winner = current[-1] if current else None
+
+def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: MakeFact = make_fact,
+               chain: ChainFacts | None = None) -> PlaceFold:
+    """The ``control`` row (or none) and the ``control_history`` rows of one place: a pure function of the set.
+
+    1. cluster the reports into facts per type and side (:func:`cluster`);
+    2. merge each side's consecutive control facts into holds (:func:`holds`);
+    3. the current controller is the side of the latest non-historical fact;
+       its hold gives ``since``; another side's fact within ``window`` days of
+       that latest fact makes the row ``contested``;
+    4. one history row per hold (valid until the next hold's date) and per withdrawal fact.
+
+    ``make`` and ``chain`` build a fact and a group's facts; a caller may pass
+    memoised versions of :func:`make_fact` and :func:`chain_facts` (both are
+    pure functions of their reports), which changes nothing in the result.
+    """
+    rs = distinct(reports)
+    if not rs:
+        raise ValueError("fold_place needs at least one report")
+    place_id = rs[0].subject
+    place_name = _most_common(r.subject_name for r in rs) or place_id
+    where = _best_where(Counter(map(_where, rs)))
+    located = _where_columns(where)
+    facts = cluster(rs, key=_place_key, window=window, make=make, chain=chain)
+    changes = [f for f in facts if f.type == CONTROL_CHANGED]
+    withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
+    timeline, hold_of = holds(changes, make)
+
+    current = sorted((f for f in changes if not f.historical), key=_RANK)
+    latest = current[-1] if current else None
+    winner = hold_of[latest.fact_id] if latest is not None else None
     rivals: list[Fact] = []
-    if winner is not None:
-        w_side = _who(winner)[2]
-        rivals = [f for f in current if f is not winner and _who(f)[2] != w_side
-                  and abs((f.day - winner.day).days) <= window]
-    contested = {id(f) for f in rivals} | ({id(winner)} if rivals else set())
+    if latest is not None and winner is not None:
+        seen = {winner.fact_id}
+        for f in current:
+            h = hold_of[f.fact_id]
+            if f.key != latest.key and abs((f.day - latest.day).days) <= window and h.fact_id not in seen:
+                seen.add(h.fact_id)
+                rivals.append(h)
+    contested = {f.fact_id for f in rivals} | ({winner.fact_id} if rivals and winner else set())
 
     history: list[dict[str, Any]] = []
-    for i, f in enumerate(changes):
-        valid_to = changes[i + 1].day if i + 1 < len(changes) else None
-        history.append(_history_row(f, place_id, place_name, where, "control", valid_to,
-                                    "contested" if id(f) in contested else "held"))
+    for i, f in enumerate(timeline):
+        valid_to = timeline[i + 1].day if i + 1 < len(timeline) else None
+        history.append(_history_row(f, place_id, place_name, located, "control", valid_to,
+                                    "contested" if f.fact_id in contested else "held"))
     for f in withdrawals:
-        history.append(_history_row(f, place_id, place_name, where, "withdrawal", None, "withdrew"))
+        history.append(_history_row(f, place_id, place_name, located, "withdrawal", None, "withdrew"))
 
     control = None
     if winner is not None:
-        actor_id, name, side = _who(winner)
-        claims = [{"controller": _who(f)[1], "side": _who(f)[2], "since": f.date_text,
+        actor_id, name, side = winner.actor
+        claims = [{"controller": f.actor[1], "side": f.actor[2], "since": f.date_text,
                    "n_sources": f.n_sources, "fact_id": f.fact_id}
                   for f in sorted([winner, *rivals], key=_RANK, reverse=True)] if rivals else []
         control = dict(
@@ -534,42 +541,32 @@ def fold_place(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
             extent=_most_common(r.extent for r in winner.reports),
             status="contested" if rivals else "held", confidence=winner.confidence,
             n_sources=winner.n_sources, n_reports=winner.n_reports, fact_id=winner.fact_id, claims=claims,
-            last_reported_at=winner.last_reported_at or None, **_where_columns(where))
-    return PlaceFold(control, history, clustered.fact_of, PlaceMemo(clustered, names, wheres), clustered.moved())
+            last_reported_at=winner.last_reported_at or None, **located)
+    return PlaceFold(control, history, fact_of([*timeline, *withdrawals]))
 
 
-_RANK = attrgetter("rank")
+def place_state(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> dict[str, Any] | None:
+    """fold(reports) -> state: the place's ``control`` row, or ``None``."""
+    return fold_place(reports, window=window).control
 
 
-def _who(f: Fact) -> tuple[str, str, str]:
-    """The fact's actor (id, name, side): the most named among its reports."""
-    named = f.who
-    if named is None:
-        actor_id = _most_common(r.actor_id for r in f.reports) or ""
-        name = _most_common(r.actor_name for r in f.reports if r.actor_id == actor_id) or actor_id
-        named = f.who = (actor_id, name, f.reports[0].side or actor_id)
-    return named
+def transitions(reports: Iterable[Report], *, window: int = WINDOW_DAYS) -> list[dict[str, Any]]:
+    """transitions(reports) -> history: the place's ``control_history`` rows, in time order."""
+    return fold_place(reports, window=window).history
 
 
 def _where_columns(where: Where) -> dict[str, Any]:
     return dict(zip(("place_kind", "country", "lat", "lon"), where, strict=True))
 
 
-def _history_row(f: Fact, place_id: str, place_name: str, where: Where, kind: str, valid_to: date | None,
-                 status: str) -> dict[str, Any]:
-    """The fact's ``control_history`` row; the same object as last fold's when nothing in it changed."""
-    sig = (place_name, where, kind, valid_to, status)
-    if f.row is not None and f.row[0] == sig:
-        return f.row[1]
-    actor_id, name, side = _who(f)
-    row = dict(
+def _history_row(f: Fact, place_id: str, place_name: str, where: dict[str, Any], kind: str,
+                 valid_to: date | None, status: str) -> dict[str, Any]:
+    actor_id, name, side = f.actor
+    return dict(
         place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
         controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
         date_text=f.date_text, date_words=f.date_words, precision=f.precision, status=status,
-        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports,
-        **_where_columns(where))
-    f.row = (sig, row)
-    return row
+        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports, **where)
 
 
 def _place_key(r: Report) -> str:
@@ -579,41 +576,38 @@ def _place_key(r: Report) -> str:
 # --- crossings ----------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class CrossingFold:
     row: dict[str, Any]
     facts: dict[str, str]  # event_id -> fact_id
-    memo: Clustered | None = None  # for the next fold's ``reuse``
-    moved: dict[str, str] = field(default_factory=dict)  # the part of ``facts`` that this fold made
 
 
-def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
-                  reuse: Clustered | None = None) -> CrossingFold:
-    """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status.
-
-    ``reuse`` is the previous fold's ``memo``, as for :func:`fold_place`.
-    """
-    crossing_id = reports[0].subject
-    name = _most_common(r.subject_name for r in reports) or crossing_id
-    clustered = cluster(reports, key=_crossing_key, window=window, reuse=reuse)
-    facts = clustered.all()
+def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS,
+                  make: MakeFact = make_fact, chain: ChainFacts | None = None) -> CrossingFold:
+    """One ``crossings`` row: the holder (latest seizure), the overall status and each side's status."""
+    rs = distinct(reports)
+    if not rs:
+        raise ValueError("fold_crossing needs at least one report")
+    crossing_id = rs[0].subject
+    name = _most_common(r.subject_name for r in rs) or crossing_id
+    facts = cluster(rs, key=_crossing_key, window=window, make=make, chain=chain)
     live = [f for f in facts if not f.historical] or facts
-    sided = sorted((f for f in live if f.reports[0].side_code), key=lambda f: f.rank)
-    unsided = sorted((f for f in live if not f.reports[0].side_code), key=lambda f: f.rank)
+    sided = sorted((f for f in live if f.reports[0].side_code), key=_RANK)
+    unsided = sorted((f for f in live if not f.reports[0].side_code), key=_RANK)
     seized = [f for f in unsided if f.reports[0].status == "seized"]
     sides: dict[str, dict[str, Any]] = {}
     for f in sided:  # later facts overwrite earlier ones
         code = f.reports[0].side_code or ""
         sides[code] = {"status": f.reports[0].status, "since": f.date_text,
                        "actor": _most_common(r.actor_name for r in f.reports), "n_sources": f.n_sources}
-    latest = unsided[-1] if unsided else sorted(live, key=lambda f: f.rank)[-1]
+    latest = unsided[-1] if unsided else sorted(live, key=_RANK)[-1]
     # A side that changed strictly later than the whole crossing did speaks for the
     # crossing now ("closed earlier this month", then "Sudan reopened it on Sunday").
     later_sided = [f for f in sided if unsided and f.day > latest.day]
     status_fact = later_sided[-1] if later_sided else (latest if unsided else None)
     holder = seized[-1] if seized else None
     n_sources = count_sources([r for f in live for r in f.reports])
-    _, country, lat, lon = _best_where(Counter(map(_where, reports)))
+    _, country, lat, lon = _best_where(Counter(map(_where, rs)))
     row = dict(
         crossing_id=crossing_id, name=name, status=status_fact.reports[0].status if status_fact else None,
         holder_id=_most_common(r.actor_id for r in holder.reports) if holder else None,
@@ -622,11 +616,12 @@ def fold_crossing(reports: Sequence[Report], *, window: int = WINDOW_DAYS,
         since=latest.day, since_text=latest.date_words, sides={k: sides[k] for k in sorted(sides)},
         confidence=max(f.confidence for f in live), n_sources=n_sources,
         n_reports=len({r.article_id for f in live for r in f.reports}), country=country, lat=lat, lon=lon)
-    return CrossingFold(row, clustered.fact_of, clustered, clustered.moved())
+    return CrossingFold(row, fact_of(facts))
 
 
 def _crossing_key(r: Report) -> str:
     return f"{r.status}|{r.side_code or ''}|{r.side or ''}"
+
 
 
 # --- meetings -----------------------------------------------------------------
@@ -700,8 +695,8 @@ def fold_meetings(reports: Sequence[Report], *, window: int = WINDOW_DAYS) -> Me
         # undated reports of the same parties and place, months apart, share one).
         meeting_id = stable_id(MEETING, comp[0].event_id)
         held = [r for r in comp if r.status == "held"]
-        dated = Fact(MEETING, meeting_id, "", list(held or comp)).finish()
-        fact = Fact(MEETING, meeting_id, "", list(comp)).finish()
+        dated = make_fact(MEETING, meeting_id, "", held or comp)
+        fact = make_fact(MEETING, meeting_id, "", comp)
         loc = _pick_location([r.location for r in comp if r.location])
         names: dict[str, str] = {}
         for r in comp:

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from newswire.core.errors import ProjectionError
 from newswire.projector.fold import (
     CONTROL_TYPES,
     CROSSING,
@@ -42,6 +43,7 @@ from newswire.projector.fold import (
     fold_meetings,
     fold_place,
 )
+from newswire.projector.registry import PROJECTIONS, Projection
 from newswire.projector.store import load_reports
 from newswire.projector.tables import Tables, make_tables
 
@@ -68,6 +70,11 @@ __all__ = [
 View = Literal["control", "crossings", "meetings"]
 VIEWS: tuple[View, ...] = ("control", "crossings", "meetings")
 KEYS: dict[View, str] = {"control": "place_id", "crossings": "crossing_id", "meetings": "meeting_id"}
+
+
+def _registered(view: str) -> Projection:
+    """The registered projection whose table is ``view`` (newswire.projector.registry)."""
+    return next(p for p in PROJECTIONS.values() if p.view == view)
 EVENT_TYPES = (*CONTROL_TYPES, CROSSING, MEETING)
 _CHUNK = 500
 
@@ -152,6 +159,14 @@ FILTERS: dict[View, tuple[str, ...]] = {
 def read_view(conn: Connection, tables: Tables, view: View, *, filters: Filters = Filters(),
               as_of: date | None = None, known_at: datetime | None = None) -> list[dict[str, Any]]:
     """The rows of ``view`` (now, as of a date, as known at a time), filtered, each with its ``evidence``."""
+    if view in tables.views:  # a registered type's table (newswire.projector.registry): current rows only
+        if as_of is not None or known_at is not None or filters.given():
+            raise ProjectionError(f"{view!r} keeps no history and no filters: as_of, known_at and filters "
+                                  "are for control, crossings and meetings")
+        table = tables.views[view]
+        rows = _dicts(conn.execute(sa.select(table).order_by(*table.primary_key.columns)))
+        _attach_stored_evidence(conn, tables, view, rows)
+        return rows
     # Crossings and meetings keep no history table: as of a date they are refolded too.
     evidence_of = None
     if known_at is not None or (as_of is not None and view != "control"):
@@ -305,7 +320,7 @@ def _moment(epoch: float | None) -> datetime | None:
 
 def _attach_stored_evidence(conn: Connection, t: Tables, view: View, rows: list[dict[str, Any]]) -> None:
     """Evidence of stored rows: of a place, the reports of the row's fact; of a crossing or meeting, all."""
-    key = KEYS[view]
+    key = KEYS[view] if view in KEYS else _registered(view).key
     ev = t.evidence.c
     query = _evidence_query(t).where(ev.row_table == view)
     keys = [r[key] for r in rows]
@@ -514,6 +529,9 @@ def state_rows(engine: Engine, view: View, *, as_of: date | None = None, place: 
         rows = read_view(conn, tables, view, as_of=as_of)
     if place is None:
         return rows
+    if view in tables.views:
+        key = _registered(view).key
+        return [r for r in rows if _has(place, r.get("name") or r.get("place_name"), r[key])]
     names: dict[View, Callable[[dict[str, Any]], list[Any]]] = {
         "control": lambda r: [r["place_name"], r["place_id"]],
         "crossings": lambda r: [r["name"], r["crossing_id"]],

@@ -13,7 +13,7 @@ watched from the outside.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -26,8 +26,8 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
 from newswire.core.models import parse_event
-from newswire.core.runner import ConsumerRunner
-from newswire.core.topics import EVENT_TOPICS
+from newswire.core.runner import ConsumerRunner, ServiceStats
+from newswire.core.topics import event_topics
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
     Applied,
@@ -44,27 +44,20 @@ from newswire.projector.store import (
 )
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
 
-__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables"]
+__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables", "ready_tables"]
 
 log_ = get_logger("newswire.projector")
 REPLAY_BATCH_SIZE = 2000
 
 
 @dataclass
-class ProjectorStats:
+class ProjectorStats(ServiceStats):
     """Counters for the operations engineer's metrics."""
 
-    records_in: int = 0
     events_applied: int = 0
     duplicates: int = 0
     skipped: int = 0
-    batches: int = 0
     rewinds: int = 0
-    dead_letters: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 class Projector:
@@ -76,7 +69,7 @@ class Projector:
 
     def __init__(self, log: Log, engine: Engine, consumer: Consumer, *, tables: Tables | None = None,
                  batch_size: int = 500, poll_timeout: float = 0.5, dead_letters: bool = True,
-                 owns_log: bool = False, topics: Sequence[str] = EVENT_TOPICS) -> None:
+                 owns_log: bool = False, topics: Sequence[str] | None = None, cache_reports: int = 200_000) -> None:
         self.log = log
         self.engine = engine
         self.consumer = consumer
@@ -88,8 +81,8 @@ class Projector:
         self._accepted: dict[TopicPartition, int] = {}
         # Set during a replay's final catch-up: batches join the swap transaction.
         self.conn: Connection | None = None
-        self.cache = SubjectCache()
-        self.consumer_topics = list(topics)
+        self.cache = SubjectCache(cache_reports)
+        self.consumer_topics = list(topics or event_topics())
         self.runner = ConsumerRunner(consumer, self, batch_size=batch_size, poll_timeout=poll_timeout,
                                      done=self.tables_caught_up)
         self.seek_to_stored()
@@ -148,7 +141,7 @@ class Projector:
             event = parse_event(record.value)
             report = to_report(event, record_time=record.timestamp)
         except ValidationError as exc:
-            self._reject(record, RecordError(_first_error(exc), where=f"{record.tp}@{record.offset}"))
+            self._reject(record, RecordError.invalid("an event", exc, where=f"{record.tp}@{record.offset}"))
             return None
         except ProjectionError as exc:
             self._reject(record, exc)
@@ -224,12 +217,6 @@ class Projector:
             send_dead_letter(self.log, self.group_id, record, exc)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "record"
-    return f"not an event: {loc}: {err['msg']}"
-
-
 def open_tables(settings: Settings, log: Log | None = None, *, create: bool = True) -> tuple[Engine, Tables]:
     """The engine of the projector's database, its tables created or rebuilt to the current schema.
 
@@ -239,9 +226,18 @@ def open_tables(settings: Settings, log: Log | None = None, *, create: bool = Tr
     if not create:
         return _existing_tables(settings.projector_db_url())
     engine = create_engine(settings.projector_db_url())
+    return engine, ready_tables(engine, log, settings)
+
+
+def ready_tables(engine: Engine, log: Log | None, settings: Settings) -> Tables:
+    """The live tables, created if missing; tables of an older schema are rebuilt by replay, and it is logged.
+
+    The one place a projector builds its tables: a replay reads the whole log, so it never happens unsaid.
+    ``log`` is opened from ``settings`` only when a replay is needed.
+    """
     tables = make_tables()
     if ensure_schema(engine, tables) == "stale":
-        log_.info("projector.schema_changed", action="rebuild by replay")
+        log_.warning("projector.schema_changed", action="rebuild by replay", schema_version=PROJECTION_SCHEMA_VERSION)
         owned = log is None
         log = log or open_log(settings)
         try:
@@ -249,7 +245,7 @@ def open_tables(settings: Settings, log: Log | None = None, *, create: bool = Tr
         finally:
             if owned:
                 log.close()
-    return engine, tables
+    return tables
 
 
 def _existing_tables(db_url: str) -> tuple[Engine, Tables]:
@@ -285,15 +281,12 @@ def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine
     owns_log = log is None
     log = log or open_log(settings)
     if engine is None:
-        engine, tables = open_tables(settings, log)
-    else:
-        tables = make_tables()
-        if ensure_schema(engine, tables) == "stale":
-            replay(engine, log)
+        engine = create_engine(settings.projector_db_url())
+    tables = ready_tables(engine, log, settings)
     cfg = settings.projector
-    consumer = log.consumer(cfg.group_id, EVENT_TOPICS)
+    consumer = log.consumer(cfg.group_id, event_topics())
     return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,
-                     poll_timeout=cfg.poll_timeout, owns_log=owns_log)
+                     poll_timeout=cfg.poll_timeout, owns_log=owns_log, cache_reports=cfg.cache_reports)
 
 
 @dataclass(frozen=True)
@@ -306,10 +299,11 @@ class ReplayResult:
 class Rebuild:
     """A replay in its two steps: :meth:`build` the fresh tables, then :meth:`swap` them in."""
 
-    def __init__(self, engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+    def __init__(self, engine: Engine, log: Log, *, topics: Sequence[str] | None = None,
                  batch_size: int = REPLAY_BATCH_SIZE) -> None:
         self.engine = engine
         self.tables = prepare_rebuild(engine)
+        topics = list(topics or event_topics())
         self.consumer = log.consumer(None, topics)
         self.consumer.seek_to_beginning()
         self.folder = Projector(log, engine, self.consumer, tables=self.tables, batch_size=batch_size,
@@ -342,7 +336,7 @@ class Rebuild:
         return ReplayResult(stats.events_applied, stats.records_in, offsets)
 
 
-def replay(engine: Engine, log: Log, *, topics: Sequence[str] = EVENT_TOPICS,
+def replay(engine: Engine, log: Log, *, topics: Sequence[str] | None = None,
            batch_size: int = REPLAY_BATCH_SIZE) -> ReplayResult:
     """Rebuild every table from offset zero into fresh tables, then swap them in atomically.
 

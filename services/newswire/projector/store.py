@@ -25,7 +25,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -40,14 +39,20 @@ from newswire.projector.fold import (
     CONTROL_TYPES,
     CROSSING,
     MEETING,
+    Fact,
+    MakeFact,
     Report,
+    chain_facts,
+    distinct,
     fold_crossing,
     fold_meetings,
     fold_place,
+    make_fact,
     meeting_components,
     storable,
     widen,
 )
+from newswire.projector.registry import PROJECTIONS
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, REBUILD_PREFIX, Tables, make_tables
 
 __all__ = [
@@ -108,6 +113,10 @@ def _ensure_schema(engine: Engine, tables: Tables) -> str:
         lock_writers(conn, "schema")
         version = schema_version(conn, tables)
         if version == PROJECTION_SCHEMA_VERSION:
+            # A type registered since the tables were made brings a table: create it (nothing else changes).
+            missing = [t for t in tables.views.values() if not sa.inspect(conn).has_table(t.name)]
+            if missing:
+                tables.metadata.create_all(conn, tables=missing)
             return "ok"
         if version is not None or sa.inspect(conn).has_table(tables.control.name):
             return "stale"
@@ -198,11 +207,12 @@ def stored_offsets(conn: Connection, tables: Tables, *, lock: bool = False,
     return {TopicPartition(t, p): int(o) for t, p, o in conn.execute(query)}
 
 
-def _write_offsets(conn: Connection, tables: Tables, offsets: Mapping[TopicPartition, int]) -> None:
+def _write_offsets(conn: Connection, tables: Tables, offsets: Mapping[TopicPartition, int],
+                   existing: Mapping[TopicPartition, int]) -> None:
+    """Write ``offsets``; ``existing`` holds the rows the table has (read at the batch's start, under its lock)."""
     if not offsets:
         return
     o = tables.offsets
-    existing = stored_offsets(conn, tables, tps=offsets)
     updates = [{"t": tp.topic, "p": tp.partition, "n": n} for tp, n in offsets.items() if tp in existing]
     inserts = [{"topic": tp.topic, "partition": tp.partition, "next_offset": n}
                for tp, n in offsets.items() if tp not in existing]
@@ -234,6 +244,7 @@ class BatchOutcome:
     rewind: dict[TopicPartition, int] = field(default_factory=dict)  # seek here: the tables are behind
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
     folds: dict[tuple[str, str], Folded] = field(default_factory=dict)
+    all_offsets: dict[TopicPartition, int] = field(default_factory=dict)  # the offsets table once committed
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -275,10 +286,7 @@ def apply_batch(engine: Engine, tables: Tables, items: Sequence[Applied],
                                   hint="the batch was not applied and will be retried") from None
         raise
     if cache is not None:
-        if outcome.rewind or outcome.skipped:
-            cache.clear()  # another writer was here: read subjects afresh
-        else:
-            cache.apply(outcome.folds)
+        cache.commit(outcome.folds, outcome.all_offsets)
     return outcome
 
 
@@ -298,7 +306,11 @@ def _apply(conn: Connection, tables: Tables, items: Sequence[Applied],
            cache: SubjectCache | None) -> BatchOutcome:
     outcome = BatchOutcome()
     lock_writers(conn, tables.prefix)
-    stored = stored_offsets(conn, tables, lock=True, tps=positions)
+    # The whole (small) offsets table: the batch's partitions decide what to apply, all of them
+    # whether the cache still describes these tables (SubjectCache.check).
+    stored = stored_offsets(conn, tables, lock=True)
+    if cache is not None:
+        cache.check(stored)
     accept: set[TopicPartition] = set()
     for tp, (first, last) in positions.items():
         start = stored.get(tp, 0)
@@ -321,8 +333,9 @@ def _apply(conn: Connection, tables: Tables, items: Sequence[Applied],
     if new:
         _insert_applied(conn, tables, new)
         outcome.folds = _refresh(conn, tables, new, cache)
-    _write_offsets(conn, tables, outcome.offsets)
+    _write_offsets(conn, tables, outcome.offsets, stored)
     outcome.applied = len(new)
+    outcome.all_offsets = {**stored, **outcome.offsets}
     return outcome
 
 
@@ -368,72 +381,135 @@ def _reports_of(conn: Connection, tables: Tables, types: Sequence[str], subjects
     return out
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Folded:
-    """The last fold of one subject: its reports, its rows by table and primary key, the fact of each report."""
+    """One subject's fold: its reports (sorted by event id), its rows by table and primary key, each report's fact.
 
-    reports: list[Report]
-    rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]]
-    facts: dict[str, str]  # event_id -> fact_id (the evidence row's fact)
-    memo: Any = None  # what the next fold reuses (fold.PlaceMemo or fold.Clustered)
-
-
-class SubjectCache:
-    """The last fold of recently touched places and crossings, so a batch refolds without re-reading them.
-
-    An entry is used only when the database holds exactly its reports plus
-    the batch's new ones (checked by one ``COUNT`` per batch): the table is
-    append-only, so another writer (a replay's swap, a second projector)
-    shows up as a count mismatch and the subject is re-read. Entries change
-    only after their transaction commits (:meth:`apply`). Least recently
-    used entries go first (a dict keeps insertion order; touching re-inserts).
+    ``made`` holds the facts the fold built, by (type, key, member ids): the
+    next fold of the subject reuses a fact whose reports did not change
+    (a fact is a pure function of its reports, :func:`~.fold.make_fact`).
     """
 
-    def __init__(self, limit: int = 50_000) -> None:
-        self.limit = limit
-        self._entries: dict[tuple[str, str], Folded] = {}
-
-    def get(self, key: tuple[str, str]) -> Folded | None:
-        return self._entries.get(key)
-
-    def apply(self, pending: Mapping[tuple[str, str], Folded]) -> None:
-        entries = self._entries
-        for key, folded in pending.items():
-            entries.pop(key, None)
-            entries[key] = folded
-        for key in list(islice(entries, max(0, len(entries) - self.limit))):
-            del entries[key]
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    reports: tuple[Report, ...]
+    rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]]
+    facts: dict[str, str]  # event_id -> fact_id (the evidence row's fact)
+    made: dict[tuple[Any, ...], Any]  # ("fact", type, key, ids) -> Fact; ("chain", key, window, ids) -> [Fact]
 
 
 _PKEYS = {"control": ("place_id",), "control_history": ("place_id", "fact_id"), "crossings": ("crossing_id",)}
 _EVIDENCE_TABLE = {"control": "control", "crossing": "crossings"}
 
 
-def _fold_subject(kind: str, reports: list[Report], old: Folded | None) -> tuple[Folded, Mapping[str, str]]:
-    """The subject's new fold, and the facts of the reports whose fact may have changed (all, without ``old``)."""
+def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None = None) -> Folded:
+    """The fold of one place (``kind`` "control") or crossing, as rows keyed for writing.
+
+    The fold is pure; ``previous`` (the subject's last fold) only lends the
+    facts it already built, which makes the result no different.
+    """
+    rs = tuple(distinct(reports))
+    known = previous.made if previous is not None else {}
+    made: dict[tuple[Any, ...], Any] = {}
+
+    def make(type_: str, subject: str, key: str, members: Sequence[Report]) -> Fact:
+        ident = ("fact", type_, key, tuple(sorted([r.event_id for r in members])))
+        fact = known.get(ident)
+        if fact is None:
+            fact = make_fact(type_, subject, key, members)
+        made[ident] = fact
+        return fact
+
+    def chain(key: str, members: list[Report], window: int, make_: MakeFact) -> list[Fact]:
+        ident = ("chain", key, window, tuple(r.event_id for r in members))  # members come sorted by event id
+        facts = known.get(ident)
+        if facts is None:
+            facts = chain_facts(key, members, window, make_)
+        else:
+            made.update((("fact", f.type, f.key, f.members), f) for f in facts)
+        made[ident] = facts
+        return facts  # type: ignore[no-any-return]
+
     if kind == "control":
-        fold = fold_place(reports, reuse=old.memo if old is not None else None)
+        fold = fold_place(rs, make=make, chain=chain)
         rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
             "control": {(fold.control["place_id"],): fold.control} if fold.control else {},
             "control_history": {(h["place_id"], h["fact_id"]): h for h in fold.history}}
-        return Folded(reports, rows, fold.facts, fold.memo), fold.moved
-    cfold = fold_crossing(reports, reuse=old.memo if old is not None else None)
-    return Folded(reports, {"crossings": {(reports[0].subject,): cfold.row}}, cfold.facts, cfold.memo), cfold.moved
+        return Folded(rs, rows, fold.facts, made)
+    cfold = fold_crossing(rs, make=make, chain=chain)
+    return Folded(rs, {"crossings": {(rs[0].subject,): cfold.row}}, cfold.facts, made)
+
+
+class SubjectCache:
+    """The last fold of recently touched places and crossings: the one cache of the projector.
+
+    The folds are pure (:mod:`.fold`); this only saves re-reading a subject's
+    reports and re-writing rows that did not change. It is keyed by the
+    tables' offsets: an entry is right while the offsets table holds exactly
+    what this projector last committed (:meth:`check`, one read of that small
+    table per batch, which the batch reads anyway). Anything else (a replay's
+    swap, a second projector, a rewind) moved them, and the cache is
+    dropped. Entries change only after their transaction commits
+    (:meth:`commit`); a rolled-back batch drops the cache (:meth:`clear`).
+
+    Memory is bounded by ``max_reports``, the reports held over all entries
+    (not by a number of subjects, whose histories differ in length): least
+    recently used entries go first (a dict keeps insertion order; touching
+    re-inserts).
+    """
+
+    def __init__(self, max_reports: int = 200_000) -> None:
+        self.max_reports = max_reports
+        self._entries: dict[tuple[str, str], Folded] = {}
+        self._held = 0
+        self._offsets: dict[TopicPartition, int] | None = None
+
+    def check(self, stored: Mapping[TopicPartition, int]) -> None:
+        """Drop every entry unless ``stored`` (all the tables' offsets) is what this cache committed last."""
+        if self._offsets is not None and dict(stored) != self._offsets:
+            self.clear()
+
+    def get(self, key: tuple[str, str]) -> Folded | None:
+        return self._entries.get(key)
+
+    def commit(self, folds: Mapping[tuple[str, str], Folded], offsets: Mapping[TopicPartition, int]) -> None:
+        """Keep ``folds`` once their transaction committed the tables at ``offsets``."""
+        entries = self._entries
+        for key, folded in folds.items():
+            old = entries.pop(key, None)
+            self._held -= len(old.reports) if old is not None else 0
+            if len(folded.reports) <= self.max_reports:
+                entries[key] = folded
+                self._held += len(folded.reports)
+        while self._held > self.max_reports:
+            oldest = next(iter(entries))
+            self._held -= len(entries.pop(oldest).reports)
+        self._offsets = dict(offsets)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._held = 0
+        self._offsets = None
+
+    @property
+    def reports_held(self) -> int:
+        return self._held
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
              cache: SubjectCache | None) -> dict[tuple[str, str], Folded]:
     """Refold every subject the new events touch; write what changed; point evidence at the rows.
 
+    1. group the new reports by subject;
+    2. per subject, take its reports from the cache, or read them (and delete its rows, to write them all);
+    3. fold each subject from all its reports (:func:`fold_subject`, pure);
+    4. delete rows gone, upsert rows new or changed;
+    5. meetings: refold the components the new reports touch;
+    6. insert the new events' evidence, re-point older evidence whose fact changed.
+
     Returns the new folds of places and crossings, for the cache once the transaction commits.
     """
-    cache = cache if cache is not None else SubjectCache(0)
     fresh: dict[tuple[str, str], list[Report]] = {}
     meetings: list[Report] = []
     for a in new:
@@ -457,37 +533,35 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         if not subjects:
             continue
         row_table = _EVIDENCE_TABLE[kind]
-        counts = _counts(conn, tables, types, subjects)
-        hits: dict[str, Folded] = {}
-        misses: list[str] = []
-        for subject in subjects:
-            cached = cache.get((kind, subject))
-            if cached is not None and len(cached.reports) + len(fresh[(kind, subject)]) == counts.get(subject):
-                hits[subject] = cached
-            else:
-                misses.append(subject)
+        hits = {s: f for s in subjects if cache is not None and (f := cache.get((kind, s))) is not None}
+        misses = [s for s in subjects if s not in hits]
         loaded = _group(_reports_of(conn, tables, types, misses)) if misses else {}
-        if misses:  # unknown rows in the database: replace them all, and read their evidence keys
+        if misses:  # rows this projector does not know: replace them all, and read their evidence keys
             for table in (("control", "control_history") if kind == "control" else ("crossings",)):
                 key_col = by_table[table].c[_PKEYS[table][0]]
                 for chunk in _chunks(misses):
                     conn.execute(by_table[table].delete().where(key_col.in_(chunk)))
-            old_keys.update(_evidence_keys(conn, tables, [r.event_id for m in misses for r in loaded[m]]))
+            old_keys.update(_evidence_keys(conn, tables, [r.event_id for m in misses for r in loaded[m]
+                                                          if r.event_id not in new_ids]))
         for subject in subjects:
             old = hits.get(subject)
-            reports = old.reports + fresh[(kind, subject)] if old is not None else loaded[subject]
-            folded, moved = _fold_subject(kind, reports, old)
+            reports = [*old.reports, *fresh[(kind, subject)]] if old is not None else loaded[subject]
+            folded = fold_subject(kind, reports, old)
             pending[(kind, subject)] = folded
-            for event_id, fact_id in moved.items():
-                keys[event_id] = (row_table, subject, fact_id)
-                if old is not None and event_id not in new_ids:
-                    old_keys[event_id] = (row_table, subject, old.facts[event_id])
+            for event_id, fact_id in folded.facts.items():
+                if event_id in new_ids:
+                    keys[event_id] = (row_table, subject, fact_id)
+                elif old is not None:
+                    if old.facts[event_id] != fact_id:
+                        keys[event_id] = (row_table, subject, fact_id)
+                        old_keys[event_id] = (row_table, subject, old.facts[event_id])
+                else:
+                    keys[event_id] = (row_table, subject, fact_id)
             for table, rows in folded.rows.items():
                 before = old.rows.get(table, {}) if old is not None else {}
                 # Rows gone are deleted; new and changed rows are upserted; the rest stay untouched.
                 deletes[table] += [pk for pk in before if pk not in rows]
-                inserts[table] += [row for pk, row in rows.items()
-                                   if (prev := before.get(pk)) is not row and prev != row]
+                inserts[table] += [row for pk, row in rows.items() if before.get(pk) != row]
 
     for table, pks in deletes.items():
         if pks:
@@ -498,6 +572,16 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     for table, changed in inserts.items():
         if changed:
             _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
+
+    registered = sorted({(r.type, r.subject) for a in new if (r := a.report).type in PROJECTIONS})
+    for type_, subject in registered:
+        # A registered type (newswire.projector.registry): one row per subject, refolded from all its reports.
+        proj = PROJECTIONS[type_]
+        table = tables.views[proj.view]
+        ae = tables.applied_events
+        reports = load_reports(conn, tables, sa.and_(ae.c.type == type_, ae.c.subject == subject))
+        _replace(conn, table, table.c[proj.key], [subject], [proj.fold(distinct(reports))])
+        keys.update({r.event_id: (proj.view, subject, None) for r in reports if r.event_id in new_ids})
 
     if meetings:
         reports = _meeting_neighbourhood(conn, tables, meetings)
@@ -559,16 +643,6 @@ _SQLITE_CONVERT: dict[type[Any], Any] = {
     sa.Boolean: int,
     sa.JSON: lambda v: json.dumps(v),
 }
-
-
-def _counts(conn: Connection, tables: Tables, types: Sequence[str], subjects: Sequence[str]) -> dict[str, int]:
-    ae = tables.applied_events
-    out: dict[str, int] = {}
-    for chunk in _chunks(list(subjects)):
-        query = (sa.select(ae.c.subject, sa.func.count()).where(ae.c.type.in_(types), ae.c.subject.in_(chunk))
-                 .group_by(ae.c.subject))
-        out.update((subject, int(n)) for subject, n in conn.execute(query))
-    return out
 
 
 def _group(reports: Iterable[Report]) -> dict[str, list[Report]]:

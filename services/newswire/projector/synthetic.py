@@ -7,6 +7,7 @@ the event's key fields, so building the same event twice gives the same id.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -75,11 +76,15 @@ def article(outlet: str, published: str, *, n: int = 0, story_id: str | None = N
 
 
 def _envelope(art: Art, on: str | None, sentence: str, modality: Modality, confidence: float,
-              attribution: str | None, words: str | None = None) -> dict[str, object]:
-    """``words``: the text the date came from ("on Friday"); the date itself when not given."""
+              attribution: str | None, words: str | None = None, inferred: bool = False) -> dict[str, object]:
+    """``words``: the text the date came from ("on Friday"); the date itself when not given.
+
+    ``inferred``: ``on`` was inferred from the publication date, as the extractor marks it (no words).
+    """
     precision = {10: "day", 7: "month", 4: "year"}[len(on)] if on else "day"
+    text = None if inferred else words or on
     return dict(
-        occurred_on=OccurredOn(date=on, precision=precision, text=words or on) if on else None,  # type: ignore[arg-type]
+        occurred_on=OccurredOn(date=on, precision=precision, text=text) if on else None,  # type: ignore[arg-type]
         reported_at=art.published, source=art.source,
         evidence=Evidence(sentence=sentence, start=0, end=len(sentence)),
         attribution=attribution, modality=modality, confidence=confidence, rule="synthetic")
@@ -93,13 +98,14 @@ def _art(src: Art | tuple[str, str], story_id: str | None = None) -> Art:
 
 def control(src: Art | tuple[str, str], where: Place, who: Actor, on: str | None, *,
             modality: Modality = Modality.ASSERTED, confidence: float = 0.8, extent: str | None = None,
-            attribution: str | None = None, story_id: str | None = None, words: str | None = None) -> ControlChanged:
+            attribution: str | None = None, story_id: str | None = None, words: str | None = None,
+            inferred: bool = False) -> ControlChanged:
     art = _art(src, story_id)
     return ControlChanged(
         event_id=ControlChanged.make_id(art.source.article_id, where.id, who.id, on),
         data=ControlChangedData(place=where, controller=who, extent=Extent(text=extent) if extent else None),
         **_envelope(art, on, f"{who.name} took control of {where.name}.", modality, confidence, attribution,
-                    words))
+                    words, inferred))
 
 
 def withdrew(src: Art | tuple[str, str], where: Place, who: Actor, on: str | None) -> ForcesWithdrew:
@@ -132,10 +138,10 @@ def meeting(src: Art | tuple[str, str], who: list[Actor], where: Place | None, s
 
 
 def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
-           start: date = date(2024, 11, 1)) -> Iterator[Event]:
+           start: date = date(2024, 11, 1), days: int = 60) -> Iterator[Event]:
     """``n`` plausible events: control changes over ``places`` places, some crossings and meetings.
 
-    Dates wander over 60 days, sides alternate, outlets repeat: a mix of
+    Dates wander over ``days`` days, sides alternate, outlets repeat: a mix of
     corroborations, transitions, contested claims and re-deliveries.
     """
     rng = random.Random(seed)
@@ -145,22 +151,40 @@ def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
     towns = [place(f"Town {i}") for i in range(places)]
     crossings_ = [place(f"Crossing {i}", "crossing") for i in range(max(1, places // 50))]
     cities = [place(f"Capital {i}", "city", f"X{i % 6}") for i in range(20)]
+    # Over more than 60 days, each subject is in the news for 60 of them (a window of its own), as
+    # places are: the history then grows in time without piling every report of a place together.
+    spread = max(0, days - 60)
+
+    def shifted(subject: str, base: int) -> date:
+        return start + timedelta(days=base + (zlib.crc32(subject.encode()) % (spread + 1) if spread else 0))
+
     for i in range(n):
-        day = start + timedelta(days=rng.randrange(60))
-        published = (day + timedelta(days=rng.randrange(3))).isoformat()
-        src = (f"outlet{rng.randrange(outlets)}", published)
-        on = day.isoformat() if rng.random() < 0.8 else None
+        base = rng.randrange(60)
+        lag = rng.randrange(3)
+        outlet = f"outlet{rng.randrange(outlets)}"
+        dated = rng.random() < 0.8
         kind = rng.random()
+
+        def when(subject: str) -> tuple[Art, str | None, date]:
+            day = shifted(subject, base)
+            return article(outlet, (day + timedelta(days=lag)).isoformat(), n=i), (
+                day.isoformat() if dated else None), day
+
         if kind < 0.85:
-            yield control(article(*src, n=i), rng.choice(towns), rng.choice(sides), on,
-                          confidence=round(rng.uniform(0.5, 0.95), 2))
+            town = rng.choice(towns)
+            art, on, _ = when(town.id)
+            yield control(art, town, rng.choice(sides), on, confidence=round(rng.uniform(0.5, 0.95), 2))
         elif kind < 0.9:
-            yield withdrew(article(*src, n=i), rng.choice(towns), ACTORS["government"], on)
+            town = rng.choice(towns)
+            art, on, _ = when(town.id)
+            yield withdrew(art, town, ACTORS["government"], on)
         elif kind < 0.96:
             status = rng.choice(["seized", "closed", "opened"])
             who = ACTORS["jordan"] if status != "seized" else rng.choice(sides)
-            yield crossing(article(*src, n=i), rng.choice(crossings_), status, who, on)
+            where = rng.choice(crossings_)
+            art, on, _ = when(where.id)
+            yield crossing(art, where, status, who, on)
         else:
             who = rng.sample(states, 3)
-            yield meeting(article(*src, n=i), who, rng.choice(cities), rng.choice(["held", "scheduled"]),
-                          day.isoformat())
+            art, _, day = when(f"meeting-{i}")  # meetings fall on any of the days
+            yield meeting(art, who, rng.choice(cities), rng.choice(["held", "scheduled"]), day.isoformat())

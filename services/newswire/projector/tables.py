@@ -38,7 +38,8 @@ __all__ = ["PROJECTION_SCHEMA_VERSION", "REBUILD_PREFIX", "Tables", "make_tables
 # 2: a meeting's id comes from its first report, not the extractor's meeting_id
 # 3: received_at (the log record's timestamp) and coordinates (lat, lon, country) carried into the rows
 # 4: since_text holds the words the date came from ("on Thursday"), not the date again
-PROJECTION_SCHEMA_VERSION = 4
+# 5: a date without its words is inferred; a side's consecutive facts are one hold (since: its best read date)
+PROJECTION_SCHEMA_VERSION = 5
 REBUILD_PREFIX = "rebuild_"
 
 
@@ -54,6 +55,7 @@ class Tables:
     meetings: sa.Table
     offsets: sa.Table
     meta: sa.Table
+    views: dict[str, sa.Table]  # the tables of registered event types (newswire.projector.registry), by view
 
     def all(self) -> list[sa.Table]:
         return list(self.metadata.sorted_tables)
@@ -61,7 +63,7 @@ class Tables:
     def derived(self) -> list[sa.Table]:
         """The tables a user reads, in a stable order (dumps, comparisons)."""
         return [self.control, self.control_history, self.crossings, self.meetings, self.evidence,
-                self.applied_events, self.offsets, self.meta]
+                self.applied_events, self.offsets, self.meta, *(self.views[v] for v in sorted(self.views))]
 
 
 def make_tables(prefix: str = "") -> Tables:
@@ -230,4 +232,7 @@ def make_tables(prefix: str = "") -> Tables:
         sa.Column("key", sa.String(50), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
     )
-    return Tables(p, md, applied, evidence, control, history, crossings, meetings, offsets, meta)
+    from newswire.projector.registry import PROJECTIONS  # registry imports nothing of the projector's tables
+
+    views = {proj.view: t(proj.view, *proj.columns()) for proj in PROJECTIONS.values()}
+    return Tables(p, md, applied, evidence, control, history, crossings, meetings, offsets, meta, views)
