@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from newswire.core.models import OccurredOn, Precision
 
 __all__ = ["DateMention", "Offset", "find_dates", "find_offsets", "shift", "is_historical", "period_end",
-           "HISTORICAL_AFTER_DAYS"]
+           "number", "HISTORICAL_AFTER_DAYS"]
 
 # An event whose period ended more than this long before publication is background
 # history ("returned to regime control in 2018" in a 2024 article), not news.
@@ -97,7 +97,8 @@ class Offset:
     days: int
 
 
-def _num(word: str) -> int:
+def number(word: str) -> int:
+    """A count written in digits or words ("3", "three"); 0 for none."""
     return int(word) if word.isdigit() else _NUMBERS.get(word.lower(), 0)
 
 
@@ -147,7 +148,7 @@ def _resolve(kind: str, m: re.Match[str], published: date, future: bool) -> tupl
         d = _safe_date(_infer_year(month, day, published, future), month, day)
         return (_on(d, text), False) if d else None
     if kind == "ago":
-        n, unit = _num(g["num"]), g["unit"].lower()
+        n, unit = number(g["num"]), g["unit"].lower()
         if unit == "day":
             return _on(published - timedelta(days=n), text), False
         if unit == "week":
@@ -225,7 +226,7 @@ def find_offsets(text: str) -> list[Offset]:
     """'five days after', 'two weeks later': offsets relative to another event's date."""
     out = []
     for m in _OFFSET.finditer(text):
-        n = _num(m.group("num")) * (7 if m.group("unit").lower() == "week" else 1)
+        n = number(m.group("num")) * (7 if m.group("unit").lower() == "week" else 1)
         # "five days after they took X": X (the clause that follows) is five days *before* the anchor;
         # "returned three weeks later, recapturing X": X is three weeks *after* it.
         sign = {"after": -1, "before": 1, "later": 1, "earlier": -1}[m.group("dir").lower()]

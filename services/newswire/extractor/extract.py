@@ -46,7 +46,7 @@ from newswire.core.models import (
 )
 from newswire.extractor.attribution import find_source
 from newswire.extractor.checks import Checks, Verdict, assess
-from newswire.extractor.dates import find_dates, find_offsets, is_historical, shift
+from newswire.extractor.dates import find_dates, find_offsets, is_historical, number, shift
 from newswire.extractor.entities import Mention, crossing_place, find_mentions, group_actor, name_place
 from newswire.extractor.frames import (
     FRAMES_DIR,
@@ -58,6 +58,7 @@ from newswire.extractor.frames import (
     follow,
     load_event_frames,
     load_frames,
+    REGION_NOUNS,
 )
 from newswire.extractor.gazetteer import is_dateline
 from newswire.extractor.nlp import split_sentences
@@ -81,8 +82,6 @@ _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post po
 terminals side sides""".split())
 _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?:?/*\S|www\.\S|pic\.twitter\.com|\bt\.co/")
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
-_PLURAL_CROSSINGS = ("crossings", "checkpoints", "border posts", "crossing points", "gates")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 _WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
@@ -107,7 +106,6 @@ _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+
 # "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan", whatever the parse made of it
 _CROSSING_APPOSITION = re.compile(r",[ ](?:[\w’'-]+[ ]){0,5}?(?:border[ ])?(?:crossing|checkpoint|border[ ]post)\b(?![ ]of)")
 _BOUNDS = frozenset({"since", "until", "till", "before", "by"})
-_REGION_NOUNS = frozenset({"province", "governorate", "region", "state", "oblast", "district"})
 _EPONYMOUS = frozenset({"eponymous", "namesake", "homonymous"})
 _CAPITALISED_WORD = re.compile(r"(?<![\w-])[A-Z]")
 _LOCATIVE_CASES = frozenset({"in", "inside", "across", "throughout", "near", "within"})
@@ -514,8 +512,8 @@ class _Reading:
             members += [c for m in list(members) for c in m.children if c.dep_ == "appos" and c.tag_ == "NNP"
                         and (tokmap[c.i] is None or tokmap[c.i].label != "STATE")]
         if spec.entity == "crossing" and any(
-                (m := tokmap[t.i]) is not None and m.label == "CROSSING" and t.lower_.endswith(_PLURAL_CROSSINGS)
-                for t in members):
+                (m := tokmap[t.i]) is not None and m.label == "CROSSING" and t.lower_.endswith("s")
+                and t.lower_.rsplit(" ", 1)[-1] in _CROSSING_NOUNS for t in members):
             named_crossing = True  # "the Medininkai and Salcininkai checkpoints": every name of the list is one
         for t in members:
             out.extend(self._entity(t, spec, tokmap, si, offset, trigger, depth, named_crossing))
@@ -559,9 +557,7 @@ class _Reading:
                         and not named.text[1:].islower()):
                     return [_Filler(named.actor, 1.0)]  # "the M23 soldiers": whose soldiers, not the country's
                 if c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
-                    loyal = [f for d in c.children if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with")
-                             for f in self._government_of(d, tokmap)
-                             or self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1)]
+                    loyal = self._loyal_to(c, spec, tokmap, si, offset, trigger, depth)
                     if loyal:
                         return loyal  # "Fighters loyal to the Houthis"
         if m is not None:
@@ -635,14 +631,10 @@ class _Reading:
                     found.extend(self._state_of_place(c, tokmap))
                 elif c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
                     # "forces loyal to the government", "fighters aligned with the TPLF" (but not "backed by")
-                    for d in c.children:
-                        if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with"):
-                            found.extend(self._government_of(d, tokmap)
-                                         or self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1))
+                    found.extend(self._loyal_to(c, spec, tokmap, si, offset, trigger, depth))
             if not found and t.dep_ == "nsubj" and t.head.lower_ in _ALLEGIANCE:
                 # "Forces aligned with the TPLF had taken X" with "aligned" read as the main verb
-                found = [f for d in t.head.children if d.dep_.startswith("obl") and case_of(d) in ("to", "with")
-                         for f in self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1)]
+                found = self._loyal_to(t.head, spec, tokmap, si, offset, trigger, depth)
             if found:
                 return found
             if (noun in _GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in t.children)) or (
@@ -705,7 +697,7 @@ class _Reading:
                 t.doc[t.i + 1].text in (":", "—", "–")) and (t.doc[t.i + 2].tag_.startswith("NNP")
                                                            or tokmap[t.i + 2] is not None):
             return self._named_after_colon(t, spec, tokmap, si, offset, trigger, depth)
-        if spec.entity == "place" and noun in _REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
+        if spec.entity == "place" and noun in REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
             # "the city of Daraa and the eponymous province": the province named after the last town told
             town = next((m.place for m in reversed(tokmap[:t.i]) if m is not None and m.place is not None
                          and m.place.kind in ("city", "town")), None)
@@ -815,8 +807,7 @@ class _Reading:
         """"two checkpoints: Chup Koki, which lies ..., and Choam": the names that open the list's items
         (as many as the number says), wherever the parser hung them."""
         doc = t.doc
-        count = next((_NUMBERS.get(c.lower_) or (int(c.text) if c.text.isdigit() else None)
-                      for c in t.children if c.dep_ == "nummod"), None)
+        count = next((2 if c.lower_ == "both" else number(c.text) for c in t.children if c.dep_ == "nummod"), 0)
         names: list[Token] = []
         k, opens = t.i + 2, True
         while k < len(doc) and doc[k].text not in (".", ";", "!", "?"):
@@ -829,7 +820,7 @@ class _Reading:
             else:
                 opens = w.text in (",", "and", ":")
             k += 1
-        if count is not None:
+        if count:
             names = names[:count]
         return [f for n in names
                 for f in self._entity(n, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True)]
@@ -848,7 +839,7 @@ class _Reading:
                 i += 1
                 p = m.place
                 if p is None or m.label in ("STATE",) or m.is_reference or (kinds is not None and p.kind not in kinds) \
-                        or self._dateline(m):
+                        or is_dateline(self.text, m.start, m.end):
                     continue
                 if spec.entity == "crossing" and p.kind != "crossing" or spec.entity == "place" and (
                         p.kind in spec.not_kinds or p.kind == "country"):
@@ -877,6 +868,13 @@ class _Reading:
             name = name[4:]
         kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         return name_place(self.ex.gazetteer, name, kind, self.country)
+
+    def _loyal_to(self, word: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
+                  trigger: Token, depth: int) -> list[_Filler]:
+        """Whom an allegiance word ("loyal", "aligned") is to or with: a government's forces, else the party."""
+        return [f for d in word.children if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with")
+                for f in self._government_of(d, tokmap) or self._resolve(d, spec, tokmap, si, offset, trigger,
+                                                                         depth + 1)]
 
     def _government_of(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
         """The forces of a government named as one ("loyal to the government", "to Yemen's internationally
@@ -979,7 +977,7 @@ class _Reading:
                 m = Mention(m.start, m.end, m.text, "PLACE", place=m.inner)
             if m.place is None or m.label == "STATE" or (spec.entity == "place" and self._container(m)):
                 continue
-            if self._dateline(m):
+            if is_dateline(self.text, m.start, m.end):
                 continue  # "ADDIS ABABA — ...", "Mogadishu.": where the story was filed, not what it is about
             if spec.entity == "crossing" and m.place.kind != "crossing":
                 continue
@@ -989,10 +987,6 @@ class _Reading:
                 continue
             return _Filler(m.place, 0.7)
         return None
-
-    def _dateline(self, m: Mention) -> bool:
-        """Does ``m`` open a line as a dateline ("ADDIS ABABA —", "MOSCOW, Jan 14 —", "Mogadishu.")?"""
-        return is_dateline(self.text, m.start, m.end)
 
     def _container(self, m: Mention) -> bool:
         """Is ``m`` the place a nearer place lies in ("the Baba Amr district in the central city of Homs")?"""

@@ -51,7 +51,7 @@ from spacy.tokens import Token
 
 from newswire.extractor.syntax import case_of, coordinated_verb, is_passive
 
-__all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "load_frames", "Lexicon"]
+__all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "load_frames", "Lexicon", "REGION_NOUNS"]
 
 FRAMES_DIR = Path(__file__).resolve().parent / "data" / "frames"
 
@@ -335,7 +335,8 @@ imposing make made makes making launch launched launches launching finish finish
 conducted conducts conducting effect effected execute executed decide decided""".split())
 _PERFECT = frozenset({"had", "has", "have"})
 _DIVIDES = frozenset({"border", "frontier", "boundary", "line", "river", "road", "corridor", "area", "zone"})
-_REGION_WORDS = frozenset({"province", "governorate", "countryside", "region", "district", "state", "oblast"})
+REGION_NOUNS = frozenset({"province", "governorate", "region", "state", "oblast", "district"})
+_REGION_WORDS = REGION_NOUNS | {"countryside"}
 _SUBORDINATORS = frozenset({"after", "before", "since", "until", "once", "when", "as"})
 _PARTICLES = frozenset({"over", "down", "off", "up"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose", "where"})
