@@ -101,14 +101,14 @@ class Service:
         return self.proc.wait(timeout=120)
 
 
-def stream_articles(limit: int | None) -> list[Any]:
+def stream_articles(fakes: Path, limit: int | None) -> list[Any]:
     from newswire.poller.ingest import articles_from_file
 
     errors: list[str] = []
     now = datetime(2026, 1, 1, tzinfo=UTC)  # fixed, so every run streams the same records
-    articles = list(articles_from_file(FAKES, now, errors, max_text_chars=100_000))
+    articles = list(articles_from_file(fakes, now, errors, max_text_chars=100_000))
     if errors:
-        raise SystemExit(f"{FAKES}: {errors[0]}")
+        raise SystemExit(f"{fakes}: {errors[0]}")
     return articles[:limit] if limit else articles
 
 
@@ -337,13 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=None, help="stream only the first N articles")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--fakes", type=Path, default=FAKES, help=f"the FA-KES articles (default {FAKES})")
     args = parser.parse_args(argv)
     from newswire.core.logging import configure_logging
 
     configure_logging("warning", "console")  # the replays' own log lines would bury the table
-    if not FAKES.is_file():
-        raise SystemExit(f"{FAKES}: not found (the shared corpus sits beside the repository)")
-    articles = stream_articles(args.articles)
+    if not args.fakes.is_file():
+        raise SystemExit(f"{args.fakes}: not found (the shared corpus sits beside the repository)")
+    articles = stream_articles(args.fakes, args.articles)
     began = time.monotonic()
     outcomes = []
     for backend in args.backends.split(","):

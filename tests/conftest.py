@@ -1,4 +1,4 @@
-"""Shared fixtures: a clean environment per test, a fresh embedded log, the shared eval data."""
+"""Shared fixtures: a clean environment per test, a fresh embedded log."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from newswire.core.log import SqliteLog
 
 pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.http", "tests.fixtures.db"]
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(autouse=True)

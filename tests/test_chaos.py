@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.db import require_pg
+from tests.fixtures.shared import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-FAKES = ROOT.parent / "shared" / "corpus" / "fakes.jsonl"
+FAKES = SHARED / "corpus" / "fakes.jsonl"
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -25,7 +26,7 @@ def test_a_small_campaign_ends_with_tables_equal_to_a_replay() -> None:
     assert FAKES.is_file(), f"{FAKES}: the shared corpus is missing"
     require_pg()
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "chaos.py"), "--kills", "2", "--articles", "20",
-                           "--seed", "5"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+                           "--seed", "5", "--fakes", str(FAKES)], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("kill -9 campaign: 2 kills per backend, 20 FA-KES articles streamed")

@@ -2,7 +2,7 @@
 
 This runs the real extractor: if ``newswire.extractor.extract`` cannot be
 imported the module fails (it must not skip). The seed articles are read from
-``../shared/eval/articles.jsonl`` when present; the same check runs on two
+``../shared/eval/articles.jsonl`` when present (``tests.fixtures.shared`` finds it); the same check runs on two
 articles written for this test (not copied from anywhere) in any case.
 """
 
@@ -22,10 +22,11 @@ from newswire.extractor.extract import extract  # noqa: F401 - the pipeline need
 from newswire.projector.query import state_rows
 from newswire.projector.store import create_engine, dump_tables
 from newswire.projector.tables import make_tables
+from tests.fixtures.shared import SHARED
 
 pytestmark = pytest.mark.slow
 
-SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "articles.jsonl"
+SEED_FILE = SHARED / "eval" / "articles.jsonl"
 USER_TABLES = ("control", "control_history", "crossings", "meetings", "evidence")
 
 # Two made-up reports of made-up events, in the register of wire copy.
