@@ -55,7 +55,7 @@ def main() -> None:
     tg, ta, places, actors = run()
     n = len(texts)
     print(f"{'corpus':32} {n} articles, {words / n:.0f} words each")
-    print(f"{'gazetteer build':32} {t1 - t0:8.2f} s")
+    print(f"{'gazetteer build':32} {t1 - t0:8.2f} s  ({len(gaz):,} entries: places, crossings, countries)")
     print(f"{'actor lexicon build':32} {t2 - t1:8.2f} s")
     print(f"{'peak RSS after build':32} {built:8.0f} MiB (interpreter before: {base:.0f} MiB)")
     print(f"{'Gazetteer.find+focus_country':32} {1000 * tg / n:8.3f} ms/article  ({places / n:.1f} mentions)")

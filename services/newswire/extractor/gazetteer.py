@@ -641,6 +641,10 @@ class Gazetteer:
             hits.append((start, end, cands, primary))
         return hits
 
+    def __len__(self) -> int:
+        """How many entries (places, crossings, countries) the gazetteer holds."""
+        return len(self._rows)
+
     def find(self, text: str) -> list[PlaceMention]:
         """Every place mention of ``text``: non-overlapping, longest first, sorted by start."""
         if not text:
