@@ -481,3 +481,26 @@ def test_the_sides_of_a_border_are_not_parties_and_a_purpose_takes_its_governor_
     [e] = events(extractor, "Ukraine has agreed to send a delegation to meet with Russian negotiators for talks at the "
                             "border between Belarus and Ukraine.", type_="diplomacy.meeting")
     assert _parties(e) == {"UA", "RU"} and e.data.status == "scheduled"
+
+
+def test_a_later_mention_naming_fewer_parties_is_the_same_meeting(extractor: Extractor) -> None:
+    text = ("The presidents of Chad and Niger arrived in Abuja for talks with Nigeria's president. The visit drew "
+            "crowds to the airport. Nobody knows how long the talks between the leaders of Chad and Niger will last.")
+    [e] = events(extractor, text, type_="diplomacy.meeting")
+    assert {"TD", "NE"} <= _parties(e) and e.data.location is not None and e.data.status == "scheduled"
+
+
+@pytest.mark.parametrize("text, party", [
+    ("Talks were continuing between Sanaa and Riyadh, with Oman mediating.", "Houthis"),
+    ("Negotiators from Benghazi and Tripoli met in Geneva on Monday.", "Libyan National Army"),
+])
+def test_a_city_speaks_for_the_authority_seated_there(extractor: Extractor, text: str, party: str) -> None:
+    [e] = events(extractor, text, type_="diplomacy.meeting")
+    assert party in {p.name for p in e.data.participants}
+
+
+def test_who_ousts_a_place_s_government_takes_the_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "The war began in 2014, after the Houthis ousted the government in Sanaa.",
+                 type_="control.changed")
+    assert e.data.place.name == "Sanaa" and e.data.controller.name == "Houthis"
+    assert events(extractor, "The rebels ousted the government of Mali in 2012.", type_="control.changed") == []

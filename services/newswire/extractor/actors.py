@@ -89,7 +89,9 @@ class ActorLexicon:
         self._actors: list[Actor] = []
         self._by_id: dict[str, int] = {}
         self._state_of: dict[str, int] = {}
-        self._capital_of: dict[str, int] = {}  # folded capital name -> its state ("Tehran" speaks for Iran)
+        # folded city name -> (the actor it speaks for, the city's countries): a state's capital ("Tehran"
+        # speaks for Iran), or an authority's seat ("talks between Sanaa and Riyadh": the Houthis)
+        self._capital_of: dict[str, tuple[int, frozenset[str]]] = {}
         self._forces_of: dict[str, int] = {}  # ISO2 -> the state's forces ("the army" in a Malian text)
         self._persons: set[str] = set()  # folded names of leaders: a person speaks for an actor, never fights
         keys: dict[str, _Entry] = {}
@@ -122,6 +124,13 @@ class ActorLexicon:
             contexts = frozenset(item["context"]) if item.get("context") else None
             for alias in item.get("generic", []):
                 add(alias, idx, contexts, generic=True)
+            for seat in item.get("seat", []):
+                if not contexts:
+                    raise ValueError(f"actors.yaml: {item['id']}: a seat needs the actor's context (its countries)")
+                city = gazetteer.lookup(seat)  # keyed by the gazetteer's name: "Garowe" is its "Garoowe"
+                if city is None:
+                    raise ValueError(f"actors.yaml: {item['id']}: seat {seat!r} is not in the gazetteer")
+                self._capital_of[fold_key(city.name)] = (idx, contexts)
 
         # States and their forces, generated from the gazetteer's countries.
         for place, demonyms, capital in gazetteer._country_table():
@@ -132,8 +141,8 @@ class ActorLexicon:
             sidx = self._add_actor(Actor(id=f"state:{iso2}", name=place.name, side=place.name, country=iso2,
                                          aliases=list(dict.fromkeys(state_aliases))))
             self._state_of[iso2] = sidx
-            if capital:
-                self._capital_of[fold_key(capital)] = sidx
+            if capital and fold_key(capital) not in self._capital_of:
+                self._capital_of[fold_key(capital)] = (sidx, frozenset({iso2}))
             for name in names:
                 if len(name) >= 2:
                     add(name, sidx, None, generic=False)
@@ -225,11 +234,11 @@ class ActorLexicon:
         return fold_key(name) in self._persons
 
     def capital_state(self, place: Place) -> Actor | None:
-        """The state a capital speaks for ("Tehran has started to withdraw"), or None for any other place."""
-        idx = self._capital_of.get(fold_key(place.name))
-        if idx is None or self._actors[idx].country != place.country:
+        """The actor a capital or seat speaks for ("Tehran has started to withdraw"), or None for any other place."""
+        found = self._capital_of.get(fold_key(place.name))
+        if found is None or place.country not in found[1]:
             return None  # a namesake abroad is not the capital
-        return self._actors[idx]
+        return self._actors[found[0]]
 
     # --- finding --------------------------------------------------------------
 

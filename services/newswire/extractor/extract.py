@@ -1319,12 +1319,15 @@ class _Reading:
                     c.occurred, c.explicit_date = cur[0].occurred, cur[0].explicit_date
                 best[key] = (c, combo)
         # a role the identity names but a mention left empty ("they met", no place) is the same event as a
-        # mention that fills it ("they met in Tirana"), when that is the only one
+        # mention that fills it ("they met in Tirana"), when that is the only one; a later mention naming
+        # fewer of its parties ("the talks between A and B" after "A, B and C met in X") is that event too
         for key in list(best):
             if None not in key:
                 continue
             fuller = [k for k in best if k != key and len(k) == len(key) and all(
-                a is None or a == b for a, b in zip(key, k, strict=True))]
+                a is None or a == b or (isinstance(a, tuple) and isinstance(b, tuple) and len(a) >= 2
+                                        and set(a) <= set(b))
+                for a, b in zip(key, k, strict=True))]
             if len(fuller) == 1:
                 del best[key]
         return [self._event(c, combo) for c, combo in sorted(best.values(), key=lambda x: (x[0].trigger, x[0].order))]
