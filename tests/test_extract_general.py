@@ -504,3 +504,14 @@ def test_who_ousts_a_place_s_government_takes_the_place(extractor: Extractor) ->
                  type_="control.changed")
     assert e.data.place.name == "Sanaa" and e.data.controller.name == "Houthis"
     assert events(extractor, "The rebels ousted the government of Mali in 2012.", type_="control.changed") == []
+
+
+@pytest.mark.parametrize("text, group", [
+    ("The Tanganyika Liberation Front (TLF) fighters seized the town of Kalemie on Monday.", "Tanganyika Liberation Front"),
+    ("Months later TLF gunmen took the town of Moba. The Tanganyika Liberation Front (TLF) had warned of it.",
+     "Tanganyika Liberation Front"),
+    ("The Arakan Army (AA) fighters took the town of Paletwa this week.", "Arakan Army"),
+])
+def test_a_named_group_s_fighters_are_the_group(extractor: Extractor, text: str, group: str) -> None:
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.controller.name == group

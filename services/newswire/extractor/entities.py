@@ -104,6 +104,9 @@ _GROUP_FIRST = re.compile(
     r"Harakat|Jabhat|Ansar|Katiba|Saraya|Hayat|Tahrir)"
     r"(?:[ ](?:of|for|the|al|el|de|du|des|pour|la|le|[A-Z][\w'’\-]*)){1,6}?[ ][A-Z][\w'’\-]*)"
     r"(?:[ ]\((?P<acr>[A-Z][A-Za-z0-9/\-]{1,9})\))")
+# What may follow a named group's name and still be the group: its acronym and a noun of fighters.
+_OWN_NOUN = re.compile(r"(?:[ ]\([A-Z][\w./-]{0,11}\))?(?:['’]s)?[ ]+(?:forces|fighters|troops|militants|soldiers|"
+                       r"rebels|militias?|militiamen|gunmen|units|insurgents|combatants)\b")
 _OWNER_BEFORE = re.compile(r"\b([A-Z][\w]*(?:[ ][A-Z][\w]*)?)['’]s[ ]$")
 _ACRONYM_AFTER = re.compile(r"[ ]?\((?P<acr>[A-Z][A-Z0-9\-]{1,7})\)")
 _NOT_GROUP_START = frozenset("The A An In On At By For From With As And Or But Its Their His Her This That "
@@ -197,10 +200,33 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
             if inner:
                 m.inner = inner[0].place
     taken = _acronyms(text, taken, occupied)
+    taken = _own_nouns(text, taken, occupied, lexicon)
     taken = _crossings_by_short_name(text, taken, occupied)
     taken = _pejoratives(text, taken, occupied)
     taken = _marked_names(text, taken, occupied, gazetteer, country)
     return taken, country
+
+
+def _own_nouns(text: str, taken: list[Mention], occupied: bytearray, lexicon: ActorLexicon) -> list[Mention]:
+    """"the Arakan Army (AA) fighters", "the TLF's gunmen": a named group's fighters are that group's.
+
+    The group's mention grows over the noun (and an acronym in brackets before it), so the noun
+    is never read alone as a generic actor ("militants") of whatever side the lexicon gives it.
+    A state's name is left alone: "Sudan rebels" fight the state.
+    """
+    out: list[Mention] = []
+    until = -1
+    for m in taken:
+        if m.start < until:
+            continue  # the acronym or noun a named group took in
+        if m.label == "ACTOR" and m.actor is not None and not _generic(m.actor, lexicon) and not m.person:
+            own = _OWN_NOUN.match(text, m.end)
+            if own is not None:
+                until = own.end()
+                occupied[m.end:until] = b"\x01" * (until - m.end)
+                m = Mention(m.start, until, text[m.start:until], "ACTOR", actor=m.actor, person=False)
+        out.append(m)
+    return out
 
 
 def _generic(actor: Actor, lexicon: ActorLexicon) -> bool:
