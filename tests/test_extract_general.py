@@ -515,3 +515,29 @@ def test_who_ousts_a_place_s_government_takes_the_place(extractor: Extractor) ->
 def test_a_named_group_s_fighters_are_the_group(extractor: Extractor, text: str, group: str) -> None:
     [e] = events(extractor, text, type_="control.changed")
     assert e.data.controller.name == group
+
+
+@pytest.mark.parametrize("text", [
+    'A spokesman for the Kachin Independence Army said the "temporary retreat" from the town of Bhamo came after '
+    "days of shelling.",
+    "The Kachin Independence Army said the retreat from the town of Bhamo came after days of shelling.",
+])
+def test_a_retreat_told_by_its_side_in_scare_quotes_or_not(extractor: Extractor, text: str) -> None:
+    [e] = events(extractor, text, type_="forces.withdrew")
+    assert e.data.place.name == "Bhamo" and e.data.actor.name == "Kachin Independence Army"
+
+
+def test_scare_quotes_are_read_past_and_kept_in_place(extractor: Extractor) -> None:
+    from newswire.extractor.syntax import parse_sentences
+
+    text = 'Officials said the "temporary retreat" from Bhamo came after "Operation Dawn" ended.'
+    [doc] = parse_sentences(extractor.parser, [extractor.parser.make_doc(text)])
+    assert doc.text == text and [t.idx for t in doc] == [t.idx for t in extractor.parser.make_doc(text)]
+    # the words are parsed as the sentence without its scare quotes is parsed
+    [bare] = extractor.parser.pipe([extractor.parser.make_doc(text.replace('"', ""))])
+    words = [t for t in doc if t.text != '"']
+    assert [(t.text, t.dep_, t.head.text) for t in words] == [(t.text, t.dep_, t.head.text) for t in bare]
+    assert all(t.dep_ == "punct" for t in doc if t.text == '"')
+    # a quote that opens the sentence is speech: its marks stay in the parse
+    [speech] = parse_sentences(extractor.parser, [extractor.parser.make_doc('"Rebels took Bhamo" said the army.')])
+    assert speech[0].text == '"' and speech[0].head.i != 0

@@ -62,7 +62,7 @@ from newswire.extractor.frames import (
 )
 from newswire.extractor.gazetteer import is_dateline
 from newswire.extractor.nlp import split_sentences
-from newswire.extractor.syntax import case_of, clause_of, conjuncts, coordinated_verb, is_passive, load_parser
+from newswire.extractor.syntax import case_of, clause_of, conjuncts, coordinated_verb, is_passive, load_parser, parse_sentences
 
 __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
 
@@ -286,7 +286,7 @@ class _Reading:
         picked = [si for si, (s, e) in enumerate(self.sents) if self._candidate(s, e)]
         if not picked:
             return []
-        docs = self.ex.parser.pipe([self._tokens(si) for si in picked], batch_size=64)
+        docs = parse_sentences(self.ex.parser, [self._tokens(si) for si in picked])
         for si, doc in zip(picked, docs, strict=True):
             offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
@@ -483,8 +483,10 @@ class _Reading:
                 tokens = follow(tok, path, noun=noun, ergative=frame.ergative)
                 if not tokens and not noun and len(path) == 1 and path[0].func in ("agent", "patient", "subject"):
                     tokens = _by_word_order(tok, path[0].func)
-                reached = reached or any(t.tag_ not in ("PRP", "PRP$", "WDT", "DT") and not _bare_party(t)
-                                         for t in tokens)
+                # (a place is no phrase for an actor: "the retreat from the town of X" has no "of" actor)
+                reached = reached or any(t.tag_ not in ("PRP", "PRP$", "WDT", "DT") and not _bare_party(t) and not (
+                    spec.entity == "actor" and tokmap[t.i] is not None and tokmap[t.i].label in ("PLACE", "CROSSING"))
+                    for t in tokens)
                 found = [f for t in tokens for f in self._resolve(t, spec, tokmap, si, offset, tok)]
                 if found:
                     out.extend(found)
@@ -1036,7 +1038,7 @@ class _Reading:
     def _parsed(self, si: int) -> tuple[Doc, int, list[Mention | None]]:
         """A sentence's parse; one that held no trigger is parsed only when a later one needs it."""
         if si not in self.parsed:
-            doc = self.ex.parser(self._tokens(si))
+            [doc] = parse_sentences(self.ex.parser, [self._tokens(si)])
             self.parsed[si] = (doc, self.sents[si][0], self._token_mentions(doc, self.sents[si][0]))
         return self.parsed[si]
 

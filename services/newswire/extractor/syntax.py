@@ -23,6 +23,7 @@ from spacy.util import compile_infix_regex
 __all__ = [
     "MODEL_DIR",
     "load_parser",
+    "parse_sentences",
     "is_verb",
     "is_noun",
     "is_passive",
@@ -46,6 +47,74 @@ def load_parser() -> Language:
     infixes = [*nlp.Defaults.infixes, r"[—–]", r"(?<=[)\]])(?=[A-Za-z])", r"(?<=[A-Za-z])[)\]](?=\S)"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
+
+
+_QUOTES = frozenset({'"', "“", "”"})
+
+
+def parse_sentences(nlp: Language, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+    """Tag and parse ``docs``, reading past scare quotes.
+
+    The treebank has few scare quotes, and the parser reads a quoted word as the start of a new
+    phrase ("said the "temporary retreat" from X came" loses its subject). So each sentence is parsed
+    without the marks around a few quoted words (:func:`_scare_quotes`), and the marks are put back
+    as punctuation of the word they touch: the tokens, their text and their offsets are the caller's.
+    """
+    originals = list(docs)
+    bare: list[Doc] = []
+    kept: list[list[int] | None] = []
+    for doc in originals:
+        scare = _scare_quotes(doc)
+        keep = [t.i for t in doc if t.i not in scare]
+        if not scare:
+            bare.append(doc)
+            kept.append(None)
+            continue
+        words = [doc[i].text for i in keep]
+        sub = Doc(doc.vocab, words=words, spaces=[True] * len(words))
+        for j, i in enumerate(keep):
+            sub[j].norm_ = doc[i].norm_  # a norm the caller set ("IS" read as an acronym) goes with its word
+        bare.append(sub)
+        kept.append(keep)
+    for doc, sub, keep in zip(originals, nlp.pipe(bare, batch_size=batch_size), kept, strict=True):
+        if keep is None:
+            yield sub
+            continue
+        at = {i: j for j, i in enumerate(keep)}
+        tags, heads, deps = [], [], []
+        for t in doc:
+            if t.i in at:
+                parsed = sub[at[t.i]]
+                tags.append(parsed.tag_)
+                heads.append(keep[parsed.head.i])
+                deps.append(parsed.dep_)
+                continue
+            # a quote mark hangs on the word it opens or closes (opening: the next word; else the previous)
+            opening = t.i + 1 < len(doc) and not t.whitespace_ and doc[t.i + 1].i in at
+            near = next((i for i in (range(t.i + 1, len(doc)) if opening or t.i == 0 else range(t.i - 1, -1, -1))
+                         if i in at), keep[0])
+            tags.append("``" if opening else "''")
+            heads.append(near)
+            deps.append("punct")
+        out = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
+                  tags=tags, heads=heads, deps=deps)
+        for t in doc:
+            out[t.i].norm_ = t.norm_
+        yield out
+
+
+def _scare_quotes(doc: Doc) -> set[int]:
+    """The quote marks around one to three words inside a sentence ("the "temporary retreat" from X").
+
+    Longer quotes, and quotes that open the sentence, are speech: their marks bound a clause and stay.
+    """
+    marks = [t.i for t in doc if t.text in _QUOTES]
+    out: set[int] = set()
+    for a, b in zip(marks[::2], marks[1::2], strict=False):
+        inside = doc[a + 1:b]
+        if a > 0 and 1 <= len(inside) <= 3 and all(t.is_alpha or "-" in t.text for t in inside):
+            out.update((a, b))
+    return out
 
 
 def is_verb(tok: Token) -> bool:
