@@ -541,3 +541,25 @@ def test_scare_quotes_are_read_past_and_kept_in_place(extractor: Extractor) -> N
     # a quote that opens the sentence is speech: its marks stay in the parse
     [speech] = parse_sentences(extractor.parser, [extractor.parser.make_doc('"Rebels took Bhamo" said the army.')])
     assert speech[0].text == '"' and speech[0].head.i != 0
+
+
+def test_a_crossing_spelled_another_way_is_the_known_crossing(extractor: Extractor) -> None:
+    # Medininkai and Šalčininkai, as a text transliterated back from Russian spells them
+    text = "Lithuania said passage through the Myadininkai and Shalchininkai checkpoints was resumed on Saturday."
+    evs = events(extractor, text, published="2025-10-26", type_="crossing.status_changed")
+    assert {e.data.crossing.id for e in evs} == {"newswire:medininkai-kamenny-log", "newswire:salcininkai-benyakoni"}
+    assert all(e.data.status == "opened" for e in evs)
+
+
+def test_unknown_names_before_a_plural_crossing_noun_are_crossings(extractor: Extractor) -> None:
+    evs = events(extractor, "Zambia closed the Kabwelume and Mokambo checkpoints on Monday.",
+                 type_="crossing.status_changed")
+    assert {e.data.crossing.name for e in evs} == {"Kabwelume crossing", "Mokambo crossing"}
+    assert events(extractor, "Border checkpoints were shut on Monday.", type_="crossing.status_changed") == []
+
+
+def test_a_coordinated_patient_meets_a_frame_s_requirement(extractor: Extractor) -> None:
+    text = ("Since noon the inspection of vehicles has been resumed, as well as passage through the Medyka "
+            "crossing, Polish border guards said.")
+    [e] = events(extractor, text, type_="crossing.status_changed")
+    assert e.data.status == "opened" and "medyka" in names(e.data.crossing)

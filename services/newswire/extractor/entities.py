@@ -69,6 +69,7 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 _LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp|Towns?|Villages?)\b")
+_CROSSING_AFTER = re.compile(r"[ ](?:border[ ])?(?:checkpoints?|crossings?|crossing[ ]points?)\b")
 _NAME_OPENERS = frozenset({"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                            "Central", "Upper", "Lower", "Greater", "Old", "New"})
 _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
@@ -370,6 +371,15 @@ def _marked_names(text: str, taken: list[Mention], occupied: bytearray, gazettee
                 continue
             for t in inner:  # "Khan" (a town elsewhere) inside "Khan Al-Assal"
                 taken.remove(t)
+        if kind == "crossing":
+            bare = _CROSSING_AFTER.sub("", name)
+            if (start == 0 or text[start - 2:start].strip() in ("", ".", "!", "?")) and " " not in bare:
+                continue  # "Border checkpoints were shut": a sentence's first word, not a name
+            crossing = gazetteer.crossing_by_side_name(bare) or gazetteer.crossing_spelled_like(bare) or \
+                crossing_place(gazetteer, bare, country)
+            occupied[start:end] = b"\x01" * (end - start)
+            added.append(Mention(start, end, name, "CROSSING", place=crossing))
+            continue
         occupied[start:end] = b"\x01" * (end - start)
         added.append(Mention(start, end, name, "NAME", place=name_place(gazetteer, name, kind, country)))
     if not added:
@@ -390,6 +400,13 @@ def _name_spans(text: str) -> Iterable[tuple[str, int, int]]:
                 while (more := _LIST_MORE.match(text, last)) is not None:  # "the villages of A, B and C"
                     yield kind, more.start(1), more.end(1)
                     last = more.end()
+    for m in _CROSSING_AFTER.finditer(text):
+        # "the Myadininkai and Shalchininkai checkpoints": names a crossing noun follows are crossings
+        before = _NAME_BEFORE.search(text, max(0, m.start() - 90), m.start())
+        if before is not None:
+            for g in ("n1", "n2"):
+                if before.group(g) is not None:  # the last name with its noun: one token, as a known crossing's
+                    yield "crossing", before.start(g), m.end() if g == "n2" else before.end(g)
     for m in _MARKER_AFTER.finditer(text):
         marker = m.group("k")
         lo = max(0, m.start() - 90)

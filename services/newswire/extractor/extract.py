@@ -464,6 +464,10 @@ class _Reading:
                     return False
             elif what == "patient":
                 objs = follow(tok, (Step("patient"),), noun=noun, ergative=frame.ergative)
+                # "the inspection has been resumed, as well as their passage through X": a coordinated
+                # patient, or one the parser hung on the verb as an oblique with its conjunction
+                objs = [c for o in objs for c in conjuncts(o)] + [
+                    c for c in tok.children if c.dep_.startswith("obl") and any(g.dep_ == "cc" for g in c.children)]
                 if not any(o.lower_ in lemmas for o in objs):
                     return False
         return True
@@ -959,7 +963,7 @@ class _Reading:
             return known
         if not context:
             return None
-        return crossing_place(self.ex.gazetteer, name, country)
+        return self.ex.gazetteer.crossing_spelled_like(name) or crossing_place(self.ex.gazetteer, name, country)
 
     # --- discourse -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ gives the same result. It never raises on any ``str``.
 from __future__ import annotations
 
 import bisect
+import difflib
 import gzip
 import json
 import math
@@ -510,6 +511,20 @@ class Gazetteer:
         found: set[int] = set()
         for key in _key_variants(name):
             found |= self._side_names.get(key, set())
+        return self._place(found.pop()) if len(found) == 1 else None
+
+    def crossing_spelled_like(self, name: str) -> Place | None:
+        """The one crossing a side of which is spelled like ``name`` ("Myadininkai", "Shalchininkai": Medininkai
+        and Šalčininkai transliterated back from Russian), else None.
+
+        For a name the text calls a crossing and no side is called exactly: a close spelling (difflib
+        ratio 0.8 or more) with the same first letter, of one crossing only.
+        """
+        key = fold_key(name)
+        if len(key) < 5:
+            return None
+        close = difflib.get_close_matches(key, list(self._side_names), n=5, cutoff=0.8)
+        found = set().union(*(self._side_names[k] for k in close if k[:1] == key[:1])) if close else set()
         return self._place(found.pop()) if len(found) == 1 else None
 
     def crossing_sides(self, place_id: str) -> dict[str, list[str]]:
