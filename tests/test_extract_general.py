@@ -563,3 +563,11 @@ def test_a_coordinated_patient_meets_a_frame_s_requirement(extractor: Extractor)
             "crossing, Polish border guards said.")
     [e] = events(extractor, text, type_="crossing.status_changed")
     assert e.data.status == "opened" and "medyka" in names(e.data.crossing)
+
+
+def test_the_port_of_a_known_crossing_is_the_crossing(extractor: Extractor) -> None:
+    text = ("Fighting spread across western Afghanistan. “The port of Islam Qala is now under our full control,” "
+            "a Taliban spokesman told reporters.")
+    [e] = events(extractor, text, type_="crossing.status_changed")
+    assert e.data.crossing.id == "newswire:islam-qala-dogharoun" and e.data.status == "seized"
+    assert all(e.type != "crossing.status_changed" for e in events(extractor, "Houthi fighters seized the port of Hodeidah."))

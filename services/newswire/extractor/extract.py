@@ -79,11 +79,12 @@ settlements county municipality locality enclave camp field fields plant refiner
 dam outpost post posts position positions bridge island quarter market
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
-terminals side sides""".split())
+terminals side sides port ports""".split())
 _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?:?/*\S|www\.\S|pic\.twitter\.com|\bt\.co/")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
-_WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides".split())
+# ("the port of X" names a crossing the data knows by X: _Reading._crossing_context)
+_WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides port ports".split())
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
 _DIRECTIONS = {"east": "eastern", "west": "western", "north": "northern", "south": "southern"}
 _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
@@ -542,7 +543,7 @@ class _Reading:
                 return []
             if m.place.kind == "crossing":
                 return [_Filler(m.place, 0.9)]  # a crossing by its side's name already
-            crossing = self._crossing_named(m.place.name, m.place.country, context=True)
+            crossing = self._crossing_named(m.place.name, m.place.country, context=True, words=m.text)
             return [_Filler(crossing, 0.8)] if crossing is not None else []
         if m is not None and m.label == "PLACE" and spec.open_world and t.i > 1 and tokmap[t.i - 1] is None \
                 and t.doc[t.i - 1].text[:1].isupper() and t.doc[t.i - 1].whitespace_:
@@ -577,7 +578,7 @@ class _Reading:
                 return [filler]
             if spec.entity == "crossing" and m.place is not None and m.label != "STATE" and m.place.kind not in (
                     "province", "region", "country"):
-                crossing = self._crossing_named(m.place.name, m.place.country, context=named_crossing)
+                crossing = self._crossing_named(m.place.name, m.place.country, context=named_crossing, words=m.text)
                 return [_Filler(crossing, 0.8)] if crossing is not None else []
             return []
         if depth > 3:
@@ -950,17 +951,26 @@ class _Reading:
 
     def _crossing_context(self, t: Token) -> bool:
         """Is ``t`` named as a crossing ("the X crossing", "crossings at X", "the X border post")?"""
-        return t.head.i != t.i and _crossing_noun(t.head)
+        if t.head.i == t.i:
+            return False
+        if _crossing_noun(t.head):
+            return True
+        # "the port of Islam Qala", "the gate of X": a weak noun and a side's name the crossings data knows
+        return (_lemma(t.head) in _WEAK_CROSSING_NOUNS and case_of(t) == "of"
+                and self.ex.gazetteer.crossing_by_side_name(t.text) is not None)
 
-    def _crossing_named(self, name: str, country: str | None, *, context: bool) -> Place | None:
+    def _crossing_named(self, name: str, country: str | None, *, context: bool, words: str | None = None
+                        ) -> Place | None:
         """The crossing a side's name stands for, where the text calls it a crossing ("the Torkham crossing",
         "crossings at X") or the frame lets a bare side name stand for one ("Pakistan closed Torkham"); with a
-        crossing noun around it, a crossing the data lacks too."""
+        crossing noun around it, a crossing the data lacks too. ``words``: the text's own spelling of the
+        place ("Islam Qala", whose town the gazetteer calls "Eslam Qaleh"), tried first."""
         if not context and not self.bare_sides:
             return None
-        known = self.ex.gazetteer.crossing_by_side_name(name)
-        if known is not None:
-            return known
+        for spelling in (words, name):
+            known = self.ex.gazetteer.crossing_by_side_name(spelling) if spelling else None
+            if known is not None:
+                return known
         if not context:
             return None
         return self.ex.gazetteer.crossing_spelled_like(name) or crossing_place(self.ex.gazetteer, name, country)
@@ -1631,7 +1641,7 @@ def _crossing_noun(t: Token) -> bool:
     if noun not in _CROSSING_NOUNS:
         return False
     if noun in _WEAK_CROSSING_NOUNS:
-        return any(c.lower_ in ("border", "crossing", "frontier") for c in t.children if c.i < t.i)
+        return any(c.lower_ in ("border", "crossing", "frontier", "land", "dry") for c in t.children if c.i < t.i)
     return True
 
 
