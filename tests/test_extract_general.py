@@ -571,3 +571,9 @@ def test_the_port_of_a_known_crossing_is_the_crossing(extractor: Extractor) -> N
     [e] = events(extractor, text, type_="crossing.status_changed")
     assert e.data.crossing.id == "newswire:islam-qala-dogharoun" and e.data.status == "seized"
     assert all(e.type != "crossing.status_changed" for e in events(extractor, "Houthi fighters seized the port of Hodeidah."))
+
+
+def test_a_party_named_after_a_title_is_the_party(extractor: Extractor) -> None:
+    [e] = events(extractor, "Armenian Prime Minister Nikol Pashinyan met President Recep Tayyip Erdogan last month.",
+                 type_="diplomacy.meeting")
+    assert _parties(e) == {"AM", "TR"}

@@ -583,6 +583,10 @@ class _Reading:
             return []
         if depth > 3:
             return []
+        named = [c for c in t.children if c.dep_ == "flat" and tokmap[c.i] is not None]
+        if named and spec.entity == "actor" and t.text[:1].isupper():
+            # "met President Recep Tayyip Erdogan" with the name hung on the title as a flat part
+            return self._resolve(named[0], spec, tokmap, si, offset, trigger, depth + 1)
         low = t.lower_
         if low in _PRONOUNS:
             if spec.entity == "actor" and spec.many and low in ("they", "them", "their", "themselves"):
