@@ -11,7 +11,6 @@ usage or configuration; 3 a backend (log, database, broker) is unreachable;
 from __future__ import annotations
 
 import functools
-import signal
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -21,7 +20,7 @@ from rich.console import Console
 from newswire.core import heap
 from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, DataMissing, NewswireError, Unavailable
-from newswire.core.signals import release_sigterm, take_stop_request
+from newswire.core.signals import on_stop, release_sigterm
 
 __all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "SERVICE_COMMANDS", "err_console", "exit_code", "fail",
            "user_errors", "settings_of", "run_service"]
@@ -103,17 +102,10 @@ def run_service(service: Any, serve: Callable[[], _Closeable] | None, **run_args
     the way out: the server closes, then the service (after its last checkpoint).
     """
     server = None
-
-    def on_signal(signum: int, frame: object) -> None:
-        service.stop()
-
     try:
         if serve is not None:
             server = serve()
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        if take_stop_request():  # SIGTERM came while the process started (newswire.core.signals)
-            service.stop()
+        on_stop(service.stop)  # also takes a SIGTERM that came while the process started
         heap.settle()
         return service.run(**run_args)
     finally:
