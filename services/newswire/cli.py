@@ -4,9 +4,7 @@ Each command builds :class:`Settings` once, calls a ``make_*`` factory and
 runs. Errors a user can fix print one line and exit non-zero; bugs keep their
 traceback.
 
-Exit codes: 0 success; 1 the work failed (a :class:`NewswireError`); 2 bad
-usage or configuration; 3 a backend (log, database, broker) is unreachable;
-130 interrupted.
+Exit codes: :mod:`newswire.commands` (``EXIT_*``), for users the README.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from newswire.core.errors import first_problem
 from newswire.core.models import Article
 from newswire.poller.clean import clean_html, clean_text
 from newswire.poller.identity import article_id_for, canonical_url, content_hash, url_problem
@@ -107,9 +108,7 @@ def articles_from_file(path: Path, now: datetime, errors: list[str], *, max_text
             try:
                 article = _from_line(ArticleLine.model_validate_json(line), now, max_text_chars)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "line"
-                errors.append(f"{path}:{number}: {where}: {first['msg']}")
+                errors.append(f"{path}:{number}: {first_problem(exc, 'line')}")
                 continue
             yield article
 
@@ -146,8 +145,7 @@ def _from_html(path: Path, now: datetime, errors: list[str], max_text_chars: int
             doc_id=doc_id,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        errors.append(f"{path}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        errors.append(f"{path}: {first_problem(exc, 'article')}")
         return None
 
 

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 
 from newswire.core.backoff import delay_after, doubling_with_equal_jitter
 from newswire.core.config import FeedConfig, PollerSettings, Settings
-from newswire.core.errors import FeedError, FeedParseError, LogError
+from newswire.core.errors import FeedError, FeedParseError, LogError, first_problem
 from newswire.core.log import Log, open_log
 from newswire.core.logging import get_logger
 from newswire.core.models import Article
@@ -342,9 +342,7 @@ class Poller:
             try:
                 article = self._article(feed, entry, url, cleaned, parsed.language)
             except ValidationError as exc:  # a field beyond the article contract's limits
-                err = exc.errors()[0]
-                warnings.append(f"{label}: not a valid article ({'.'.join(map(str, err['loc']))}: {err['msg']}); "
-                                "skipped")
+                warnings.append(f"{label}: not a valid article ({first_problem(exc, 'article')}); skipped")
                 continue
             if article is None:
                 warnings.append(f"{label}: {problem or 'no article body'}; no text in the feed either; skipped")
