@@ -26,7 +26,8 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
 from newswire.core.models import parse_event
-from newswire.core.runner import ConsumerRunner, ServiceStats
+from newswire.core.runner import ConsumerRunner
+from newswire.core.stats import ServiceStats
 from newswire.core.topics import event_topics
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
@@ -58,6 +59,10 @@ class ProjectorStats(ServiceStats):
     duplicates: int = 0
     skipped: int = 0
     rewinds: int = 0
+
+    def summary(self) -> str:
+        return (f"projected {self.records_in} record(s): {self.events_applied} applied, {self.duplicates} "
+                f"duplicate(s), {self.skipped} already applied, {self.dead_letters} dead-lettered")
 
 
 class Projector:
@@ -105,7 +110,7 @@ class Projector:
         log_.info("projector.start", tables=self.engine.url.render_as_string(hide_password=True),
                   group=self.consumer.group_id, once=once)
         self.runner.run(once=once, timeout=timeout, count=count)
-        log_.info("projector.stop", **{k: v for k, v in self.stats.__dict__.items() if k != "errors"})
+        self.stats.log(log_, "projector.stop")
         return self.stats
 
     def stop(self) -> None:
