@@ -21,8 +21,8 @@ from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, DataMissing, NewswireError, Unavailable
 from newswire.core.signals import on_stop, release_sigterm
 
-__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "EXIT_INTERRUPTED", "SERVICE_COMMANDS", "err_console", "exit_code", "fail",
-           "user_errors", "settings_of", "run_service"]
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "EXIT_INTERRUPTED", "SERVICE_COMMANDS", "err_console",
+           "exit_code", "fail", "user_errors", "settings_of", "run_service"]
 
 EXIT_ERROR = 1  # the work failed (a NewswireError)
 EXIT_CONFIG = 2  # bad usage or configuration
