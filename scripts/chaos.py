@@ -102,13 +102,13 @@ class Service:
 
 
 def stream_articles(fakes: Path, limit: int | None) -> list[Any]:
-    from newswire.poller.ingest import articles_from_file
+    from newswire.poller.ingest import IngestStats, articles_from_file
 
-    errors: list[str] = []
+    stats = IngestStats()
     now = datetime(2026, 1, 1, tzinfo=UTC)  # fixed, so every run streams the same records
-    articles = list(articles_from_file(fakes, now, errors, max_text_chars=100_000))
-    if errors:
-        raise SystemExit(f"{fakes}: {errors[0]}")
+    articles = list(articles_from_file(fakes, now, stats.skip, max_text_chars=100_000))
+    if stats.skipped:
+        raise SystemExit(f"{fakes}: {stats.skipped[0]}")
     return articles[:limit] if limit else articles
 
 

@@ -377,3 +377,57 @@ def test_since_text_holds_the_words_the_date_came_from(settings: Settings, log: 
     table = runner.invoke(app, ["--log-url", settings.log_url, "--db-url", settings.db_url, "state", "control",
                                 "--format", "table"], env={"COLUMNS": "200"})
     assert "2024-12-05 (on Thursday)" in table.stdout and "2024-11 (last month)" in table.stdout
+
+
+# -- the projector's engine and tables: one home, open_tables ---------------------------------
+
+
+def test_make_projector_builds_its_engine_and_tables_with_open_tables(
+        settings: Settings, log: SqliteLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newswire.projector import service
+
+    built: list[tuple[object, object]] = []
+
+    def recording(*args: object, **kwargs: object) -> tuple[object, object]:
+        engine, tables = real(*args, **kwargs)  # type: ignore[arg-type]
+        built.append((engine, tables))
+        return engine, tables
+
+    real = service.open_tables
+    monkeypatch.setattr(service, "open_tables", recording)
+    projector = make_projector(settings, log)
+    try:
+        assert built == [(projector.engine, projector.tables)]
+    finally:
+        projector.close()
+
+
+def test_only_open_tables_creates_the_projectors_engine() -> None:
+    import ast
+    import inspect
+
+    from newswire.projector import service
+
+    tree = ast.parse(inspect.getsource(service))
+    callers = {fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)
+               for node in ast.walk(fn) if isinstance(node, ast.Call) and getattr(node.func, "id", None)
+               in ("create_engine", "ensure_schema", "schema_version")}
+    assert callers == {"open_tables", "_ready_tables", "_existing_tables"}
+    creators = {fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)
+                for node in ast.walk(fn) if isinstance(node, ast.Call) and getattr(node.func, "id", None)
+                == "create_engine"}
+    assert creators == {"open_tables"}
+
+
+def test_open_tables_reads_without_creating_and_creates_when_asked(settings: Settings, log: SqliteLog) -> None:
+    from newswire.core.errors import DataMissing
+    from newswire.projector.service import open_tables
+
+    if settings.projector_db_url().startswith("sqlite"):
+        with pytest.raises(DataMissing, match="no such file"):
+            open_tables(settings, create=False)
+    engine, tables = open_tables(settings, log)
+    engine.dispose()
+    engine, again = open_tables(settings, create=False)
+    engine.dispose()
+    assert [t.name for t in again.metadata.sorted_tables] == [t.name for t in tables.metadata.sorted_tables]

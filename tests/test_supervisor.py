@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from rich.console import Console
 
 from newswire.core.log import SqliteLog
 from newswire.core.topics import ARTICLES, CONTROL, DLQ, TOPICS
+from newswire.poller.state import PollerState
 from newswire.supervisor import panel, process, state
 from newswire.supervisor.panel import render_panel, short_line
 from newswire.supervisor.process import Backoff, ServiceSpec, Supervisor, service_argv
@@ -141,18 +144,23 @@ def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE control (place_id TEXT)")
         conn.exec_driver_sql("INSERT INTO control VALUES ('geonames:1'), ('geonames:3')")
-        conn.exec_driver_sql("CREATE TABLE poller_feeds (url TEXT, failures INTEGER, last_success TEXT,"
-                             " last_error_at TEXT)")
-        conn.exec_driver_sql("INSERT INTO poller_feeds VALUES ('http://a', 0, '2026-01-01', NULL),"
-                             " ('http://b', 2, NULL, '2026-01-01'), ('http://c', 0, NULL, NULL)")
+    assert poller_feed_health(engine) is None  # the poller has not run: no feed health, and nothing created
+    # The poller's table as the poller writes it (newswire.poller.state defines it, in one place).
+    poller = PollerState(engine)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    poller.record_success("http://a", "a", etag=None, last_modified=None, at=at, next_poll=0.0, published=1)
+    for _ in range(2):
+        poller.record_failure("http://b", "b", error="http://b: HTTP 503", at=at, next_poll=0.0)
+    poller.record_failure("http://c", "c", error="http://c: HTTP 503", at=at, next_poll=0.0)
+    poller.record_success("http://c", "c", etag=None, last_modified=None, at=at, next_poll=0.0, published=0)
     reader = StateReader(log, engine, [GroupSpec("extractor", "newswire-extractor", (ARTICLES.name,))],
                          feed_reader=poller_feed_health)
     s = reader.read()
-    assert s.feeds == FeedHealth(total=3, failing=1, polled=2, failing_urls=("http://b",))
+    assert s.feeds == FeedHealth(total=3, failing=1, polled=3, failing_urls=("http://b",))
     assert s.articles == 5 and s.dead_letters == 1
     assert s.events == {"control.changed": 2, "forces.withdrew": 1}
     assert s.lag == {"extractor": 3}
-    assert s.tables == {"control": 2, "poller_feeds": 3}
+    assert s.tables == {"control": 2, "poller_articles": 0, "poller_feeds": 3}
     # Incremental: only new records are read on the next refresh.
     log.produce(CONTROL.name, "geonames:4", b'{"type": "forces.withdrew"}')
     log.flush()
@@ -167,6 +175,14 @@ def test_state_reads_counts_lag_and_tables(tmp_path: Path) -> None:
         assert needle in text, needle
     reader.close()
     log.close()
+
+
+def test_the_supervisor_reads_the_poller_table_through_the_poller_state_module() -> None:
+    """The poller's tables are defined in newswire.poller.state alone: no table name or SQL of its here."""
+    source = Path(state.__file__).read_text()
+    strings = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert not [s for s in strings if "poller_feeds" in s or "SELECT " in s.upper()]
+    assert "exec_driver_sql" not in source
 
 
 def test_short_line_condenses_json() -> None:

@@ -4,18 +4,15 @@ Each command builds :class:`Settings` once, calls a ``make_*`` factory and
 runs. Errors a user can fix print one line and exit non-zero; bugs keep their
 traceback.
 
-Exit codes: 0 success; 1 the work failed (a :class:`NewswireError`); 2 bad
-usage or configuration; 3 a backend (log, database, broker) is unreachable;
-130 interrupted.
+Exit codes: :mod:`newswire.commands` (``EXIT_*``), for users the README.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import signal
 import sys
-from collections.abc import Callable
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +22,7 @@ from typer.core import TyperGroup
 
 from newswire import __version__
 from newswire.commands import EXIT_CONFIG, EXIT_ERROR, SERVICE_COMMANDS, fail, settings_of, user_errors
-from newswire.core.signals import release_sigterm
+from newswire.core.signals import on_stop, release_sigterm
 from newswire.formats import FormatOption, resolve, until_the_reader_leaves, write_rows
 
 __all__ = ["app", "main", "hoist_root_options"]
@@ -216,7 +213,8 @@ def tail(
     log = open_log(settings, create=False)
     try:
         topics, pattern = _subscription(topic, log.topics())
-        stop = _stop_on_sigterm()
+        stopped = threading.Event()
+        on_stop(stopped.set, sigint=False)  # SIGTERM: finish the batch in hand, exit 0; Ctrl-C: 130
         consumer = log.consumer(group, topics, pattern=pattern,
                                 offset_reset="earliest" if from_beginning else "latest")
     except BaseException:
@@ -225,7 +223,7 @@ def tail(
     try:
         with until_the_reader_leaves():
             printed, last_seen = 0, time.monotonic()
-            while not stop() and (max_records is None or printed < max_records):
+            while not stopped.is_set() and (max_records is None or printed < max_records):
                 records = consumer.poll(max_records=100 if max_records is None else min(100, max_records - printed),
                                         timeout=0.5)
                 for r in records:
@@ -269,17 +267,6 @@ def _subscription(topic: str, existing: dict[str, int]) -> tuple[list[str], str 
     if not matched:
         raise fail(f"topic pattern {topic!r}: matches no topic; {listed}", EXIT_CONFIG)
     return [], topic
-
-
-def _stop_on_sigterm() -> Callable[[], bool]:
-    """A flag that SIGTERM sets, so loops finish their batch and exit 0."""
-    stopped = {"flag": False}
-
-    def handler(signum: int, frame: object) -> None:
-        stopped["flag"] = True
-
-    signal.signal(signal.SIGTERM, handler)
-    return lambda: stopped["flag"]
 
 
 def _register_services() -> None:

@@ -3,15 +3,13 @@
 Kept apart from :mod:`newswire.cli` so that each service's ``cli`` module can
 import it without importing the whole command tree (which imports them).
 
-Exit codes: 0 success; 1 the work failed (a :class:`NewswireError`); 2 bad
-usage or configuration; 3 a backend (log, database, broker) is unreachable;
-130 interrupted.
+Exit codes: the ``EXIT_*`` constants below, documented for users once, in the
+README's Commands section (``tests/test_docs_once.py`` checks they agree).
 """
 
 from __future__ import annotations
 
 import functools
-import signal
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -21,14 +19,15 @@ from rich.console import Console
 from newswire.core import heap
 from newswire.core.config import Settings, load_settings
 from newswire.core.errors import ConfigError, DataMissing, NewswireError, Unavailable
-from newswire.core.signals import release_sigterm, take_stop_request
+from newswire.core.signals import on_stop, release_sigterm
 
-__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "SERVICE_COMMANDS", "err_console", "exit_code", "fail",
-           "user_errors", "settings_of", "run_service"]
+__all__ = ["EXIT_ERROR", "EXIT_CONFIG", "EXIT_UNAVAILABLE", "EXIT_INTERRUPTED", "SERVICE_COMMANDS", "err_console",
+           "exit_code", "fail", "user_errors", "settings_of", "run_service"]
 
-EXIT_ERROR = 1
-EXIT_CONFIG = 2
-EXIT_UNAVAILABLE = 3
+EXIT_ERROR = 1  # the work failed (a NewswireError)
+EXIT_CONFIG = 2  # bad usage or configuration
+EXIT_UNAVAILABLE = 3  # the log, the database or a backend is unreachable or missing
+EXIT_INTERRUPTED = 130  # Ctrl-C where no loop drains (128 + SIGINT)
 
 err_console = Console(stderr=True)
 
@@ -66,7 +65,7 @@ def user_errors(func: F) -> F:
         except NewswireError as exc:
             raise fail(str(exc), exit_code(exc)) from None
         except KeyboardInterrupt:
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         finally:
             release_sigterm()  # a SIGTERM no run loop took (a batch command) ends the process as before
 
@@ -103,17 +102,10 @@ def run_service(service: Any, serve: Callable[[], _Closeable] | None, **run_args
     the way out: the server closes, then the service (after its last checkpoint).
     """
     server = None
-
-    def on_signal(signum: int, frame: object) -> None:
-        service.stop()
-
     try:
         if serve is not None:
             server = serve()
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        if take_stop_request():  # SIGTERM came while the process started (newswire.core.signals)
-            service.stop()
+        on_stop(service.stop)  # also takes a SIGTERM that came while the process started
         heap.settle()
         return service.run(**run_args)
     finally:

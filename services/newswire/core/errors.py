@@ -39,6 +39,7 @@ __all__ = [
     "RecordError",
     "ExtractionError",
     "ProjectionError",
+    "first_problem",
 ]
 
 
@@ -104,9 +105,7 @@ class RecordError(NewswireError, ValueError):
     @classmethod
     def invalid(cls, what: str, exc: Any, where: str) -> RecordError:
         """From a pydantic ``ValidationError``: ``not an event: data.place.id: <its first problem>``."""
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "record"
-        return cls(f"not {what}: {loc}: {err['msg']}", where=where)
+        return cls(f"not {what}: {first_problem(exc)}", where=where)
 
 
 class ExtractionError(NewswireError):
@@ -115,3 +114,13 @@ class ExtractionError(NewswireError):
 
 class ProjectionError(NewswireError):
     """An event could not be applied to the tables."""
+
+
+def first_problem(exc: Any, whole: str = "record") -> str:
+    """The first problem of a pydantic ``ValidationError`` as ``<field path>: <message>``, e.g.
+    ``data.place.id: String should have at most 200 characters``; ``whole`` names a problem of the whole value.
+
+    Every validation error a user reads is written by this (records, ingested lines, feed entries).
+    """
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc']) or whole}: {err['msg']}"

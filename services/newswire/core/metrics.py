@@ -1,7 +1,7 @@
 """Prometheus metrics of one service, read from the counters it already keeps.
 
-Services keep a plain ``stats`` object (a dataclass of counters, see the
-service shape in DESIGN.md); they do not call a metrics API in their hot path.
+Services keep a plain ``stats`` object (a dataclass of counters,
+:class:`newswire.core.stats.Stats`); they do not call a metrics API in their hot path.
 :class:`ServiceMetrics` turns that object into Prometheus families *at scrape
 time* (a custom collector), so a counter can never drift from the stats a
 ``--once`` run prints. What stats cannot know is measured here:
@@ -38,6 +38,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from newswire.core.log.types import LogRecord, TopicPartition
+from newswire.core.stats import Stats
 from newswire.core.topics import ARTICLES, DLQ
 
 __all__ = ["ServiceMetrics", "StatsMapping", "Extract", "pick", "as_topic", "fields", "stats_values", "LATENCY_BUCKETS", "MAPPINGS",
@@ -128,7 +129,7 @@ class StatsMapping:
 FAMILIES = ("records_in", "records_out", "errors", "feed_fetches")
 
 
-# The services' stats fields (PollerStats, ExtractorStats, ProjectorStats) by family.
+# The services' stats fields (PollerStats, ExtractorStats, ProjectorStats: newswire.core.stats.Stats) by family.
 MAPPINGS: dict[str, StatsMapping] = {
     "poller": StatsMapping(records_in=pick("entries"), records_out=as_topic("published", ARTICLES.name),
                            errors=pick("errors"), feed_fetches=pick("fetches")),
@@ -145,7 +146,9 @@ def stats_values(stats: object) -> dict[str, Any]:
     """The public fields and properties of a stats object as a dict (dataclass, pydantic or plain object)."""
     if stats is None:
         return {}
-    if dataclasses.is_dataclass(stats) and not isinstance(stats, type):
+    if isinstance(stats, Stats):  # every service's stats: their one reading (newswire.core.stats)
+        values = stats.as_dict()
+    elif dataclasses.is_dataclass(stats) and not isinstance(stats, type):
         values = {f.name: getattr(stats, f.name) for f in dataclasses.fields(stats)}
     elif hasattr(stats, "model_dump"):
         values = dict(stats.model_dump())

@@ -20,7 +20,6 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 __all__ = [
-    "SCHEMA_VERSION",
     "MAX_ID",
     "MAX_NAME",
     "MAX_TEXT",
@@ -52,8 +51,6 @@ __all__ = [
     "parse_event",
     "stable_id",
 ]
-
-SCHEMA_VERSION = 1
 
 # Limits of every string a record carries: what the projector's columns hold (tables.py), and no
 # control characters in ids and names (PostgreSQL refuses NUL; no reader wants the rest). A record

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from newswire.core.log.types import Consumer, LogRecord
 
-__all__ = ["BatchHandler", "ConsumerRunner", "RunStats", "ServiceStats"]
+__all__ = ["BatchHandler", "ConsumerRunner", "RunStats"]
 
 
 class BatchHandler(Protocol):
@@ -34,19 +34,6 @@ class BatchHandler(Protocol):
     def checkpoint(self, records: list[LogRecord]) -> None:
         """Make the batch's effects durable, then commit its offsets."""
         ...
-
-
-@dataclass
-class ServiceStats:
-    """What every consumer service counts (the extractor and the projector add their own): for the metrics."""
-
-    records_in: int = 0
-    batches: int = 0
-    dead_letters: int = 0
-    errors: dict[str, int] = field(default_factory=dict)  # records refused, by error kind
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 @dataclass

@@ -41,7 +41,7 @@ def article_from_record(record: dict[str, Any], where: str = "article") -> Artic
         try:
             return Article.model_validate(record)
         except ValidationError as exc:
-            raise RecordError(f"not an article: {exc.errors()[0]['msg']}", where=where) from None
+            raise RecordError.invalid("an article", exc, where=where) from None
     text = record.get("text")
     if not isinstance(text, str):
         raise RecordError("no 'text' string", where=where, hint="each line needs doc_id, published and text")

@@ -53,9 +53,7 @@ def register(app: typer.Typer) -> None:
                                group_id=settings.extractor.group_id, topics=[ARTICLES.name])
 
         stats = run_service(service, None if once else serve, once=once, timeout=timeout)
-        err_console.print(
-            f"extracted {sum(stats.events.values())} event(s) from {stats.articles} article(s); "
-            f"{stats.dead_letters} dead-lettered", highlight=False)
+        err_console.print(stats.summary(), highlight=False)
 
     @app.command()
     @user_errors

@@ -14,6 +14,7 @@ It is the batch handler of a :class:`~newswire.core.runner.ConsumerRunner`:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -25,7 +26,8 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord
 from newswire.core.logging import get_logger
 from newswire.core.models import Article, Event
-from newswire.core.runner import ConsumerRunner, ServiceStats
+from newswire.core.runner import ConsumerRunner
+from newswire.core.stats import ServiceStats
 from newswire.core.topics import ARTICLES
 from newswire.extractor.extract import Extractor, default_extractor
 
@@ -39,8 +41,12 @@ class ExtractorStats(ServiceStats):
     """Counters for the metrics: records in, events out per topic and type, errors by kind."""
 
     articles: int = 0
-    records_out: dict[str, int] = field(default_factory=dict)
-    events: dict[str, int] = field(default_factory=dict)
+    records_out: Counter[str] = field(default_factory=Counter)  # by topic
+    events: Counter[str] = field(default_factory=Counter)  # by event type
+
+    def summary(self) -> str:
+        return (f"extracted {sum(self.events.values())} event(s) from {self.articles} article(s); "
+                f"{self.dead_letters} dead-lettered")
 
 
 class ExtractorService:
@@ -63,8 +69,7 @@ class ExtractorService:
         """Extract until stopped, caught up (``once``), ``timeout`` seconds or ``count`` records."""
         log_.info("extractor.start", group=self.consumer.group_id, once=once)
         self.runner.run(once=once, timeout=timeout, count=count)
-        log_.info("extractor.stop", records_in=self.stats.records_in, articles=self.stats.articles,
-                  events=sum(self.stats.events.values()), dead_letters=self.stats.dead_letters)
+        self.stats.log(log_, "extractor.stop")
         return self.stats
 
     def stop(self) -> None:
@@ -108,8 +113,8 @@ class ExtractorService:
         topic = event.TOPIC
         self.log.produce(topic, event.key(), event.model_dump_json().encode("utf-8"),
                          headers=(("newswire-type", event.type.encode()),))
-        self.stats.records_out[topic] = self.stats.records_out.get(topic, 0) + 1
-        self.stats.events[event.type] = self.stats.events.get(event.type, 0) + 1
+        self.stats.records_out[topic] += 1
+        self.stats.events[event.type] += 1
 
     def _reject(self, record: LogRecord, exc: Exception) -> None:
         kind = type(exc).__name__

@@ -41,10 +41,7 @@ def register(app: typer.Typer) -> None:
                               checks={"log": log_check(poller.log), "db": db_check(settings.db_url)})
 
         stats = run_service(poller, None if once else serve, once=once)
-        err_console.print(
-            f"polled {stats.feeds_polled} feed(s): {stats.published} article(s) published, "
-            f"{stats.duplicates} already seen, {stats.not_modified} not modified, {stats.feeds_failed} failed",
-            highlight=False, soft_wrap=True)
+        err_console.print(stats.summary(), highlight=False, soft_wrap=True)
 
     @app.command()
     @user_errors
@@ -77,12 +74,10 @@ def register(app: typer.Typer) -> None:
                                      max_text_chars=settings.poller.max_text_chars)
         finally:
             poller.close()
-        for error in stats.errors:
-            err_console.print(f"[yellow]skipped:[/] {error}", highlight=False, soft_wrap=True)
-        err_console.print(f"ingested {stats.files} file(s): {stats.read} article(s) read, {stats.published} "
-                          f"published, {stats.duplicates} already seen, {len(stats.errors)} skipped",
-                          highlight=False, soft_wrap=True)
-        if stats.errors and stats.read == 0:
+        for problem in stats.skipped:
+            err_console.print(f"[yellow]skipped:[/] {problem}", highlight=False, soft_wrap=True)
+        err_console.print(stats.summary(), highlight=False, soft_wrap=True)
+        if stats.skipped and stats.read == 0:
             raise typer.Exit(EXIT_ERROR)
 
     @app.command()

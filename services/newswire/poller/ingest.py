@@ -30,7 +30,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from newswire.core.errors import first_problem
 from newswire.core.models import Article
+from newswire.core.stats import Stats
 from newswire.poller.clean import clean_html, clean_text
 from newswire.poller.identity import article_id_for, canonical_url, content_hash, url_problem
 from newswire.poller.limits import cut_text
@@ -74,26 +76,41 @@ class ArticleLine(BaseModel):
 
 
 @dataclass
-class IngestStats:
+class IngestStats(Stats):
+    """What ``newswire ingest`` read and published; ``errors`` counts skipped lines and files by kind
+    (``unreadable``, ``encoding``, ``invalid``, ``no_body``), ``skipped`` says what each was, one line each."""
+
     files: int = 0
     read: int = 0
     published: int = 0
     duplicates: int = 0
-    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def skip(self, kind: str, problem: str) -> None:
+        self.error(kind)
+        self.skipped.append(problem)
+
+    def summary(self) -> str:
+        return (f"ingested {self.files} file(s): {self.read} article(s) read, {self.published} published, "
+                f"{self.duplicates} already seen, {len(self.skipped)} skipped")
 
 
-def articles_from_file(path: Path, now: datetime, errors: list[str], *, max_text_chars: int) -> Iterator[Article]:
-    """The articles in one file; problems are appended to ``errors`` as one line each."""
+Skip = Callable[[str, str], None]
+"""``skip(kind, problem)``: a line or file that gives no article, and why (one line)."""
+
+
+def articles_from_file(path: Path, now: datetime, skip: Skip, *, max_text_chars: int) -> Iterator[Article]:
+    """The articles in one file; what cannot be read is reported to ``skip``, one line each."""
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        article = _from_html(path, now, errors, max_text_chars)
+        article = _from_html(path, now, skip, max_text_chars)
         if article is not None:
             yield article
         return
     try:
         handle = path.open("rb")  # lines are decoded one by one: a bad byte spoils its line only
     except OSError as exc:
-        errors.append(f"{path}: cannot read: {exc.strerror}")
+        skip("unreadable", f"{path}: cannot read: {exc.strerror}")
         return
     with handle:
         for number, raw in enumerate(handle, 1):
@@ -102,14 +119,12 @@ def articles_from_file(path: Path, now: datetime, errors: list[str], *, max_text
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                errors.append(f"{path}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+                skip("encoding", f"{path}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
                 continue
             try:
                 article = _from_line(ArticleLine.model_validate_json(line), now, max_text_chars)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "line"
-                errors.append(f"{path}:{number}: {where}: {first['msg']}")
+                skip("invalid", f"{path}:{number}: {first_problem(exc, 'line')}")
                 continue
             yield article
 
@@ -125,15 +140,15 @@ def _from_line(row: ArticleLine, now: datetime, max_text_chars: int) -> Article:
     )
 
 
-def _from_html(path: Path, now: datetime, errors: list[str], max_text_chars: int) -> Article | None:
+def _from_html(path: Path, now: datetime, skip: Skip, max_text_chars: int) -> Article | None:
     try:
         body = path.read_bytes()
     except OSError as exc:
-        errors.append(f"{path}: cannot read: {exc.strerror}")
+        skip("unreadable", f"{path}: cannot read: {exc.strerror}")
         return None
     cleaned = clean_html(body)
     if not cleaned.text:
-        errors.append(f"{path}: no article body found in the page")
+        skip("no_body", f"{path}: no article body found in the page")
         return None
     url = canonical_url(cleaned.url) if cleaned.url and url_problem(cleaned.url) is None else ""
     doc_id = path.stem
@@ -146,8 +161,7 @@ def _from_html(path: Path, now: datetime, errors: list[str], max_text_chars: int
             doc_id=doc_id,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        errors.append(f"{path}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        skip("invalid", f"{path}: {first_problem(exc, 'article')}")
         return None
 
 
@@ -165,7 +179,7 @@ def ingest_files(paths: list[Path], publish: Callable[[Article], bool], now: dat
     stats = IngestStats()
     for path in paths:
         stats.files += 1
-        for article in articles_from_file(path, now, stats.errors, max_text_chars=max_text_chars):
+        for article in articles_from_file(path, now, stats.skip, max_text_chars=max_text_chars):
             stats.read += 1
             if publish(article):
                 stats.published += 1

@@ -39,10 +39,11 @@ from pydantic import ValidationError
 
 from newswire.core.backoff import delay_after, doubling_with_equal_jitter
 from newswire.core.config import FeedConfig, PollerSettings, Settings
-from newswire.core.errors import FeedError, FeedParseError, LogError
+from newswire.core.errors import FeedError, FeedParseError, LogError, first_problem
 from newswire.core.log import Log, open_log
 from newswire.core.logging import get_logger
 from newswire.core.models import Article
+from newswire.core.stats import Stats
 from newswire.core.topics import ARTICLES
 from newswire.poller.clean import Cleaned, clean_html
 from newswire.poller.feeds import feeds_for, is_file_feed, local_page
@@ -124,8 +125,8 @@ class PollResult:
 
 
 @dataclass
-class PollerStats:
-    """Counters for the metrics exporter: simple, monotonic."""
+class PollerStats(Stats):
+    """Counters for the metrics exporter: simple, monotonic; ``errors`` counts feed failures by kind."""
 
     rounds: int = 0
     feeds_polled: int = 0
@@ -137,7 +138,6 @@ class PollerStats:
     page_fallbacks: int = 0
     entry_warnings: int = 0
     pruned: int = 0  # article ids forgotten past the seen horizon
-    errors: Counter[str] = field(default_factory=Counter)  # feed failures by kind
     fetches: Counter[str] = field(default_factory=Counter)  # feed outcomes: ok, not_modified, <error kind>
 
     def add(self, result: PollResult) -> None:
@@ -153,7 +153,11 @@ class PollerStats:
             self.not_modified += 1
         elif result.status is PollStatus.FAILED:
             self.feeds_failed += 1
-            self.errors[result.error_kind or "unknown"] += 1
+            self.error(result.error_kind or "unknown")
+
+    def summary(self) -> str:
+        return (f"polled {self.feeds_polled} feed(s): {self.published} article(s) published, "
+                f"{self.duplicates} already seen, {self.not_modified} not modified, {self.feeds_failed} failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +226,7 @@ class Poller:
                     self._sleep(min(0.2, max(0.0, wake - self.clock())))
                 if deadline is not None and time.monotonic() >= deadline:
                     break
+            self.stats.log(_log, "poller.stop")
             return self.stats
         finally:
             self._stop = False
@@ -342,9 +347,7 @@ class Poller:
             try:
                 article = self._article(feed, entry, url, cleaned, parsed.language)
             except ValidationError as exc:  # a field beyond the article contract's limits
-                err = exc.errors()[0]
-                warnings.append(f"{label}: not a valid article ({'.'.join(map(str, err['loc']))}: {err['msg']}); "
-                                "skipped")
+                warnings.append(f"{label}: not a valid article ({first_problem(exc, 'article')}); skipped")
                 continue
             if article is None:
                 warnings.append(f"{label}: {problem or 'no article body'}; no text in the feed either; skipped")

@@ -50,7 +50,7 @@ from newswire.core import db as core_db
 from newswire.core.config import missing_sqlite_file
 from newswire.core.errors import DataMissing
 
-__all__ = ["FeedHealth", "PollerState", "SeenArticle", "metadata", "open_engine"]
+__all__ = ["FeedHealth", "PollerState", "SeenArticle", "metadata", "open_engine", "read_feeds"]
 
 metadata = MetaData()
 
@@ -143,9 +143,7 @@ class PollerState:
         return _health(row) if row else None
 
     def feeds(self) -> list[FeedHealth]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(feeds_table).order_by(feeds_table.c.url)).mappings().all()
-        return [_health(r) for r in rows]
+        return read_feeds(self.engine) or []
 
     def record_success(self, url: str, outlet: str, *, etag: str | None, last_modified: str | None,
                        at: datetime, next_poll: float, published: int) -> None:
@@ -221,6 +219,19 @@ class PollerState:
     def count_articles(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(articles_table)).scalar_one())
+
+
+def read_feeds(engine: Engine) -> list[FeedHealth] | None:
+    """Every feed's health, by URL; ``None`` where the poller has not made its table yet.
+
+    Reads only, and creates nothing: the supervisor's panel reads feed health this way, so the
+    table is defined here alone.
+    """
+    if not inspect(engine).has_table(feeds_table.name):
+        return None
+    with engine.connect() as conn:
+        rows = conn.execute(select(feeds_table).order_by(feeds_table.c.url)).mappings().all()
+    return [_health(r) for r in rows]
 
 
 def _health(row: Any) -> FeedHealth:

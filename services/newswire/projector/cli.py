@@ -57,9 +57,7 @@ def register(app: typer.Typer) -> None:
                                group_id=settings.projector.group_id, topics=event_topics())
 
         stats = run_service(projector, None if once else serve, once=once, timeout=timeout)
-        err_console.print(
-            f"projected {stats.records_in} record(s): {stats.events_applied} applied, {stats.duplicates} "
-            f"duplicate(s), {stats.skipped} already applied, {stats.dead_letters} dead-lettered", highlight=False)
+        err_console.print(stats.summary(), highlight=False)
 
     @app.command()
     @user_errors

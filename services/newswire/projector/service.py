@@ -26,7 +26,8 @@ from newswire.core.log import Log, open_log
 from newswire.core.log.types import Consumer, LogRecord, TopicPartition
 from newswire.core.logging import get_logger
 from newswire.core.models import parse_event
-from newswire.core.runner import ConsumerRunner, ServiceStats
+from newswire.core.runner import ConsumerRunner
+from newswire.core.stats import ServiceStats
 from newswire.core.topics import event_topics
 from newswire.projector.fold import to_report
 from newswire.projector.store import (
@@ -44,7 +45,7 @@ from newswire.projector.store import (
 )
 from newswire.projector.tables import PROJECTION_SCHEMA_VERSION, Tables, make_tables
 
-__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables", "ready_tables"]
+__all__ = ["ProjectorStats", "Projector", "Rebuild", "ReplayResult", "make_projector", "replay", "open_tables"]
 
 log_ = get_logger("newswire.projector")
 REPLAY_BATCH_SIZE = 2000
@@ -58,6 +59,10 @@ class ProjectorStats(ServiceStats):
     duplicates: int = 0
     skipped: int = 0
     rewinds: int = 0
+
+    def summary(self) -> str:
+        return (f"projected {self.records_in} record(s): {self.events_applied} applied, {self.duplicates} "
+                f"duplicate(s), {self.skipped} already applied, {self.dead_letters} dead-lettered")
 
 
 class Projector:
@@ -105,7 +110,7 @@ class Projector:
         log_.info("projector.start", tables=self.engine.url.render_as_string(hide_password=True),
                   group=self.consumer.group_id, once=once)
         self.runner.run(once=once, timeout=timeout, count=count)
-        log_.info("projector.stop", **{k: v for k, v in self.stats.__dict__.items() if k != "errors"})
+        self.stats.log(log_, "projector.stop")
         return self.stats
 
     def stop(self) -> None:
@@ -218,22 +223,36 @@ class Projector:
 
 
 def open_tables(settings: Settings, log: Log | None = None, *, create: bool = True) -> tuple[Engine, Tables]:
-    """The engine of the projector's database, its tables created or rebuilt to the current schema.
+    """The engine of the projector's database and its tables: the one place both are built.
 
-    Without ``create`` (``newswire state``) nothing is written: a missing database or tables raise
-    :class:`DataMissing`, tables of an older schema a :class:`ProjectionError` saying how to rebuild them.
+    1. Without ``create`` (``newswire state``, ``export``), a SQLite file that is not there is
+       :class:`DataMissing` before anything is written.
+    2. The engine is created (``settings.projector_db_url()``).
+    3. With ``create`` (the projector, ``replay``), the tables are created if missing and tables of an
+       older schema rebuilt by replay, logged (:func:`_ready_tables`); ``log`` is opened from
+       ``settings`` only for that replay. Without ``create`` nothing is written: missing tables raise
+       :class:`DataMissing`, tables of an older schema a :class:`ProjectionError` saying how to rebuild them.
+
+    On an error the engine is disposed before it propagates.
     """
-    if not create:
-        return _existing_tables(settings.projector_db_url())
-    engine = create_engine(settings.projector_db_url())
-    return engine, ready_tables(engine, log, settings)
+    db_url = settings.projector_db_url()
+    if not create and (path := missing_sqlite_file(db_url)) is not None:
+        raise DataMissing("no such file", where=f"database {path}",
+                          hint="nothing has run with this data home yet: `newswire run` or `newswire project` "
+                               "creates it; or set NEWSWIRE_HOME, --db-url or NEWSWIRE_DB_URL")
+    engine = create_engine(db_url)
+    try:
+        tables = _ready_tables(engine, log, settings) if create else _existing_tables(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, tables
 
 
-def ready_tables(engine: Engine, log: Log | None, settings: Settings) -> Tables:
+def _ready_tables(engine: Engine, log: Log | None, settings: Settings) -> Tables:
     """The live tables, created if missing; tables of an older schema are rebuilt by replay, and it is logged.
 
-    The one place a projector builds its tables: a replay reads the whole log, so it never happens unsaid.
-    ``log`` is opened from ``settings`` only when a replay is needed.
+    A replay reads the whole log, so it never happens unsaid.
     """
     tables = make_tables()
     if ensure_schema(engine, tables) == "stale":
@@ -248,41 +267,38 @@ def ready_tables(engine: Engine, log: Log | None, settings: Settings) -> Tables:
     return tables
 
 
-def _existing_tables(db_url: str) -> tuple[Engine, Tables]:
-    if (path := missing_sqlite_file(db_url)) is not None:
-        raise DataMissing("no such file", where=f"database {path}",
-                          hint="nothing has run with this data home yet: `newswire run` or `newswire project` "
-                               "creates it; or set NEWSWIRE_HOME, --db-url or NEWSWIRE_DB_URL")
-    engine = create_engine(db_url)
+def _existing_tables(engine: Engine) -> Tables:
+    """The tables already in ``engine``'s database, at the current schema version; writes nothing."""
     tables = make_tables()
     where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
             version = schema_version(conn, tables)
     except sa.exc.OperationalError as exc:
-        engine.dispose()
         raise ProjectionError(f"cannot use the database: {str(exc.orig or exc).strip().splitlines()[0]}",
                               where=where, hint="check NEWSWIRE_PROJECTOR__DB_URL / NEWSWIRE_DB_URL and that "
                                                 "the server is up") from None
     if version is None:
-        engine.dispose()
         raise DataMissing("no newswire tables in this database", where=where,
                           hint="`newswire project` (or `newswire run`) creates them; or set --db-url")
     if version != PROJECTION_SCHEMA_VERSION:
-        engine.dispose()
         raise ProjectionError(f"the tables are of schema version {version}, this newswire reads "
                               f"{PROJECTION_SCHEMA_VERSION}", where=where,
                               hint="`newswire project` or `newswire replay` rebuilds them from the log")
-    return engine, tables
+    return tables
 
 
-def make_projector(settings: Settings, log: Log | None = None, *, engine: Engine | None = None) -> Projector:
-    """Build the projector: open the log (unless injected), the tables, and join the consumer group."""
+def make_projector(settings: Settings, log: Log | None = None) -> Projector:
+    """Build the projector: open the log (unless injected), its engine and tables (:func:`open_tables`),
+    and join the consumer group."""
     owns_log = log is None
     log = log or open_log(settings)
-    if engine is None:
-        engine = create_engine(settings.projector_db_url())
-    tables = ready_tables(engine, log, settings)
+    try:
+        engine, tables = open_tables(settings, log)
+    except BaseException:
+        if owns_log:
+            log.close()
+        raise
     cfg = settings.projector
     consumer = log.consumer(cfg.group_id, event_topics())
     return Projector(log, engine, consumer, tables=tables, batch_size=cfg.batch_size,

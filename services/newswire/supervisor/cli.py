@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from newswire.commands import err_console, fail, settings_of, user_errors
+from newswire.core.signals import on_stop
 from newswire.formats import FormatOption, resolve, write_rows
 
 __all__ = ["register", "root_args"]
@@ -114,11 +115,7 @@ def register(app: typer.Typer) -> None:
 
         sup = Supervisor({spec: service_argv(spec, args) for spec in SERVICES}, env=env, output=sink, grace=grace)
 
-        def on_signal(signum: int, frame: object) -> None:
-            sup.stop()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        on_stop(sup.stop)
         reader = _state_reader(settings, log)
         logger.info("pipeline starting", services=[s.name for s in SERVICES], log=log.url, panel=use_panel)
         try:
@@ -266,12 +263,12 @@ def _run_stages(args: list[str], env: dict[str, str], sink: Any) -> int:
     current: list[subprocess.Popen[bytes]] = []
     stopping = threading.Event()
 
-    def on_term(signum: int, frame: object) -> None:
+    def stop() -> None:
         stopping.set()
         for proc in current:
             proc.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, on_term)
+    on_stop(stop, sigint=False)
     for spec in PIPELINE:
         if stopping.is_set():
             break

@@ -5,7 +5,7 @@ letters are end offsets of their topics, consumer lag is each group's end
 minus committed offsets, events per type are counted by reading the event
 topics incrementally (each refresh reads only the records appended since the
 last), table sizes are ``COUNT(*)`` of the database's tables, and feed health
-is the poller's own state table.
+is the poller's own state, read through its state module.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from newswire.core.config import sqlalchemy_url
 from newswire.core.db import open_engine
 from newswire.core.log.types import Consumer, Log, TopicPartition
 from newswire.core.topics import ARTICLES, DLQ, EVENT_TOPICS
+from newswire.poller.state import read_feeds
 
 __all__ = ["PipelineState", "FeedHealth", "StateReader", "GroupSpec", "state_engine", "table_sizes",
            "poller_feed_health"]
@@ -131,22 +132,19 @@ class StateReader:
             self._tail = None
 
 
-POLLER_FEEDS_TABLE = "poller_feeds"
-
-
 def poller_feed_health(engine: Engine) -> FeedHealth | None:
-    """Feeds known to the poller, polled at least once, and failing now (``failures > 0``), from its table.
+    """Feeds known to the poller, polled at least once, and failing now (``failures > 0``); ``None``
+    before the poller has made its state.
 
-    Read by name with SQL rather than through the poller's module: services never import each other.
+    Read through the poller's state module (:func:`newswire.poller.state.read_feeds`), which alone
+    defines its tables; the supervisor runs the services and reads their shared state.
     """
-    if not inspect(engine).has_table(POLLER_FEEDS_TABLE):
+    feeds = read_feeds(engine)
+    if feeds is None:
         return None
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            f"SELECT url, failures, last_success, last_error_at FROM {POLLER_FEEDS_TABLE} ORDER BY url").fetchall()
-    failing = tuple(url for url, failures, _, _ in rows if failures)
-    polled = sum(1 for _, _, ok, err in rows if ok is not None or err is not None)
-    return FeedHealth(total=len(rows), failing=len(failing), polled=polled, failing_urls=failing)
+    failing = tuple(f.url for f in feeds if f.failures)
+    polled = sum(1 for f in feeds if f.last_success is not None or f.last_error_at is not None)
+    return FeedHealth(total=len(feeds), failing=len(failing), polled=polled, failing_urls=failing)
 
 
 def table_sizes(engine: Engine) -> dict[str, int]:
