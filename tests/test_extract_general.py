@@ -577,3 +577,17 @@ def test_a_party_named_after_a_title_is_the_party(extractor: Extractor) -> None:
     [e] = events(extractor, "Armenian Prime Minister Nikol Pashinyan met President Recep Tayyip Erdogan last month.",
                  type_="diplomacy.meeting")
     assert _parties(e) == {"AM", "TR"}
+
+
+def test_a_headline_s_bare_infinitive_is_to_come(extractor: Extractor) -> None:
+    [e] = events(extractor, "Kerry and Lavrov to meet in Geneva", type_="diplomacy.meeting")
+    assert e.data.status == "scheduled"
+    assert events(extractor, "Army to withdraw from Kidal", type_="forces.withdrew") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Division between the West and Russia was clear at Wednesday's U.N. Security Council meeting in New York.",
+    "Israel and the United States discussed the plan at a cabinet meeting in Jerusalem.",
+])
+def test_a_body_s_own_sitting_is_no_meeting_of_parties(extractor: Extractor, text: str) -> None:
+    assert events(extractor, text, type_="diplomacy.meeting") == []

@@ -43,6 +43,7 @@ class Checks:
     report: frozenset[str]
     denial: frozenset[str]
     not_meeting: frozenset[str]
+    bodies: frozenset[str]
     vacated: frozenset[str]
     called_false: frozenset[str]
     media: frozenset[str]
@@ -59,7 +60,7 @@ class Checks:
                 raise ValueError(f"{DATA}: {key}: {bad!r} is not a word; quote it")
         verbs = {k: word_forms(data[k], "VERB") for k in ("cancel", "cancel_object", "schedule", "aspect", "report",
                                                             "denial")}
-        nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting")}
+        nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting", "bodies")}
         verbs["vacated"] = word_forms(data["vacated"], "VERB")
         verbs["offensive"] = word_forms(data["offensive"], "VERB")
         nouns["deals"] = word_forms(data["deals"], "NOUN")
@@ -96,6 +97,12 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
             if not meeting:
                 return Verdict(False, reason=f"not done ({t.text})")
             future = True
+    if any(c.dep_ == "mark" and c.lower_ == "to" for c in trigger.children) and (trigger.dep_ == "ROOT" or not any(
+            w.tag_ in ("VBD", "VBZ", "VBP", "MD") for w in trigger.sent)):
+        # a headline's bare infinitive ("Kerry and Lavrov to meet in Geneva", "Army to withdraw from X"): to come
+        if not meeting:
+            return Verdict(False, reason="future (to)")
+        future = True
     for _ in range(12):
         for child in t.children:
             low = child.lower_

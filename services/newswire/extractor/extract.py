@@ -379,6 +379,10 @@ class _Reading:
         meeting = spec_type.merge is not None
         if meeting and any(w.lower_ in self.ex.checks.not_meeting for w in clause_of(tok)):
             return  # a phone call is not a meeting (GOLD.md)
+        if meeting and noun and any(c.dep_ in ("compound", "nmod:poss") and c.i < tok.i and (
+                c.lower_ in self.ex.checks.bodies or c.text.split()[-1].lower() in self.ex.checks.bodies)
+                for c in tok.children):
+            return  # "the Security Council meeting": a body sitting, not a meeting of parties (GOLD.md)
         verdict = assess(tok, meeting=meeting, checks=self.ex.checks)
         if not verdict.fact:
             return
