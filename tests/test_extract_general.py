@@ -591,3 +591,22 @@ def test_a_headline_s_bare_infinitive_is_to_come(extractor: Extractor) -> None:
 ])
 def test_a_body_s_own_sitting_is_no_meeting_of_parties(extractor: Extractor, text: str) -> None:
     assert events(extractor, text, type_="diplomacy.meeting") == []
+
+
+def test_a_plural_pronoun_is_no_place(extractor: Extractor) -> None:
+    text = ("Rebels retook the villages of Umm Tina and Abu Kaf near Aleppo after losing control of them hours "
+            "earlier. Gunmen later executed soldiers after taking them captive in Raqqa.")
+    evs = events(extractor, text, type_="control.changed")
+    assert has_places(evs, {"Umm Tina", "Abu Kaf"})
+
+
+def test_a_state_in_a_locative_pair_is_not_what_it_stands_for(extractor: Extractor) -> None:
+    text = "The Islamic State linked up gains across Syria and Iraq, where it seized the city of Mosul in June."
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.controller.id == "islamic-state"
+
+
+def test_a_weekday_opens_no_group_name(extractor: Extractor) -> None:
+    text = "Also on Saturday Syrian Army troops recaptured the town of Nawa."
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.controller.id == "sy.government"

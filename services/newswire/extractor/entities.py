@@ -111,7 +111,8 @@ _OWN_NOUN = re.compile(r"(?:[ ]\([A-Z][\w./-]{0,11}\))?(?:['’]s)?[ ]+(?:forces
 _OWNER_BEFORE = re.compile(r"\b([A-Z][\w]*(?:[ ][A-Z][\w]*)?)['’]s[ ]$")
 _ACRONYM_AFTER = re.compile(r"[ ]?\((?P<acr>[A-Z][A-Z0-9\-]{1,7})\)")
 _NOT_GROUP_START = frozenset("The A An In On At By For From With As And Or But Its Their His Her This That "
-                             "These Those Both".split())
+                             "These Those Both Also Then Meanwhile Monday Tuesday Wednesday Thursday Friday Saturday "
+                             "Sunday Related".split())
 
 
 def group_actor(name: str, acronym: str | None = None) -> Actor:

@@ -103,7 +103,9 @@ _GROUPISH = re.compile(r"\b(?:Army|Front|Alliance|Movement|Brigades?|Forces?|Mil
                        r"Union|Coalition|Group|Organi[sz]ation|Battalions?|Regiment|Division)\b|^[A-Z0-9/-]{2,8}$")
 _TOPONYM = re.compile(r"(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|Beit|Bayt|"
                       r"Bir|Jisr|Umm|Marj|Mount|Lake|River)\b")
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?$", re.IGNORECASE)
+# ("across Syria and Iraq": the second of a pair is in the phrase too)
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|near|within)\s+(?:the\s+)?"
+                              r"(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+(?:and|or)\s+)?$", re.IGNORECASE)
 # "Shir Khan Bandar, Afghanistan's main border crossing with Tajikistan", whatever the parse made of it
 _CROSSING_APPOSITION = re.compile(r",[ ](?:[\w’'-]+[ ]){0,5}?(?:border[ ])?(?:crossing|checkpoint|border[ ]post)\b(?![ ]of)")
 _BOUNDS = frozenset({"since", "until", "till", "before", "by"})
@@ -612,6 +614,9 @@ class _Reading:
                 near = self._nearest_actor(si, offset + t.idx, plural=low in ("they", "them", "their"))
                 if near is not None:
                     return [_Filler(near, 0.75)]
+            if spec.entity in ("place", "crossing") and low in ("they", "them", "their", "themselves"):
+                # "after losing control of them", "taking them captive": a plural pronoun is rarely one place
+                return []
             hit = self._discourse(spec, si, None, t)
             return [hit] if hit is not None else []
         if spec.entity in ("place", "crossing") and low in _DATE_WORDS:
@@ -1071,7 +1076,7 @@ class _Reading:
             m = self.mentions[i]
             i -= 1
             generic_plural = m.text.islower() and m.text.endswith("s")  # "its fighters" is not "it"
-            locative = (_LOCATIVE_BEFORE.search(self.text, max(0, m.start - 12), m.start) is not None  # "in Syria"
+            locative = (_LOCATIVE_BEFORE.search(self.text, max(0, m.start - 40), m.start) is not None  # "in Syria"
                         or self._in_locative_phrase(si, m))  # "in the eastern Congo conflict"
             if m.actor is not None and m.end <= pos and not (plural and m.label == "STATE") and not (
                     not plural and generic_plural) and not locative:
