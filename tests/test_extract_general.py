@@ -610,3 +610,18 @@ def test_a_weekday_opens_no_group_name(extractor: Extractor) -> None:
     text = "Also on Saturday Syrian Army troops recaptured the town of Nawa."
     [e] = events(extractor, text, type_="control.changed")
     assert e.data.controller.id == "sy.government"
+
+
+@pytest.mark.parametrize("text", [
+    "The rebels captured three villages – Kalbi, Ouro and Tessit – on Monday.",
+    "The rebels captured three villages: Kalbi, Ouro and Tessit.",
+])
+def test_a_plural_place_noun_then_its_list(extractor: Extractor, text: str) -> None:
+    evs = events(extractor, text, type_="control.changed")
+    assert has_places(evs, {"Kalbi", "Ouro", "Tessit"})
+
+
+def test_a_town_that_fell_fell_to_whoever_stormed_it(extractor: Extractor) -> None:
+    text = "M23 rebels stormed the town of Kamituga on Sunday. The town fell after two days of fighting."
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.place.name == "Kamituga" and e.data.controller.id == "cd.m23"

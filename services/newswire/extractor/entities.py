@@ -26,7 +26,7 @@ from typing import Literal
 
 from newswire.core.models import Actor, Place
 from newswire.extractor.actors import ActorLexicon
-from newswire.extractor.gazetteer import Gazetteer, fold_key, slugify
+from newswire.extractor.gazetteer import Gazetteer, fold_key, references, slugify
 
 __all__ = ["Mention", "Label", "find_mentions", "group_actor", "name_place", "crossing_place"]
 
@@ -206,7 +206,26 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
     taken = _crossings_by_short_name(text, taken, occupied)
     taken = _pejoratives(text, taken, occupied)
     taken = _marked_names(text, taken, occupied, gazetteer, country)
+    taken = _name_references(text, taken, occupied)
     return taken, country
+
+
+def _name_references(text: str, taken: list[Mention], occupied: bytearray) -> list[Mention]:
+    """"Rebels stormed the town of Kamituga. The town fell ...": a definite description the gazetteer left
+    unresolved means the last place of its kind named before it, here a name no list holds."""
+    added: list[Mention] = []
+    for m, kinds in references(text):
+        if any(occupied[m.start():m.end()]) or m.group(1):
+            continue
+        before = [t for t in taken if t.end <= m.start() and t.place is not None and t.label in ("PLACE", "NAME")
+                  and m.start() - t.end < 1500]
+        if before and before[-1].label == "NAME" and before[-1].place is not None \
+                and before[-1].place.kind in kinds:
+            occupied[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            added.append(Mention(m.start(), m.end(), m.group(0), "PLACE", place=before[-1].place))
+    if not added:
+        return taken
+    return sorted([*taken, *added], key=lambda m: m.start)
 
 
 def _own_nouns(text: str, taken: list[Mention], occupied: bytearray, lexicon: ActorLexicon) -> list[Mention]:

@@ -713,9 +713,11 @@ class _Reading:
         """"the strategic town of X", "the border town X", "most of X", "crossings at X and Y"."""
         noun = _lemma(t)
         found: list[_Filler] = []
-        if spec.entity == "crossing" and t.tag_ == "NNS" and noun in _CROSSING_NOUNS and t.i + 2 < len(t.doc) and (
+        if t.tag_ == "NNS" and (spec.entity == "crossing" and noun in _CROSSING_NOUNS or spec.entity == "place"
+                                and noun in _PLACE_NOUNS) and t.i + 2 < len(t.doc) and (
                 t.doc[t.i + 1].text in (":", "—", "–")) and (t.doc[t.i + 2].tag_.startswith("NNP")
                                                            or tokmap[t.i + 2] is not None):
+            # "two checkpoints: A and B", "captured three villages – A, B and C –"
             return self._named_after_colon(t, spec, tokmap, si, offset, trigger, depth)
         if spec.entity == "place" and noun in REGION_NOUNS and any(c.lower_ in _EPONYMOUS for c in t.children):
             # "the city of Daraa and the eponymous province": the province named after the last town told
@@ -832,7 +834,8 @@ class _Reading:
         k, opens = t.i + 2, True
         while k < len(doc) and doc[k].text not in (".", ";", "!", "?"):
             w = doc[k]
-            if opens and (w.tag_.startswith("NNP") or tokmap[k] is not None):
+            if opens and (w.tag_.startswith("NNP") or tokmap[k] is not None or (
+                    w.tag_.startswith("NN") and w.text[:1].isupper())):  # a name the tagger took for a noun
                 names.append(w)
                 while k + 1 < len(doc) and doc[k + 1].tag_.startswith("NNP") and tokmap[k + 1] is None:
                     k += 1  # the rest of the name
@@ -1034,10 +1037,16 @@ class _Reading:
                 continue
             doc, offset, tokmap = self._parsed(sj)
             found = None
-            for tok in doc:
-                if sj == si and offset + tok.idx >= pos:
+            for verb in doc:
+                if sj == si and offset + verb.idx >= pos:
                     break
-                if tok.dep_ == "nsubj" and tok.head.lower_ in offensive and not is_passive(tok.head):
+                if verb.lower_ not in offensive or not verb.tag_.startswith("VB") or (
+                        is_passive(verb) and not any(c.dep_ == "obj" for c in verb.children)):
+                    continue  # (a participle with an object is active: "M23 rebels stormed X" read as "rebels, stormed")
+                # its subject, or the noun just before it where the parser gave it none ("M23 rebels stormed X"
+                # read as a noun phrase)
+                subjects = [c for c in verb.children if c.dep_ == "nsubj"] or _by_word_order(verb, "agent")
+                for tok in subjects:
                     for f in self._resolve(tok, _SUBJECT, tokmap, sj, offset, tok):
                         if isinstance(f.entity, Actor) and f.strength > 0.6:
                             found = f.entity

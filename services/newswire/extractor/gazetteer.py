@@ -56,6 +56,7 @@ __all__ = [
     "Gazetteer",
     "fold_text",
     "fold_key",
+    "references",
     "slugify",
     "is_dateline",
 ]
@@ -289,6 +290,12 @@ _REFERENCE_KINDS: dict[str, frozenset[str]] = {
     "district": frozenset({"district"}), "neighbourhood": frozenset({"district"}),
     "neighborhood": frozenset({"district"}),
 }
+
+def references(text: str) -> Iterable[tuple[re.Match[str], frozenset[str]]]:
+    """Each definite description of a place in ``text`` ("the town", "the crossing") and the kinds it may mean."""
+    for m in _REFERENCE.finditer(text):
+        yield m, _REFERENCE_KINDS.get(_SPACES.sub(" ", m.group(2).lower()), frozenset())
+
 
 # What a key can mean: (candidate rows best prior first, whether the key is a primary
 # name of each candidate, whether every spelling behind it is an acronym like "US").
@@ -775,12 +782,10 @@ class Gazetteer:
         refs: list[PlaceMention] = []
         focus = self.focus_country(mentions)
         ends = [p.end for p in mentions]
-        for m in _REFERENCE.finditer(text):
+        for m, kinds in references(text):
             j = bisect.bisect_right(ends, m.start())  # mentions[:j] end before the reference
             if j < len(mentions) and mentions[j].start < m.end():
                 continue  # part of a name or an admin phrase ("the city of Homs")
-            noun = _SPACES.sub(" ", m.group(2).lower())
-            kinds = _REFERENCE_KINDS.get(noun, frozenset())
             window = mentions[max(0, j - _LOOKBACK):j]
             place: Place | None = None
             if m.group(1):  # "the eponymous city": the city named like the province before it
