@@ -625,3 +625,12 @@ def test_a_town_that_fell_fell_to_whoever_stormed_it(extractor: Extractor) -> No
     text = "M23 rebels stormed the town of Kamituga on Sunday. The town fell after two days of fighting."
     [e] = events(extractor, text, type_="control.changed")
     assert e.data.place.name == "Kamituga" and e.data.controller.id == "cd.m23"
+
+
+def test_a_visit_to_meet_is_a_meeting_where_the_visit_went(extractor: Extractor) -> None:
+    [e] = events(extractor, "Sudan's foreign minister visited Cairo to meet his Egyptian counterpart.",
+                 type_="diplomacy.meeting")
+    assert _parties(e) == {"SD", "EG"} and "cairo" in names(e.data.location)
+    [e] = events(extractor, "Sudan's foreign minister visited Cairo after meeting his Egyptian counterpart in Riyadh.",
+                 type_="diplomacy.meeting")
+    assert "riyadh" in names(e.data.location)

@@ -466,7 +466,8 @@ class _Reading:
             elif what == "purpose":  # "visited Cairo for talks", "travelled to Riyadh to negotiate"
                 # (the "for" phrase wherever the parser hung it in the verb's phrase: "invited X to Riyadh for talks")
                 if not any((c.dep_.startswith(("obl", "nmod")) and case_of(c) == "for" and 0 < c.i - tok.i <= 8
-                            or c.dep_ in ("advcl", "xcomp") and c.head.i == tok.i)
+                            or c.dep_ in ("advcl", "xcomp") and c.head.i == tok.i
+                            and not any(m.dep_ in ("mark", "case") and m.lower_ != "to" for m in c.children))
                            and _lemma(c) in lemmas for c in tok.subtree):
                     return False
             elif what == "patient":
