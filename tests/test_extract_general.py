@@ -634,3 +634,19 @@ def test_a_visit_to_meet_is_a_meeting_where_the_visit_went(extractor: Extractor)
     [e] = events(extractor, "Sudan's foreign minister visited Cairo after meeting his Egyptian counterpart in Riyadh.",
                  type_="diplomacy.meeting")
     assert "riyadh" in names(e.data.location)
+
+
+@pytest.mark.parametrize("text, status", [
+    ("Pakistan closed the Torkham border on Sunday.", "closed"),
+    ("Traffic through the Torkham border resumed on Friday after a ten-day closure.", "opened"),
+])
+def test_a_crossing_s_side_name_and_border_name_the_crossing(extractor: Extractor, text: str, status: str) -> None:
+    [e] = events(extractor, text, type_="crossing.status_changed")
+    assert e.data.crossing.id == "newswire:torkham" and e.data.status == status
+    assert events(extractor, "Turkey closed the Syrian border on Sunday.", type_="crossing.status_changed") == []
+
+
+def test_a_crossing_lost_goes_to_whoever_took_it(extractor: Extractor) -> None:
+    [e] = events(extractor, "Myanmar's junta lost control of the Myawaddy border crossing to Karen rebels.",
+                 type_="crossing.status_changed")
+    assert e.data.status == "seized" and e.data.actor is not None and e.data.actor.id == "mm.knu"

@@ -69,6 +69,7 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
 _LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
 _MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp|Towns?|Villages?)\b")
+_SIDE_BORDER = re.compile(rf"\b(?P<n>{_NAME})[ ]border\b")
 _CROSSING_AFTER = re.compile(r"[ ](?:border[ ])?(?:checkpoints?|crossings?|crossing[ ]points?)\b")
 _NAME_OPENERS = frozenset({"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                            "Central", "Upper", "Lower", "Greater", "Old", "New"})
@@ -204,6 +205,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
     taken = _acronyms(text, taken, occupied)
     taken = _own_nouns(text, taken, occupied, lexicon)
     taken = _crossings_by_short_name(text, taken, occupied)
+    taken = _side_borders(text, taken, occupied, gazetteer)
     taken = _pejoratives(text, taken, occupied)
     taken = _marked_names(text, taken, occupied, gazetteer, country)
     taken = _name_references(text, taken, occupied)
@@ -345,6 +347,27 @@ def _crossings_by_short_name(text: str, taken: list[Mention], occupied: bytearra
             continue
         occupied[start:end] = b"\x01" * (end - start)
         added.append(Mention(start, end, found.group(1), "CROSSING", place=short[found.group(1)]))
+    return sorted([*taken, *added], key=lambda m: m.start)
+
+
+def _side_borders(text: str, taken: list[Mention], occupied: bytearray, gazetteer: Gazetteer) -> list[Mention]:
+    """"closed the Torkham border", "traffic through the Rafah border": a crossing's side name and "border"
+    name that crossing (a town of that name, if the gazetteer took it, gives way)."""
+    added: list[Mention] = []
+    for m in _SIDE_BORDER.finditer(text):
+        start, end = m.span("n")
+        crossing = gazetteer.crossing_by_side_name(m.group("n"))
+        if crossing is None:
+            continue
+        town = [t for t in taken if t.start == start and t.end == end and t.label == "PLACE"]
+        if any(occupied[start:m.end()]) and not (town and not any(occupied[end:m.end()])):
+            continue
+        for t in town:
+            taken.remove(t)
+        occupied[start:m.end()] = b"\x01" * (m.end() - start)
+        added.append(Mention(start, m.end(), m.group(0), "CROSSING", place=crossing))
+    if not added:
+        return taken
     return sorted([*taken, *added], key=lambda m: m.start)
 
 

@@ -1154,6 +1154,9 @@ class _Reading:
             return []
         if how == "winner":  # "the government lost Aleppo": the other side, named in this or the next sentence
             losers = [f.entity for f in roles.get("previous", []) if isinstance(f.entity, Actor)]
+            if "previous" not in roles:  # a type with no loser's role (crossings): who lost is the subject
+                losers = [f.entity for c in tok.children if c.dep_ == "nsubj"
+                          for f in self._resolve(c, _SUBJECT, tokmap, si, offset, c) if isinstance(f.entity, Actor)]
             lost_sides = {a.side for a in losers if a.side} | {a.id for a in losers}
             lo = self.sents[si][0]
             hi = self.sents[si + 1][1] if si + 1 < len(self.sents) else self.sents[si][1]
