@@ -650,3 +650,28 @@ def test_a_crossing_lost_goes_to_whoever_took_it(extractor: Extractor) -> None:
     [e] = events(extractor, "Myanmar's junta lost control of the Myawaddy border crossing to Karen rebels.",
                  type_="crossing.status_changed")
     assert e.data.status == "seized" and e.data.actor is not None and e.data.actor.id == "mm.knu"
+
+
+def test_a_withdrawal_completed_from_a_place_hung_on_the_light_verb(extractor: Extractor) -> None:
+    [e] = events(extractor, "Israel's military said it had completed its withdrawal from the southern Lebanese town "
+                            "of Khiam.", type_="forces.withdrew")
+    assert "khiam" in names(e.data.place) and e.data.actor.country == "IL"
+
+
+def test_a_particle_after_the_object(extractor: Extractor) -> None:
+    [e] = events(extractor, "Ukrainian forces said they had pushed Russian troops back from the village of Robotyne.",
+                 type_="control.changed")
+    assert "robotyne" in names(e.data.place) and e.data.controller.country == "UA"
+
+
+def test_a_township_is_a_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "The Arakan Army said it had captured Maungdaw township after months of fighting.",
+                 type_="control.changed")
+    assert e.data.place.name == "Maungdaw" and e.data.controller.name == "Arakan Army"
+
+
+def test_a_state_s_friends_are_not_the_state(extractor: Extractor) -> None:
+    evs = events(extractor, "Pro-Turkish factions seized Tal Rifaat from the Kurdish-led SDF.", type_="control.changed")
+    assert all(e.data.controller.id != "state:TR" for e in evs)
+    evs = events(extractor, "Pro-Russian separatists seized the town of Sloviansk.", type_="control.changed")
+    assert all(e.data.controller.id != "state:RU" for e in evs)

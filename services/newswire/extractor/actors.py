@@ -259,6 +259,8 @@ class ActorLexicon:
             if end < n and folded[end].isalnum():
                 continue
             span = text[start:end]
+            if start >= 4 and text[start - 4:start].lower() in ("pro-", "nti-"):
+                continue  # "pro-Turkish factions", "anti-Assad rebels": the state's friends or foes, not the state
             if entry.case == _UPPER:
                 if not span.replace(".", "").replace("-", "").replace(" ", "").isupper():
                     continue

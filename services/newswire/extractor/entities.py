@@ -60,14 +60,14 @@ _PEJORATIVE = re.compile(r"\b((?:the )?(?:terrorists|terrorist groups?|takfiris|
 _CAP = r"(?:(?:al|el|ash|as|ad|ar|az|an|at|ath|ed|es|ez)-)?[A-Z][\w'’]*(?:-[A-Z0-9][\w'’]*)*"
 _NAME = rf"{_CAP}(?:[ ](?:(?:al|el|ash|as|ad|ar|az|an)[ ])?{_CAP}){{0,3}}"
 _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
-    (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|neighbou?rhoods?|suburbs?|hill|hilltop|"
+    (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|townships?|neighbou?rhoods?|suburbs?|hill|hilltop|"
                 rf"base|airbase|farms|areas?)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
     (re.compile(r"\b(?P<n1>(?:Base|Regiment|Brigade|Division)[ ]\d{1,4})\b"), None),
     (re.compile(rf"\b(?P<n1>(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|"
                 rf"Maarat|Umm|Beit|Bayt|Bir|Jisr|Khan|Marj)[ -]{_NAME})(?P<k>)"), "k"),
 ]
 _LIST_MORE = re.compile(rf"(?:,[ ]*|,?[ ]+and[ ]+)({_NAME})")
-_MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|district|hilltop|hill|airbase|air[ ]base|farms|"
+_MARKER_AFTER = re.compile(r"[ ](?P<k>villages?|towns?|townships?|district|hilltop|hill|airbase|air[ ]base|farms|"
                            r"neighbou?rhood|suburb|District|Triangle|Neighbou?rhood|Camp|Towns?|Villages?)\b")
 _SIDE_BORDER = re.compile(rf"\b(?P<n>{_NAME})[ ]border\b")
 _CROSSING_AFTER = re.compile(r"[ ](?:border[ ])?(?:checkpoints?|crossings?|crossing[ ]points?)\b")
@@ -77,6 +77,7 @@ _NAME_BEFORE = re.compile(rf"(?:(?P<n1>{_NAME})[ ]+and[ ]+)?(?P<n2>{_NAME})$")
 _FIRST_WORD = re.compile(r"([A-Za-z]+)[ ]+")
 _KIND_OF_MARKER = {"village": "village", "villages": "village", "town": "town", "towns": "town",
                    "city": "city", "cities": "city", "district": "district", "districts": "district",
+                   "township": "district", "townships": "district",
                    "neighbourhood": "district", "neighborhood": "district", "suburb": "district",
                    "hill": "other", "hilltop": "other", "base": "base", "airbase": "base", "airport": "base",
                    "triangle": "other", "farms": "other", "area": "other", "areas": "other", "camp": "other",
@@ -175,6 +176,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
         out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor, person=lexicon.is_person(a.text)))
     for p in places:
         kind = p.place.kind
+        if kind == "country" and p.start >= 4 and text[p.start - 4:p.start].lower() in ("pro-", "nti-"):
+            continue  # "pro-Turkish factions", "anti-Assad rebels": the state's friends or foes, not the state
         label: Label = "STATE" if kind == "country" else "CROSSING" if kind == "crossing" else "PLACE"
         m = Mention(p.start, p.end, p.text, label, place=p.place)
         if label == "STATE":

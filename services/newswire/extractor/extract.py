@@ -72,9 +72,9 @@ FALLBACK_DATE = True
 
 # Generic nouns that stand for the named place behind them: "the strategic town of X",
 # "the border town X", "three villages - A, B and C", "crossings at X and Y".
-_PLACE_NOUNS = frozenset("""republic territory territories town towns city cities village villages district districts neighbourhood neighbourhoods
-neighborhood neighborhoods suburb suburbs province provinces governorate region state oblast area areas hill hills
-hilltop base bases airbase airport airfield capital stronghold strongholds bastion hub gateway port settlement
+_PLACE_NOUNS = frozenset("""republic territory territories town towns city cities village villages district districts
+township townships neighbourhood neighbourhoods neighborhood neighborhoods suburb suburbs province provinces governorate
+region state oblast area areas hill hills hilltop base bases airbase airport airfield capital stronghold strongholds bastion hub gateway port settlement
 settlements county municipality locality enclave camp field fields plant refinery headquarters garrison barracks
 dam outpost post posts position positions bridge island quarter market
 """.split())
@@ -448,6 +448,11 @@ class _Reading:
         nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
         if nxt is not None and nxt.lower_ in frame.particles and nxt.tag_ in ("RP", "IN", "RB"):
             particles.add(nxt.lower_)  # "pulled out of X" parsed with "out" as a preposition
+        obj = next((c for c in tok.children if c.dep_ == "obj"), None)
+        after = tok.doc[obj.right_edge.i + 1] if obj is not None and obj.right_edge.i + 1 < len(tok.doc) else None
+        if after is not None and after.lower_ in frame.particles and after.tag_ in ("RP", "RB") and (
+                after.i + 1 < len(tok.doc) and tok.doc[after.i + 1].lower_ in ("from", "of", "out", "into", "across")):
+            particles.add(after.lower_)  # "pushed Russian troops back from X": the particle after the object
         if not particles:
             return "" in frame.particles
         return bool(particles & frame.particles)
@@ -761,7 +766,9 @@ class _Reading:
             if rel == "nmod" and not prep and c.i > t.i and any(
                     p.dep_ == "punct" and p.i < c.i and p.text in ("-", "–", "—", ":") for p in c.children):
                 rel = "appos"  # "the border gates - A, B and C": a list after a dash names them
-            if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or (
+            named_amod = rel == "amod" and c.i < t.i and tokmap[c.i] is not None and tokmap[c.i].label in (
+                "PLACE", "NAME")  # "Maungdaw township" with the name read as an adjective
+            if rel in ("appos", "flat", "nmod:unmarked") or (rel == "compound" and c.i < t.i) or named_amod or (
                     rel.startswith("nmod") and prep in ("of", "at", "in", "between", "on", "near", "across", "opposite")
                     and (noun not in _PLACE_NOUNS or prep == "of" or noun in _CROSSING_NOUNS)):
                 if prep in ("in", "near") and noun not in _CROSSING_NOUNS and not (

@@ -577,8 +577,9 @@ def follow(trigger: Token, path: Path_, *, noun: bool, ergative: bool) -> list[T
                 found = [c for c in t.children if c.dep_ in ("acl", "acl:relcl") and c.tag_.startswith("VB")]
             else:
                 found = _obliques(t, step.preps)
-                if not found and n > 0 and t.dep_ == "obj" and t.head.tag_.startswith("VB"):
-                    # "re-establishing control over X" with "over X" hung on the verb, not on "control"
+                if not found and (n > 0 or is_noun) and t.dep_ == "obj" and t.head.tag_.startswith("VB"):
+                    # "re-establishing control over X", "completed its withdrawal from X": the phrase hung on
+                    # the verb, not on the noun
                     found = [c for c in t.head.children if c.dep_.startswith("obl") and case_of(c) in step.preps]
                 if not found and t.tag_.startswith("VB"):
                     # "drove the militants from X", "meet with his counterparts in Doha": a phrase the
