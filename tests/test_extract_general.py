@@ -675,3 +675,18 @@ def test_a_state_s_friends_are_not_the_state(extractor: Extractor) -> None:
     assert all(e.data.controller.id != "state:TR" for e in evs)
     evs = events(extractor, "Pro-Russian separatists seized the town of Sloviansk.", type_="control.changed")
     assert all(e.data.controller.id != "state:RU" for e in evs)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("The paramilitary RSF claimed it had seized the army's 22nd Infantry Division headquarters in Babanusa.",
+     "22nd Infantry Division headquarters"),
+    ("Rebels overran the 17th Division base near Raqqa.", "17th Division base"),
+])
+def test_a_unit_s_installation_is_a_place(extractor: Extractor, text: str, place: str) -> None:
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.place.name == place and e.data.place.kind == "base"
+
+
+def test_a_unit_by_its_number_is_an_actor(extractor: Extractor) -> None:
+    [e] = events(extractor, "The 93rd Brigade captured the village of Klishchiivka.", type_="control.changed")
+    assert e.data.controller.name == "93rd Brigade"

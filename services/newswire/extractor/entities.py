@@ -63,6 +63,9 @@ _NAME_CONTEXTS: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(rf"\b(?P<k>towns?|villages?|city|cities|districts?|townships?|neighbou?rhoods?|suburbs?|hill|hilltop|"
                 rf"base|airbase|farms|areas?)[ ]+of[ ]+(?P<n1>{_NAME})(?:[ ]+and[ ]+(?P<n2>{_NAME}))?"), "k"),
     (re.compile(r"\b(?P<n1>(?:Base|Regiment|Brigade|Division)[ ]\d{1,4})\b"), None),
+    # "the army's 22nd Infantry Division headquarters", "the 17th Division base": a unit's installation
+    (re.compile(r"\b(?P<n1>\d{1,3}(?:st|nd|rd|th)[ ](?:[A-Z][\w'’-]*[ ]){1,4}"
+                r"(?:headquarters|base|garrison|barracks|Headquarters|Base|Garrison|Barracks))\b"), None),
     (re.compile(rf"\b(?P<n1>(?:Tal|Tall|Tel|Tell|Khirbet|Khirbat|Kafr|Kfar|Jabal|Jebel|Deir|Ain|Ayn|Ras|Wadi|Qasr|"
                 rf"Maarat|Umm|Beit|Bayt|Bir|Jisr|Khan|Marj)[ -]{_NAME})(?P<k>)"), "k"),
 ]
@@ -98,8 +101,9 @@ _GROUP_WORDS = ("Army", "Front", "Alliance", "Movement", "Brigade", "Brigades", 
                 "Group", "Organisation", "Organization", "Council", "Resistance", "Fighters", "Mujahideen",
                 "Unit", "Units", "Legion", "Network", "Liberation", "Tigers")
 _GROUP_NAME = re.compile(
-    r"\b(?P<name>(?:\d{1,3}(?:st|nd|rd|th)[ ])?(?:(?:al|el)-)?[A-Z][\w'’\-]*"
-    r"(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6}"
+    r"\b(?P<name>(?:\d{1,3}(?:st|nd|rd|th)(?=[ ](?:[A-Z][\w'’\-]*[ ]){0,6}(?:Brigade|Regiment|Battalion|Division|Corps)\b)"
+    r"|(?:\d{1,3}(?:st|nd|rd|th)[ ])?(?:(?:al|el)-)?[A-Z][\w'’\-]*"
+    r"(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6})"
     rf"[ ](?:{'|'.join(_GROUP_WORDS)}))\b(?:[ ]\((?P<acr>[A-Z][A-Za-z\-]{{1,7}})\))?")
 # ... or opening with one: "Alliance Fleuve Congo", "Movement for Democratic Change", "Army of Conquest".
 _GROUP_FIRST = re.compile(
@@ -408,7 +412,7 @@ def _marked_names(text: str, taken: list[Mention], occupied: bytearray, gazettee
             start = w.start()  # "Shir Khan Bandar": the words of the name before its marked part
         name = text[start:end]
         words = name.replace("-", " ").split()
-        if not words or words[-1] in _NAME_STOP or not words[0][:1].isalpha():
+        if not words or words[-1] in _NAME_STOP or not words[0][:1].isalnum():
             continue
         if any(occupied[start:end]):
             inner = [t for t in taken if start <= t.start and t.end <= end]

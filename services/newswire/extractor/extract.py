@@ -333,7 +333,9 @@ class _Reading:
                 lo += 4  # "The army": the article is no part of the name
             elif m.text[:1].islower() and (first := _CAPITALISED_WORD.search(m.text)) is not None:
                 lo += first.start()  # "town of Al Qaryatain": the name is the capitalised part
-            if m.start < start or m.end > end or not self.text[lo:lo + 1].isupper() or " " not in self.text[lo:m.end]:
+            # (an installation's name may open with its unit's number: "22nd Infantry Division headquarters")
+            opens = self.text[lo:lo + 1].isupper() or (m.label == "NAME" and self.text[lo:lo + 1].isdigit())
+            if m.start < start or m.end > end or not opens or " " not in self.text[lo:m.end]:
                 continue
             span = doc.char_span(lo - start, m.end - start, alignment_mode="expand")
             if span is not None and len(span) > 1:
