@@ -690,3 +690,10 @@ def test_a_unit_s_installation_is_a_place(extractor: Extractor, text: str, place
 def test_a_unit_by_its_number_is_an_actor(extractor: Extractor) -> None:
     [e] = events(extractor, "The 93rd Brigade captured the village of Klishchiivka.", type_="control.changed")
     assert e.data.controller.name == "93rd Brigade"
+
+
+def test_a_meeting_needs_two_parties_by_name(extractor: Extractor) -> None:
+    assert events(extractor, "Abu Omar was meeting with other leading jihadists in Saraqib when the raids took place.",
+                  type_="diplomacy.meeting") == []
+    [e] = events(extractor, "Syria's government and the rebels began negotiations in Astana.", type_="diplomacy.meeting")
+    assert len(e.data.participants) == 2

@@ -94,6 +94,7 @@ class ActorLexicon:
         self._capital_of: dict[str, tuple[int, frozenset[str]]] = {}
         self._forces_of: dict[str, int] = {}  # ISO2 -> the state's forces ("the army" in a Malian text)
         self._persons: set[str] = set()  # folded names of leaders: a person speaks for an actor, never fights
+        self._unnamed: set[str] = set()  # ids of the side-only fallbacks ("rebels", "militants"): no one by name
         keys: dict[str, _Entry] = {}
 
         def add(key_alias: str, idx: int, contexts: frozenset[str] | None, generic: bool) -> None:
@@ -121,6 +122,8 @@ class ActorLexicon:
                 add(alias, idx, None, generic=False)
             if item.get("aliases"):  # a fallback-only actor ("rebels") is never named specifically
                 add(item["name"], idx, None, generic=False)
+            else:
+                self._unnamed.add(item["id"])
             contexts = frozenset(item["context"]) if item.get("context") else None
             for alias in item.get("generic", []):
                 add(alias, idx, contexts, generic=True)
@@ -228,6 +231,10 @@ class ActorLexicon:
         if place is None or place.country not in self._state_of:
             return None
         return self._actors[self._state_of[place.country]]
+
+    def is_unnamed(self, actor: Actor) -> bool:
+        """Is ``actor`` a side-only fallback ("rebels", "jihadists"): a kind of actor, no party by name?"""
+        return actor.id in self._unnamed
 
     def is_person(self, name: str) -> bool:
         """Is ``name`` a leader's name (who speaks for a state or group, but is no force on the ground)?"""

@@ -1422,7 +1422,10 @@ class _Reading:
         keep = []
         for c in out:
             spec = self.ex.types[c.type]
-            ok = all(len(c.roles.get(n, [])) >= r.min or r.optional for n, r in spec.roles.items())
+            # a party is named: "rebels" or "jihadists" the lexicon knows only as a kind count for none (GOLD.md)
+            ok = all(len([f for f in c.roles.get(n, []) if not (
+                r.many and isinstance(f.entity, Actor) and self.ex.lexicon.is_unnamed(f.entity))]) >= r.min
+                     or r.optional for n, r in spec.roles.items())
             if ok:
                 keep.append(c)
         return keep
