@@ -697,3 +697,26 @@ def test_a_meeting_needs_two_parties_by_name(extractor: Extractor) -> None:
                   type_="diplomacy.meeting") == []
     [e] = events(extractor, "Syria's government and the rebels began negotiations in Astana.", type_="diplomacy.meeting")
     assert len(e.data.participants) == 2
+
+
+def test_a_pull_out_under_a_deal_is_a_withdrawal_an_evacuation_is_not(extractor: Extractor) -> None:
+    [e] = events(extractor, "The army pulled out of Kidal in 2023 under a deal with the rebels.", type_="forces.withdrew")
+    assert e.data.place.name == "Kidal"
+    assert events(extractor, "Fighters were evacuated from al-Waer under a deal with the government.",
+                  type_="forces.withdrew") == []
+
+
+def test_a_finite_verb_with_its_subject_is_active_whatever_by_phrase_follows(extractor: Extractor) -> None:
+    [e] = events(extractor, "Syrian troops withdrew from the eastern city of Deir ez-Zor after an offensive by the SDF.",
+                 type_="forces.withdrew")
+    assert e.data.actor.id == "sy.government"
+
+
+@pytest.mark.parametrize("text, venue, parties", [
+    ("Putin received Syria's president at the Kremlin on Wednesday.", "Kremlin", {"RU", "SY"}),
+    ("Zelensky and Trump met at the White House on Friday.", "White House", {"UA", "US"}),
+])
+def test_a_leader_received_at_a_seat_of_government(extractor: Extractor, text: str, venue: str,
+                                                   parties: set[str]) -> None:
+    [e] = events(extractor, text, type_="diplomacy.meeting")
+    assert _parties(e) == parties and e.data.location.name == venue

@@ -205,8 +205,14 @@ def test_province_aliases_do_not_name_the_city(gaz: Gazetteer) -> None:
 
 
 def test_blockers_keep_organisation_names_from_being_places(gaz: Gazetteer) -> None:
-    found = gaz.find("The White House said Hayat Tahrir al-Sham fighters entered Hama.")
+    found = gaz.find("The Washington Post said Hayat Tahrir al-Sham fighters entered Hama.")
     assert [m.text for m in found] == ["Hama"]
+
+
+def test_a_seat_of_government_is_a_venue_and_no_evidence_of_the_text_s_country(gaz: Gazetteer) -> None:
+    found = gaz.find("The White House said Hayat Tahrir al-Sham fighters entered Hama.")
+    assert [(m.text, m.place.kind) for m in found] == [("The White House", "other"), ("Hama", "city")]
+    assert gaz.focus_country(found) == "SY"
 
 
 def test_airport_codes_and_news_agencies_are_not_places(gaz: Gazetteer) -> None:

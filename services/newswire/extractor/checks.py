@@ -48,7 +48,6 @@ class Checks:
     called_false: frozenset[str]
     media: frozenset[str]
     offensive: frozenset[str]
-    deals: frozenset[str]
 
     @classmethod
     @functools.cache
@@ -63,7 +62,6 @@ class Checks:
         nouns = {k: word_forms(data[k], "NOUN") for k in ("cancel_nouns", "not_meeting", "bodies")}
         verbs["vacated"] = word_forms(data["vacated"], "VERB")
         verbs["offensive"] = word_forms(data["offensive"], "VERB")
-        nouns["deals"] = word_forms(data["deals"], "NOUN")
         plain = {k: frozenset(w.lower() for w in data[k]) for k in ("negation", "hypothetical", "future",
                                                                       "conditional", "called_false",
                                                                       "media")}

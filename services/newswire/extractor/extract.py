@@ -390,9 +390,6 @@ class _Reading:
         verdict = assess(tok, meeting=meeting, checks=self.ex.checks)
         if not verdict.fact:
             return
-        if spec_type.reject_under and any(c.dep_.startswith("obl") and case_of(c) == "under"
-                                          and c.lower_ in self.ex.checks.deals for c in tok.children):
-            return  # "fighters left al-Foua under a deal": an evacuation, not a withdrawal (GOLD.md)
         self.bare_sides = frame.bare_sides
         roles: dict[str, list[_Filler]] = {}
         direct = 0

@@ -164,7 +164,6 @@ class EventFrames:
     frames: tuple[Frame, ...]
     merge: str | None = None
     cues: frozenset[str] = frozenset()  # words one of which a sentence needs for any of these frames
-    reject_under: bool = False  # "left under a deal" is no event of this type
 
 
 def _frame(type_: str, item: dict[str, Any], roles: dict[str, RoleSpec]) -> Frame:
@@ -208,8 +207,7 @@ def load_event_frames(path: Path) -> EventFrames:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: malformed frames file ({exc!r})") from None
     return EventFrames(type=type_, identity=tuple(data.get("identity") or roles), roles=roles, frames=frames,
-                       merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)),
-                       reject_under=bool(data.get("reject_under", False)))
+                       merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)))
 
 
 @functools.cache

@@ -318,6 +318,8 @@ class Gazetteer:
         self._name_words: frozenset[str] = frozenset()
         self._country_keys = country_keys
         self._country_rows = {rows[i].country: i for i in set(country_keys.values())}
+        # seats of government ("the White House said"): named in any war's news, evidence of no text's country
+        self._venues = frozenset(r.id for r in rows if (r.extra or {}).get("venue"))
         stop = frozenset(fold_key(w) for w in stopwords)
         dedouble_in = frozenset(dedouble)
         # key -> [2 * row + (1 if the key is a primary name of the row)]; compact: 200k keys
@@ -472,14 +474,15 @@ class Gazetteer:
             rows.append(_crossing_row(item))
         for section, kind in (("regions", "region"), ("bases", "base"),
                               ("checkpoints", "checkpoint"), ("districts", "district"), ("towns", "town"),
-                              ("landmarks", "other")):
+                              ("landmarks", "other"), ("venues", "other")):
             for item in curated.get(section, []):
                 countries = item.get("countries") or [item.get("country")]
                 aliases = list(dict.fromkeys(item.get("aliases", [])))
                 rows.append(_Row(item.get("id") or f"newswire:{item['slug']}", item["name"], kind, countries[0],
                                  item.get("lat"), item.get("lon"), 0, aliases,
                                  float(item.get("prior", _KIND_PRIOR[kind])), n_primary=1 + len(aliases),
-                                 curated=True, extra={"countries": countries, "city": item.get("city")}))
+                                 curated=True, extra={"countries": countries, "city": item.get("city"),
+                                                      "venue": section == "venues"}))
         stopwords = [*geo.get("stopwords", []), *(w for w in not_places if " " not in w.strip())]
         blockers = [w for w in not_places if " " in w.strip()]
         # Spellings with single letters for the Arabic-speaking countries we cover in depth.
@@ -622,7 +625,7 @@ class Gazetteer:
         first: dict[str, int] = {}
         for m in mentions:
             cc = m.place.country
-            if cc:
+            if cc and m.place.id not in self._venues:
                 i = self._country_rows.get(cc)
                 demonyms = (self._rows[i].extra or {}).get("demonyms", []) if i is not None else []
                 counts[cc] += 0.5 if m.place.kind == "country" and m.text in demonyms else 1

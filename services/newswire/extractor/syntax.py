@@ -127,8 +127,12 @@ def is_noun(tok: Token) -> bool:
 
 def is_passive(verb: Token) -> bool:
     """A passive verb: a passive auxiliary or subject, or a past participle modifying a noun."""
-    if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass", "obl:agent") for c in verb.children):
-        return True  # an agent "by" phrase makes a participle passive wherever the parser hung it
+    if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass") for c in verb.children):
+        return True
+    if any(c.dep_ == "obl:agent" for c in verb.children):
+        # an agent "by" phrase makes a participle passive wherever the parser hung it; but a finite verb
+        # with its own subject is active ("troops withdrew ... after an offensive by the SDF")
+        return not (verb.tag_ in ("VBD", "VBZ", "VBP") and any(c.dep_ == "nsubj" for c in verb.children))
     return verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and verb.head.i != verb.i and not any(
         c.dep_ == "aux" and c.lower_ in ("had", "has", "have", "having") for c in verb.children) and (
         coordinated_verb(verb) is None)  # "factions had taken", "had crossed the river and taken control"
