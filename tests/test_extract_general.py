@@ -720,3 +720,13 @@ def test_a_leader_received_at_a_seat_of_government(extractor: Extractor, text: s
                                                    parties: set[str]) -> None:
     [e] = events(extractor, text, type_="diplomacy.meeting")
     assert _parties(e) == parties and e.data.location.name == venue
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Ukraine said on Friday that its troops were retaking the city of Kherson.", "2022-11-11"),
+    ("Ukraine said on Friday that its troops had retaken the city of Kherson.", "2022-11"),
+])
+def test_a_report_s_day_is_the_event_s_unless_the_event_came_before(extractor: Extractor, text: str,
+                                                                    date: str) -> None:
+    [e] = events(extractor, text, published="2022-11-12", type_="control.changed")
+    assert e.occurred_on is not None and e.occurred_on.date == date

@@ -1260,8 +1260,12 @@ class _Reading:
                 if own:
                     best = min(own, key=lambda d: abs(d.start - pos))
                     occurred = best.occurred
-                    if reported and occurred.precision is Precision.DAY:
+                    before = any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in tok.children) or (
+                        tok.dep_ in ("xcomp", "ccomp") and any(c.dep_ == "aux" and c.lower_ == "had"
+                                                               for c in tok.head.children))
+                    if reported and before and occurred.precision is Precision.DAY:
                         # "X said on Saturday that rebels had captured ...": the report's day, not the event's
+                        # (but "said Friday that its troops were retaking X": that day's news)
                         occurred = OccurredOn(date=occurred.date[:7], precision=Precision.MONTH, text=occurred.text)
                     return occurred, True
                 if climb.head.i == climb.i:
