@@ -62,6 +62,10 @@ def test_a_malformed_frames_file_is_named(tmp_path: Path) -> None:
     bad.write_text("type: control.changed\n")
     with pytest.raises(ValueError, match="malformed frames file"):
         load_event_frames(bad)
+    frame = "  - name: x\n    verbs: [take]\n    roles: {place: patient}\n"
+    bad.write_text("type: control.changed\nroles: {place: {entity: place}}\nframes:\n" + frame + frame)
+    with pytest.raises(ValueError, match="frame names used twice: control.changed/x"):
+        load_event_frames(bad)
 
 
 def test_the_shared_checks_load_their_words_in_every_form() -> None:

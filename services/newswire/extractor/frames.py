@@ -206,6 +206,9 @@ def load_event_frames(path: Path) -> EventFrames:
         frames = tuple(_frame(type_, item, roles) for item in data["frames"])
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: malformed frames file ({exc!r})") from None
+    twice = sorted({f.rule for f in frames if sum(g.rule == f.rule for g in frames) > 1})
+    if twice:  # an event's rule names its frame: one frame a name
+        raise ValueError(f"{path}: frame names used twice: {', '.join(twice)}")
     return EventFrames(type=type_, identity=tuple(data.get("identity") or roles), roles=roles, frames=frames,
                        merge=data.get("merge"), cues=_all_forms(_words(data.get("cues"), type_)))
 
