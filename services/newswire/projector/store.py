@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,6 +74,7 @@ __all__ = [
     "load_reports",
 ]
 
+_EVENT_ID = attrgetter("event_id")
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -411,7 +413,7 @@ def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None =
     made: dict[tuple[Any, ...], Any] = {}
 
     def make(type_: str, subject: str, key: str, members: Sequence[Report]) -> Fact:
-        ident = ("fact", type_, key, tuple(sorted([r.event_id for r in members])))
+        ident = ("fact", type_, key, tuple(sorted(map(_EVENT_ID, members))))
         fact = known.get(ident)
         if fact is None:
             fact = make_fact(type_, subject, key, members)
@@ -419,12 +421,13 @@ def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None =
         return fact
 
     def chain(key: str, members: list[Report], window: int, make_: MakeFact) -> list[Fact]:
-        ident = ("chain", key, window, tuple(r.event_id for r in members))  # members come sorted by event id
+        ident = ("chain", key, window, tuple(map(_EVENT_ID, members)))  # members come sorted by event id
         facts = known.get(ident)
         if facts is None:
             facts = chain_facts(key, members, window, make_)
         else:
-            made.update((("fact", f.type, f.key, f.members), f) for f in facts)
+            for f in facts:  # the next fold may rebuild this group and find these facts unchanged
+                made[("fact", f.type, f.key, f.members)] = f
         made[ident] = facts
         return facts  # type: ignore[no-any-return]
 
@@ -452,13 +455,15 @@ class SubjectCache:
 
     Memory is bounded by ``max_reports``, the reports held over all entries
     (not by a number of subjects, whose histories differ in length): least
-    recently used entries go first (a dict keeps insertion order; touching
-    re-inserts).
+    recently used entries go first (an ``OrderedDict`` keeps them in the
+    order they were last committed; evicting its first is O(1), where a
+    plain dict's ``next(iter(...))`` walks every slot deleted before it,
+    which cost more than the fold once the cache was full).
     """
 
     def __init__(self, max_reports: int = 200_000) -> None:
         self.max_reports = max_reports
-        self._entries: dict[tuple[str, str], Folded] = {}
+        self._entries: OrderedDict[tuple[str, str], Folded] = OrderedDict()
         self._held = 0
         self._offsets: dict[TopicPartition, int] | None = None
 
@@ -480,8 +485,8 @@ class SubjectCache:
                 entries[key] = folded
                 self._held += len(folded.reports)
         while self._held > self.max_reports:
-            oldest = next(iter(entries))
-            self._held -= len(entries.pop(oldest).reports)
+            _, oldest = entries.popitem(last=False)
+            self._held -= len(oldest.reports)
         self._offsets = dict(offsets)
 
     def clear(self) -> None:
@@ -536,11 +541,12 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         hits = {s: f for s in subjects if cache is not None and (f := cache.get((kind, s))) is not None}
         misses = [s for s in subjects if s not in hits]
         loaded = _group(_reports_of(conn, tables, types, misses)) if misses else {}
-        if misses:  # rows this projector does not know: replace them all, and read their evidence keys
-            for table in (("control", "control_history") if kind == "control" else ("crossings",)):
-                key_col = by_table[table].c[_PKEYS[table][0]]
-                for chunk in _chunks(misses):
-                    conn.execute(by_table[table].delete().where(key_col.in_(chunk)))
+        stored: dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = {}
+        if misses:  # subjects this projector does not hold: read their rows and their evidence keys
+            # Read, not deleted and rewritten: reading a row dirties no page, and past the cache's
+            # size most subjects are misses (the 1,000,000-event history), where every page
+            # written is a random one the commit and the WAL checkpoint pay for.
+            stored = _stored_rows(conn, by_table, kind, misses)
             old_keys.update(_evidence_keys(conn, tables, [r.event_id for m in misses for r in loaded[m]
                                                           if r.event_id not in new_ids]))
         for subject in subjects:
@@ -558,7 +564,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
                 else:
                     keys[event_id] = (row_table, subject, fact_id)
             for table, rows in folded.rows.items():
-                before = old.rows.get(table, {}) if old is not None else {}
+                before = old.rows.get(table, {}) if old is not None else stored.get(subject, {}).get(table, {})
                 # Rows gone are deleted; new and changed rows are upserted; the rest stay untouched.
                 deletes[table] += [pk for pk in before if pk not in rows]
                 inserts[table] += [row for pk, row in rows.items() if before.get(pk) != row]
@@ -645,6 +651,19 @@ _SQLITE_CONVERT: dict[type[Any], Any] = {
 }
 
 
+def _stored_rows(conn: Connection, by_table: Mapping[str, sa.Table], kind: str,
+                 subjects: Sequence[str]) -> dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]]:
+    """The rows the tables hold for ``subjects``, keyed as :class:`Folded` keys them: subject -> table -> pk -> row."""
+    out: dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = {}
+    for table in (("control", "control_history") if kind == "control" else ("crossings",)):
+        t, cols = by_table[table], _PKEYS[table]
+        for chunk in _chunks(list(subjects)):
+            for row in conn.execute(sa.select(t).where(t.c[cols[0]].in_(chunk))).mappings():
+                pk = tuple(row[c] for c in cols)
+                out.setdefault(pk[0], {}).setdefault(table, {})[pk] = dict(row)
+    return out
+
+
 def _group(reports: Iterable[Report]) -> dict[str, list[Report]]:
     grouped: dict[str, list[Report]] = {}
     for r in reports:
@@ -675,8 +694,7 @@ def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Repor
         loaded: dict[str, Report] = {}
         # A hundred spans per query keeps the OR well inside SQLite's expression depth limit (1000).
         for chunk in _chunks(spans, 100):
-            for r in load_reports(conn, tables, sa.and_(ae.c.type == MEETING, sa.or_(
-                    *[sa.and_(ae.c.day_end >= lo, ae.c.day_start <= hi) for lo, hi in chunk]))):
+            for r in load_reports(conn, tables, sa.or_(*[_overlapping(ae, lo, hi) for lo, hi in chunk])):
                 loaded[r.event_id] = r  # a month-precision report can overlap two spans
         touched = [c for c in meeting_components(list(loaded.values())) if any(r.event_id in new_ids for r in c)]
         members = [r for c in touched for r in c]
@@ -684,6 +702,23 @@ def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Repor
         if wider == spans:
             return members
         spans = wider
+
+
+def _overlapping(ae: sa.Table, lo: date, hi: date) -> sa.ColumnElement[bool]:
+    """Meeting reports whose dates overlap ``[lo, hi]``, each term a bounded range of ``ix_applied_day``.
+
+    ``day_end >= lo AND day_start <= hi`` alone makes the index scan every
+    meeting dated before ``hi``: the whole history, for every batch (the
+    1,000,000-event benchmark row never finished). A report starting before
+    ``lo`` and reaching it is month or year precision, and those start on the
+    first of their month or on 1 January (:func:`~.fold.date_interval`), so
+    two equality lookups find them.
+    """
+    starts = sorted({lo.replace(day=1), lo.replace(month=1, day=1)} - {lo})
+    within = sa.and_(ae.c.type == MEETING, ae.c.day_start >= lo, ae.c.day_start <= hi)
+    if not starts:
+        return within
+    return sa.or_(within, sa.and_(ae.c.type == MEETING, ae.c.day_start.in_(starts), ae.c.day_end >= lo))
 
 
 def _spans(reports: Iterable[Report], spans: Iterable[tuple[date, date]] = ()) -> list[tuple[date, date]]:
