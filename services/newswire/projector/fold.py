@@ -317,8 +317,9 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
             confidence=round(1.0 - (1.0 - max(0.0, r.confidence)), 6), last_reported_at=last,
             rank=(r.day_start, 1, last, key), actor=(r.actor_id or "", r.actor_name or r.actor_id or "",
                                                     r.side or r.actor_id or ""), members=(r.event_id,))
-    # One pass gathers what best_dated, count_sources, _combined_confidence and _named_actor would
-    # each loop for (the same values): a fold rebuilds every fact whose reports changed.
+    # One pass gathers the best date (best_dated), the latest report, the articles and outlets
+    # (count_sources), each source's best confidence (a noisy-or over sources) and the most named
+    # actor: a fold rebuilds every fact whose reports changed, and one loop costs less than six.
     first, best = members[0], date_rank(members[0])
     last = ""
     historical = True
@@ -340,7 +341,7 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
         if r.confidence > confident.get(source, 0.0):
             confident[source] = r.confidence
         elif source not in confident:
-            confident[source] = 0.0  # max(0.0, c), as _combined_confidence counts it
+            confident[source] = 0.0  # a source counts its best report, at least 0
         if r.actor_id:
             actors[r.actor_id] = actors.get(r.actor_id, 0) + 1
     n_sources = count_sources(members) if storied else len(outlets)
@@ -363,12 +364,6 @@ MakeFact = Callable[[str, str, str, Sequence[Report]], Fact]
 ChainFacts = Callable[[str, list[Report], int, MakeFact], list[Fact]]
 
 
-def _named_actor(reports: Sequence[Report]) -> tuple[str, str, str]:
-    actor_id = _most_common(r.actor_id for r in reports) or ""
-    name = _most_common(r.actor_name for r in reports if r.actor_id == actor_id) or actor_id
-    return actor_id, name, reports[0].side or actor_id
-
-
 def count_sources(reports: Iterable[Report]) -> int:
     """Independent sources: articles linked by a shared outlet or ``story_id`` count once."""
     reports = list(reports)
@@ -389,16 +384,6 @@ def count_sources(reports: Iterable[Report]) -> int:
         for link in links:
             parent[find("a:" + r.article_id)] = find(link)
     return len({find("a:" + a) for a in articles})
-
-
-def _combined_confidence(reports: Sequence[Report]) -> float:
-    """Noisy-or over independent sources, each counting its most confident report."""
-    best: dict[str, float] = {}
-    for r in reports:
-        key = r.story_id or r.outlet
-        best[key] = max(best.get(key, 0.0), r.confidence)
-    miss = math.prod(1.0 - c for _, c in sorted(best.items()))
-    return round(1.0 - miss, 6)
 
 
 _BY_DATE = attrgetter("day_start", "event_id")
@@ -645,10 +630,6 @@ def _history_row(f: Fact, place_id: str, place_name: str, where: dict[str, Any],
             "n_reports": f.n_reports, **where}
 
 
-def _place_key(r: Report) -> str:
-    return _place_label(_PLACE_PARTS(r))
-
-
 _PLACE_PARTS = attrgetter("type", "side")
 
 
@@ -700,10 +681,6 @@ def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS,
         confidence=max(f.confidence for f in live), n_sources=n_sources,
         n_reports=len({r.article_id for f in live for r in f.reports}), country=country, lat=lat, lon=lon)
     return CrossingFold(row, fact_of(facts))
-
-
-def _crossing_key(r: Report) -> str:
-    return _crossing_label(_CROSSING_PARTS(r))
 
 
 _CROSSING_PARTS = attrgetter("status", "side_code", "side")
