@@ -254,6 +254,35 @@ def test_incremental_projection_equals_projection_from_scratch(engines: object) 
     assert dump_tables(incremental) == dump_tables(scratch)
 
 
+def test_month_and_year_meetings_are_found_by_later_batches_in_any_order(engines: object) -> None:
+    """A month- or year-precision meeting report starts before the days a later report looks around.
+
+    The meeting neighbourhood reads bounded day ranges (store._overlapping);
+    this checks that reports starting on the first of their month or on
+    1 January are still found from a later batch, in every order, one event
+    per batch, and match as one meeting (docs/projector.md, Meetings).
+    """
+    who = [s.actor("turkey"), s.actor("russia"), s.actor("iran")]
+    doha = s.place("Doha", "city", "QA")
+    events = [
+        s.meeting(("afp", "2024-11-02"), who, doha, "scheduled", "2024"),
+        s.meeting(("reuters", "2024-11-03"), who, doha, "scheduled", "2024-12"),
+        s.meeting(("bbc", "2024-12-20"), who, doha, "held", "2024-12-18"),
+        s.meeting(("ap", "2024-12-21"), who, doha, "held", "2024-12-19"),
+    ]
+    scratch = engines("scratch")  # type: ignore[operator]
+    _apply_all(scratch, events, [len(events)], None)
+    expected = dump_tables(scratch)
+    assert len(expected["meetings"]) == 1
+    for i, order in enumerate(itertools.permutations(events)):
+        one_by_one = engines(f"order{i}")  # type: ignore[operator]
+        _apply_all(one_by_one, list(order), [1] * len(order), SubjectCache())
+        got = dump_tables(one_by_one)
+        for name in ("applied_events", "projector_offsets"):  # where each event sat in the log differs by design
+            got.pop(name), expected.pop(name, None)
+        assert got == {k: v for k, v in expected.items() if k not in ("applied_events", "projector_offsets")}
+
+
 def test_a_tiny_cache_evicts_and_still_equals_projection_from_scratch(engines: object) -> None:
     events = list(s.stream(600, places=10, seed=2))
     cache = SubjectCache(max_reports=40)

@@ -241,8 +241,7 @@ Where = tuple[str | None, str | None, float | None, float | None]
 _NOWHERE: Where = (None, None, None, None)
 
 
-def _where(r: Report) -> Where:
-    return (r.subject_kind, r.country, r.lat, r.lon)
+_where: Callable[[Report], Where] = attrgetter("subject_kind", "country", "lat", "lon")  # C, no Python call
 
 
 def _best_where(counts: Mapping[Where, int]) -> Where:
@@ -305,7 +304,8 @@ class Fact:
 
 def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> Fact:
     """The fact of ``reports``: its id (from its smallest event id), date, counts and confidence."""
-    members = tuple(sorted({r.event_id: r for r in reports}.values(), key=_EVENT_ID))
+    rs = reports if isinstance(reports, list | tuple) else list(reports)
+    members = (rs[0],) if len(rs) == 1 else tuple(sorted({r.event_id: r for r in rs}.values(), key=_EVENT_ID))
     if len(members) == 1:  # the commonest fact, without the loops (the same values)
         r = members[0]
         last = r.reported_at or ""
@@ -317,30 +317,51 @@ def make_fact(type_: str, subject: str, key: str, reports: Iterable[Report]) -> 
             confidence=round(1.0 - (1.0 - max(0.0, r.confidence)), 6), last_reported_at=last,
             rank=(r.day_start, 1, last, key), actor=(r.actor_id or "", r.actor_name or r.actor_id or "",
                                                     r.side or r.actor_id or ""), members=(r.event_id,))
-    first = best_dated(members)
-    last = max((r.reported_at or "" for r in members), default="")
-    n_sources = count_sources(members)
+    # One pass gathers the best date (best_dated), the latest report, the articles and outlets
+    # (count_sources), each source's best confidence (a noisy-or over sources) and the most named
+    # actor: a fold rebuilds every fact whose reports changed, and one loop costs less than six.
+    first, best = members[0], date_rank(members[0])
+    last = ""
+    historical = True
+    storied = False
+    articles: set[str] = set()
+    outlets: set[str] = set()
+    confident: dict[str, float] = {}
+    actors: dict[str, int] = {}
+    for r in members:
+        if (rank := date_rank(r)) < best:
+            first, best = r, rank
+        if r.reported_at and r.reported_at > last:
+            last = r.reported_at
+        historical = historical and r.historical
+        storied = storied or bool(r.story_id)
+        articles.add(r.article_id)
+        outlets.add(r.outlet)
+        source = r.story_id or r.outlet
+        if r.confidence > confident.get(source, 0.0):
+            confident[source] = r.confidence
+        elif source not in confident:
+            confident[source] = 0.0  # a source counts its best report, at least 0
+        if r.actor_id:
+            actors[r.actor_id] = actors.get(r.actor_id, 0) + 1
+    n_sources = count_sources(members) if storied else len(outlets)
+    miss = math.prod(1.0 - c for _, c in sorted(confident.items()))
+    actor_id = _most_common_of(actors) or ""
+    name = _most_common(r.actor_name for r in members if r.actor_id == actor_id) or actor_id
     return Fact(
         type=type_, subject=subject, key=key, reports=members,
         fact_id=stable_id(type_, subject, key, members[0].event_id),
         day=first.day_start, day_end=first.day_end, date_text=first.date_text, date_words=first.date_words,
-        precision=first.precision, inferred=first.inferred, historical=all(r.historical for r in members),
-        n_sources=n_sources, n_reports=len({r.article_id for r in members}),
-        confidence=_combined_confidence(members), last_reported_at=last,
-        rank=(first.day_start, n_sources, last, key), actor=_named_actor(members),
-        members=tuple(r.event_id for r in members))
+        precision=first.precision, inferred=first.inferred, historical=historical,
+        n_sources=n_sources, n_reports=len(articles), confidence=round(1.0 - miss, 6), last_reported_at=last,
+        rank=(first.day_start, n_sources, last, key), actor=(actor_id, name, members[0].side or actor_id),
+        members=tuple(map(_EVENT_ID, members)))
 
 
 # How a fold builds a fact from its reports, and a group's facts from the group (chain_facts). The projector passes a memoised make_fact (store.SubjectCache):
 # a fact is a pure function of its reports, so a fact whose reports did not change need not be rebuilt.
 MakeFact = Callable[[str, str, str, Sequence[Report]], Fact]
 ChainFacts = Callable[[str, list[Report], int, MakeFact], list[Fact]]
-
-
-def _named_actor(reports: Sequence[Report]) -> tuple[str, str, str]:
-    actor_id = _most_common(r.actor_id for r in reports) or ""
-    name = _most_common(r.actor_name for r in reports if r.actor_id == actor_id) or actor_id
-    return actor_id, name, reports[0].side or actor_id
 
 
 def count_sources(reports: Iterable[Report]) -> int:
@@ -365,16 +386,6 @@ def count_sources(reports: Iterable[Report]) -> int:
     return len({find("a:" + a) for a in articles})
 
 
-def _combined_confidence(reports: Sequence[Report]) -> float:
-    """Noisy-or over independent sources, each counting its most confident report."""
-    best: dict[str, float] = {}
-    for r in reports:
-        key = r.story_id or r.outlet
-        best[key] = max(best.get(key, 0.0), r.confidence)
-    miss = math.prod(1.0 - c for _, c in sorted(best.items()))
-    return round(1.0 - miss, 6)
-
-
 _BY_DATE = attrgetter("day_start", "event_id")
 _EVENT_ID = attrgetter("event_id")
 _RANK = attrgetter("rank")
@@ -382,7 +393,13 @@ _RANK = attrgetter("rank")
 
 def distinct(reports: Iterable[Report]) -> list[Report]:
     """The set of reports as a list sorted by event id: a duplicate (a re-delivery) counts once."""
-    return sorted({r.event_id: r for r in reports}.values(), key=_EVENT_ID)
+    rs = reports if isinstance(reports, list | tuple) else list(reports)
+    # The store hands a fold its reports already distinct and sorted (SubjectCache keeps them so);
+    # checking that is several times cheaper than sorting again.
+    ids = list(map(_EVENT_ID, rs))
+    if ids == sorted(ids) and len(set(ids)) == len(ids):
+        return list(rs)
+    return sorted({r.event_id: r for r in rs}.values(), key=_EVENT_ID)
 
 
 def cluster(reports: Iterable[Report], key: Callable[[Report], str], *,
@@ -393,9 +410,46 @@ def cluster(reports: Iterable[Report], key: Callable[[Report], str], *,
     interval (the earliest of equals); one with none forms a fact with the
     others of the same text. The result is sorted by key, then by date.
     """
+    return _cluster(distinct(reports), key, window, make, chain)
+
+
+def _cluster(rs: Sequence[Report], key: Callable[[Report], str], window: int, make: MakeFact,
+             chain: ChainFacts | None) -> list[Fact]:
+    """:func:`cluster` of reports already distinct and sorted by event id."""
     groups: dict[str, list[Report]] = defaultdict(list)
-    for r in distinct(reports):
+    for r in rs:
         groups[key(r)].append(r)
+    return _chain_groups(groups, window, make, chain)
+
+
+def _groups_by(rs: Sequence[Report], parts: Callable[[Report], tuple[Any, ...]],
+               name: Callable[[tuple[Any, ...]], str]) -> dict[str, list[Report]]:
+    """``rs`` grouped by ``name(parts(r))``, each group in the order of ``rs`` (by event id).
+
+    The same groups as a key function ``lambda r: name(parts(r))``, but the
+    parts come from a C ``attrgetter`` and the name is formatted once per
+    group, not once per report: a fold groups every report of its subject.
+    """
+    by: dict[tuple[Any, ...], list[Report]] = {}
+    for r in rs:
+        k = parts(r)
+        group = by.get(k)
+        if group is None:
+            by[k] = [r]
+        else:
+            group.append(r)
+    out: dict[str, list[Report]] = {}
+    for k, group in by.items():
+        label = name(k)
+        if label in out:  # two parts that print alike (None and "" both print as ""): one group, as a key would
+            out[label] = sorted(out[label] + group, key=_EVENT_ID)
+        else:
+            out[label] = group
+    return out
+
+
+def _chain_groups(groups: Mapping[str, list[Report]], window: int, make: MakeFact,
+                  chain: ChainFacts | None) -> list[Fact]:
     chain = chain or chain_facts
     return [f for k in sorted(groups) for f in chain(k, groups[k], window, make)]
 
@@ -500,15 +554,21 @@ def fold_place(reports: Iterable[Report], *, window: int = WINDOW_DAYS, make: Ma
     if not rs:
         raise ValueError("fold_place needs at least one report")
     place_id = rs[0].subject
-    place_name = _most_common(r.subject_name for r in rs) or place_id
-    where = _best_where(Counter(map(_where, rs)))
-    located = _where_columns(where)
-    facts = cluster(rs, key=_place_key, window=window, make=make, chain=chain)
-    changes = [f for f in facts if f.type == CONTROL_CHANGED]
+    names: dict[str, int] = {}
+    wheres: dict[Where, int] = {}
+    for r in rs:  # one pass for both counts (a Counter and a generator cost more than the fold's grouping)
+        if r.subject_name:
+            names[r.subject_name] = names.get(r.subject_name, 0) + 1
+        w = _where(r)
+        wheres[w] = wheres.get(w, 0) + 1
+    place_name = _most_common_of(names) or place_id
+    located = _where_columns(_best_where(wheres))
+    facts = _chain_groups(_groups_by(rs, _PLACE_PARTS, _place_label), window, make, chain)
+    changes = sorted((f for f in facts if f.type == CONTROL_CHANGED), key=_RANK)
     withdrawals = sorted((f for f in facts if f.type != CONTROL_CHANGED), key=_RANK)
     timeline, hold_of = holds(changes, make)
 
-    current = sorted((f for f in changes if not f.historical), key=_RANK)
+    current = [f for f in changes if not f.historical]
     latest = current[-1] if current else None
     winner = hold_of[latest.fact_id] if latest is not None else None
     rivals: list[Fact] = []
@@ -562,15 +622,19 @@ def _where_columns(where: Where) -> dict[str, Any]:
 def _history_row(f: Fact, place_id: str, place_name: str, where: dict[str, Any], kind: str,
                  valid_to: date | None, status: str) -> dict[str, Any]:
     actor_id, name, side = f.actor
-    return dict(
-        place_id=place_id, fact_id=f.fact_id, kind=kind, place_name=place_name,
-        controller_id=actor_id, controller_name=name, side=side, valid_from=f.day, valid_to=valid_to,
-        date_text=f.date_text, date_words=f.date_words, precision=f.precision, status=status,
-        historical=f.historical, confidence=f.confidence, n_sources=f.n_sources, n_reports=f.n_reports, **where)
+    # A literal, not dict(...): built for every hold of every place a batch touches.
+    return {"place_id": place_id, "fact_id": f.fact_id, "kind": kind, "place_name": place_name,
+            "controller_id": actor_id, "controller_name": name, "side": side, "valid_from": f.day,
+            "valid_to": valid_to, "date_text": f.date_text, "date_words": f.date_words, "precision": f.precision,
+            "status": status, "historical": f.historical, "confidence": f.confidence, "n_sources": f.n_sources,
+            "n_reports": f.n_reports, **where}
 
 
-def _place_key(r: Report) -> str:
-    return f"{r.type}|{r.side}"
+_PLACE_PARTS = attrgetter("type", "side")
+
+
+def _place_label(parts: tuple[Any, ...]) -> str:
+    return f"{parts[0]}|{parts[1]}"
 
 
 # --- crossings ----------------------------------------------------------------
@@ -590,7 +654,7 @@ def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS,
         raise ValueError("fold_crossing needs at least one report")
     crossing_id = rs[0].subject
     name = _most_common(r.subject_name for r in rs) or crossing_id
-    facts = cluster(rs, key=_crossing_key, window=window, make=make, chain=chain)
+    facts = _chain_groups(_groups_by(rs, _CROSSING_PARTS, _crossing_label), window, make, chain)
     live = [f for f in facts if not f.historical] or facts
     sided = sorted((f for f in live if f.reports[0].side_code), key=_RANK)
     unsided = sorted((f for f in live if not f.reports[0].side_code), key=_RANK)
@@ -619,8 +683,11 @@ def fold_crossing(reports: Iterable[Report], *, window: int = WINDOW_DAYS,
     return CrossingFold(row, fact_of(facts))
 
 
-def _crossing_key(r: Report) -> str:
-    return f"{r.status}|{r.side_code or ''}|{r.side or ''}"
+_CROSSING_PARTS = attrgetter("status", "side_code", "side")
+
+
+def _crossing_label(parts: tuple[Any, ...]) -> str:
+    return f"{parts[0]}|{parts[1] or ''}|{parts[2] or ''}"
 
 
 

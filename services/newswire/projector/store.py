@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,6 +74,7 @@ __all__ = [
     "load_reports",
 ]
 
+_EVENT_ID = attrgetter("event_id")
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -411,7 +413,7 @@ def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None =
     made: dict[tuple[Any, ...], Any] = {}
 
     def make(type_: str, subject: str, key: str, members: Sequence[Report]) -> Fact:
-        ident = ("fact", type_, key, tuple(sorted([r.event_id for r in members])))
+        ident = ("fact", type_, key, tuple(sorted(map(_EVENT_ID, members))))
         fact = known.get(ident)
         if fact is None:
             fact = make_fact(type_, subject, key, members)
@@ -419,12 +421,13 @@ def fold_subject(kind: str, reports: Iterable[Report], previous: Folded | None =
         return fact
 
     def chain(key: str, members: list[Report], window: int, make_: MakeFact) -> list[Fact]:
-        ident = ("chain", key, window, tuple(r.event_id for r in members))  # members come sorted by event id
+        ident = ("chain", key, window, tuple(map(_EVENT_ID, members)))  # members come sorted by event id
         facts = known.get(ident)
         if facts is None:
             facts = chain_facts(key, members, window, make_)
         else:
-            made.update((("fact", f.type, f.key, f.members), f) for f in facts)
+            for f in facts:  # the next fold may rebuild this group and find these facts unchanged
+                made[("fact", f.type, f.key, f.members)] = f
         made[ident] = facts
         return facts  # type: ignore[no-any-return]
 
@@ -452,13 +455,15 @@ class SubjectCache:
 
     Memory is bounded by ``max_reports``, the reports held over all entries
     (not by a number of subjects, whose histories differ in length): least
-    recently used entries go first (a dict keeps insertion order; touching
-    re-inserts).
+    recently used entries go first (an ``OrderedDict`` keeps them in the
+    order they were last committed; evicting its first is O(1), where a
+    plain dict's ``next(iter(...))`` walks every slot deleted before it,
+    which cost more than the fold once the cache was full).
     """
 
     def __init__(self, max_reports: int = 200_000) -> None:
         self.max_reports = max_reports
-        self._entries: dict[tuple[str, str], Folded] = {}
+        self._entries: OrderedDict[tuple[str, str], Folded] = OrderedDict()
         self._held = 0
         self._offsets: dict[TopicPartition, int] | None = None
 
@@ -480,8 +485,8 @@ class SubjectCache:
                 entries[key] = folded
                 self._held += len(folded.reports)
         while self._held > self.max_reports:
-            oldest = next(iter(entries))
-            self._held -= len(entries.pop(oldest).reports)
+            _, oldest = entries.popitem(last=False)
+            self._held -= len(oldest.reports)
         self._offsets = dict(offsets)
 
     def clear(self) -> None:
@@ -527,6 +532,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     by_table = {t.name.removeprefix(tables.prefix): t for t in tables.all()}
     deletes: dict[str, list[tuple[Any, ...]]] = {"control": [], "control_history": [], "crossings": []}
     inserts: dict[str, list[dict[str, Any]]] = {"control": [], "control_history": [], "crossings": []}
+    updates: dict[str, list[dict[str, Any]]] = {"control": [], "control_history": [], "crossings": []}
 
     for kind, types in (("control", CONTROL_TYPES), ("crossing", (CROSSING,))):
         subjects = sorted(subject for k, subject in fresh if k == kind)
@@ -536,11 +542,12 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
         hits = {s: f for s in subjects if cache is not None and (f := cache.get((kind, s))) is not None}
         misses = [s for s in subjects if s not in hits]
         loaded = _group(_reports_of(conn, tables, types, misses)) if misses else {}
-        if misses:  # rows this projector does not know: replace them all, and read their evidence keys
-            for table in (("control", "control_history") if kind == "control" else ("crossings",)):
-                key_col = by_table[table].c[_PKEYS[table][0]]
-                for chunk in _chunks(misses):
-                    conn.execute(by_table[table].delete().where(key_col.in_(chunk)))
+        stored: dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = {}
+        if misses:  # subjects this projector does not hold: read their rows and their evidence keys
+            # Read, not deleted and rewritten: reading a row dirties no page, and past the cache's
+            # size most subjects are misses (the 1,000,000-event history), where every page
+            # written is a random one the commit and the WAL checkpoint pay for.
+            stored = _stored_rows(conn, by_table, kind, misses)
             old_keys.update(_evidence_keys(conn, tables, [r.event_id for m in misses for r in loaded[m]
                                                           if r.event_id not in new_ids]))
         for subject in subjects:
@@ -558,10 +565,18 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
                 else:
                     keys[event_id] = (row_table, subject, fact_id)
             for table, rows in folded.rows.items():
-                before = old.rows.get(table, {}) if old is not None else {}
+                before = old.rows.get(table, {}) if old is not None else stored.get(subject, {}).get(table, {})
                 # Rows gone are deleted; new and changed rows are upserted; the rest stay untouched.
                 deletes[table] += [pk for pk in before if pk not in rows]
-                inserts[table] += [row for pk, row in rows.items() if before.get(pk) != row]
+                for pk, row in rows.items():
+                    was = before.get(pk)
+                    if was is None:
+                        inserts[table].append(row)
+                    elif was != row:
+                        # A row whose indexed columns kept their values is updated without them, so
+                        # SQLite leaves those indexes' pages alone (an upsert sets, and so rewrites, all).
+                        same = all(was[c] == row[c] for c in _indexed(by_table[table]))
+                        (updates if same else inserts)[table].append(row)
 
     for table, pks in deletes.items():
         if pks:
@@ -572,6 +587,9 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     for table, changed in inserts.items():
         if changed:
             _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
+    for table, changed in updates.items():
+        if changed:
+            _update_rows(conn, by_table[table], changed, _PKEYS[table])
 
     registered = sorted({(r.type, r.subject) for a in new if (r := a.report).type in PROJECTIONS})
     for type_, subject in registered:
@@ -637,12 +655,60 @@ def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
 
 
+def _indexed(table: sa.Table) -> tuple[str, ...]:
+    """The columns of ``table``'s secondary indexes (``valid_from`` of ``control_history``)."""
+    return tuple(sorted({c.name for index in table.indexes for c in index.columns}))
+
+
+def _update_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], key: Sequence[str]) -> None:
+    """Update existing rows by ``key``, leaving the key and the secondary indexes' columns as they are.
+
+    The caller checked that those columns did not change. SQLite rewrites an
+    index only when its columns are SET, so a history row whose counts or
+    ``valid_to`` changed leaves ``ix_history_from``'s pages clean: fewer pages
+    for the commit and the WAL checkpoint to write. PostgreSQL finds that by
+    itself (a HOT update), so there the rows take the usual upsert.
+    """
+    if conn.dialect.name != "sqlite":
+        _write_rows(conn, table, rows, upsert=key)
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    fixed = set(key) | set(_indexed(table))
+    names = [c.name for c in table.columns if c.name not in fixed] + list(key)
+    convert = {c.name: _SQLITE_CONVERT.get(type(c.type)) for c in table.columns}
+    sql = (f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(n)} = ?' for n in names[:-len(key)])}"
+           f" WHERE {' AND '.join(f'{quote(n)} = ?' for n in key)}")
+    converted = [(i, f) for i, n in enumerate(names) if (f := convert[n]) is not None]
+    values = itemgetter(*names)
+    params = []
+    for row in rows:
+        vals = list(values(row))
+        for i, f in converted:
+            if vals[i] is not None:
+                vals[i] = f(vals[i])
+        params.append(tuple(vals))
+    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
 # How SQLAlchemy's SQLite dialect stores these types (ISO dates, 0/1, JSON text).
 _SQLITE_CONVERT: dict[type[Any], Any] = {
     sa.Date: date.isoformat,
     sa.Boolean: int,
     sa.JSON: lambda v: json.dumps(v),
 }
+
+
+def _stored_rows(conn: Connection, by_table: Mapping[str, sa.Table], kind: str,
+                 subjects: Sequence[str]) -> dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]]:
+    """The rows the tables hold for ``subjects``, keyed as :class:`Folded` keys them: subject -> table -> pk -> row."""
+    out: dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = {}
+    for table in (("control", "control_history") if kind == "control" else ("crossings",)):
+        t, cols = by_table[table], _PKEYS[table]
+        for chunk in _chunks(list(subjects)):
+            for row in conn.execute(sa.select(t).where(t.c[cols[0]].in_(chunk))).mappings():
+                pk = tuple(row[c] for c in cols)
+                out.setdefault(pk[0], {}).setdefault(table, {})[pk] = dict(row)
+    return out
 
 
 def _group(reports: Iterable[Report]) -> dict[str, list[Report]]:
@@ -675,8 +741,7 @@ def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Repor
         loaded: dict[str, Report] = {}
         # A hundred spans per query keeps the OR well inside SQLite's expression depth limit (1000).
         for chunk in _chunks(spans, 100):
-            for r in load_reports(conn, tables, sa.and_(ae.c.type == MEETING, sa.or_(
-                    *[sa.and_(ae.c.day_end >= lo, ae.c.day_start <= hi) for lo, hi in chunk]))):
+            for r in load_reports(conn, tables, sa.or_(*[_overlapping(ae, lo, hi) for lo, hi in chunk])):
                 loaded[r.event_id] = r  # a month-precision report can overlap two spans
         touched = [c for c in meeting_components(list(loaded.values())) if any(r.event_id in new_ids for r in c)]
         members = [r for c in touched for r in c]
@@ -684,6 +749,23 @@ def _meeting_neighbourhood(conn: Connection, tables: Tables, new: Sequence[Repor
         if wider == spans:
             return members
         spans = wider
+
+
+def _overlapping(ae: sa.Table, lo: date, hi: date) -> sa.ColumnElement[bool]:
+    """Meeting reports whose dates overlap ``[lo, hi]``, each term a bounded range of ``ix_applied_day``.
+
+    ``day_end >= lo AND day_start <= hi`` alone makes the index scan every
+    meeting dated before ``hi``: the whole history, for every batch (the
+    1,000,000-event benchmark row never finished). A report starting before
+    ``lo`` and reaching it is month or year precision, and those start on the
+    first of their month or on 1 January (:func:`~.fold.date_interval`), so
+    two equality lookups find them.
+    """
+    starts = sorted({lo.replace(day=1), lo.replace(month=1, day=1)} - {lo})
+    within = sa.and_(ae.c.type == MEETING, ae.c.day_start >= lo, ae.c.day_start <= hi)
+    if not starts:
+        return within
+    return sa.or_(within, sa.and_(ae.c.type == MEETING, ae.c.day_start.in_(starts), ae.c.day_end >= lo))
 
 
 def _spans(reports: Iterable[Report], spans: Iterable[tuple[date, date]] = ()) -> list[tuple[date, date]]:
@@ -725,11 +807,20 @@ def _point_evidence(conn: Connection, tables: Tables, new: Sequence[Applied], ne
             start=e.evidence.start, end=e.evidence.end, attribution=storable(e.attribution), modality=str(e.modality),
             reported_at=a.report.reported_at))
     _write_rows(conn, ev, rows)
-    changed = [{"e": event_id, "k": key[1], "f": key[2]} for event_id, key in keys.items()
-               if event_id not in new_ids and old_keys.get(event_id) != key]
-    if changed:
+    moved, refacted = [], []
+    for event_id, key in keys.items():
+        if event_id not in new_ids and (was := old_keys.get(event_id)) != key:
+            if was is not None and was[:2] == key[:2]:
+                refacted.append({"e": event_id, "f": key[2]})  # same row, another fact (a place's hold grew)
+            else:
+                moved.append({"e": event_id, "k": key[1], "f": key[2]})
+    if moved:
         conn.execute(ev.update().where(ev.c.event_id == sa.bindparam("e"))
-                     .values(row_key=sa.bindparam("k"), fact_id=sa.bindparam("f")), changed)
+                     .values(row_key=sa.bindparam("k"), fact_id=sa.bindparam("f")), moved)
+    if refacted:
+        # Only fact_id: SET row_key would rewrite ix_evidence_row's entry, unchanged, for nothing.
+        conn.execute(ev.update().where(ev.c.event_id == sa.bindparam("e")).values(fact_id=sa.bindparam("f")),
+                     refacted)
 
 
 # --- dumps --------------------------------------------------------------------
