@@ -643,7 +643,13 @@ def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     if upsert:
         sql += (f" ON CONFLICT ({', '.join(quote(n) for n in upsert)}) DO UPDATE SET "
                 + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in upsert))
-    values = itemgetter(*names)  # every row carries every column
+    conn.exec_driver_sql(sql, _sqlite_params(rows, names, convert))  # type: ignore[arg-type]
+
+
+def _sqlite_params(rows: Sequence[dict[str, Any]], names: Sequence[str],
+                   convert: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Each row's values for ``names`` (every row carries every column), converted as SQLite stores them."""
+    values = itemgetter(*names)
     converted = [(i, f) for i, f in enumerate(convert) if f is not None]
     params = []
     for row in rows:
@@ -652,7 +658,7 @@ def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
             if vals[i] is not None:
                 vals[i] = f(vals[i])
         params.append(tuple(vals))
-    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    return params
 
 
 def _indexed(table: sa.Table) -> tuple[str, ...]:
@@ -678,16 +684,7 @@ def _update_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any
     convert = {c.name: _SQLITE_CONVERT.get(type(c.type)) for c in table.columns}
     sql = (f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(n)} = ?' for n in names[:-len(key)])}"
            f" WHERE {' AND '.join(f'{quote(n)} = ?' for n in key)}")
-    converted = [(i, f) for i, n in enumerate(names) if (f := convert[n]) is not None]
-    values = itemgetter(*names)
-    params = []
-    for row in rows:
-        vals = list(values(row))
-        for i, f in converted:
-            if vals[i] is not None:
-                vals[i] = f(vals[i])
-        params.append(tuple(vals))
-    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, _sqlite_params(rows, names, [convert[n] for n in names]))  # type: ignore[arg-type]
 
 
 # How SQLAlchemy's SQLite dialect stores these types (ISO dates, 0/1, JSON text).
