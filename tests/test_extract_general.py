@@ -730,3 +730,12 @@ def test_a_report_s_day_is_the_event_s_unless_the_event_came_before(extractor: E
                                                                     date: str) -> None:
     [e] = events(extractor, text, published="2022-11-12", type_="control.changed")
     assert e.occurred_on is not None and e.occurred_on.date == date
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("Fighters of the TNLA seized the Chinshwehaw border gate in November.", "mm.tnla"),
+    ("Troops of the Sudanese army retook the town of Bara.", "sd.saf"),
+])
+def test_fighters_of_a_named_group_are_the_group(extractor: Extractor, text: str, actor: str) -> None:
+    evs = events(extractor, text)
+    assert len(evs) == 1 and (getattr(evs[0].data, "actor", None) or evs[0].data.controller).id == actor

@@ -570,10 +570,12 @@ class _Reading:
             # a generic noun ("soldiers", "Fighters" opening a sentence): whose they are, where the words say
             for c in t.children:
                 named = tokmap[c.i]
-                if c.dep_ in ("compound", "amod", "nmod:poss") and c.i < t.i and named is not None and (
+                if (c.dep_ in ("compound", "amod", "nmod:poss") and c.i < t.i or c.dep_.startswith("nmod")
+                        and case_of(c) == "of" and c.i > t.i) and named is not None and (
                         named is not m and named.label == "ACTOR" and named.actor is not None
                         and not named.text[1:].islower()):
-                    return [_Filler(named.actor, 1.0)]  # "the M23 soldiers": whose soldiers, not the country's
+                    # "the M23 soldiers", "fighters of the TNLA": whose soldiers, not the country's
+                    return [_Filler(named.actor, 1.0)]
                 if c.dep_ in ("acl", "amod") and c.lower_ in _ALLEGIANCE:
                     loyal = self._loyal_to(c, spec, tokmap, si, offset, trigger, depth)
                     if loyal:
