@@ -739,3 +739,18 @@ def test_a_report_s_day_is_the_event_s_unless_the_event_came_before(extractor: E
 def test_fighters_of_a_named_group_are_the_group(extractor: Extractor, text: str, actor: str) -> None:
     evs = events(extractor, text)
     assert len(evs) == 1 and (getattr(evs[0].data, "actor", None) or evs[0].data.controller).id == actor
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Government forces regained control of Kismayo's airport from al-Shabaab on Tuesday.", "Kismayo airport"),
+    ("In May 2023, the RSF took control of the Yarmouk military complex in Khartoum.", "Yarmouk military complex"),
+])
+def test_an_installation_named_by_its_place_or_its_own_name(extractor: Extractor, text: str, place: str) -> None:
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.place.name == place
+
+
+def test_a_region_before_its_capital_s_name_is_not_the_place(extractor: Extractor) -> None:
+    [e] = events(extractor, "Ethiopian federal forces withdrew from the Tigray regional capital, Mekelle, in June 2021.",
+                 type_="forces.withdrew")
+    assert "mekelle" in names(e.data.place)

@@ -76,7 +76,7 @@ _PLACE_NOUNS = frozenset("""republic territory territories town towns city citie
 township townships neighbourhood neighbourhoods neighborhood neighborhoods suburb suburbs province provinces governorate
 region state oblast area areas hill hills hilltop base bases airbase airport airfield capital stronghold strongholds bastion hub gateway port settlement
 settlements county municipality locality enclave camp field fields plant refinery headquarters garrison barracks
-dam outpost post posts position positions bridge island quarter market
+dam outpost post posts position positions bridge island quarter market complex
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides port ports""".split())
@@ -91,7 +91,7 @@ _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village
 _WHOLES = frozenset({"city", "town", "province", "region", "country"})
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
 _INSTALLATIONS = frozenset("""base airbase airport airfield plant refinery headquarters garrison barracks dam field
-road highway""".split())
+road highway complex port""".split())
 # "most of X", "more than 90 percent of X" count as X; "parts of X", "the outskirts of X" do not (GOLD.md).
 _EXTENTS = {"most": None, "all": 1.0, "much": None, "majority": None, "bulk": None, "percent": None,
             "half": 0.5, "whole": 1.0, "entirety": 1.0, "rest": None, "remainder": None, "%": None,
@@ -781,6 +781,11 @@ class _Reading:
                     for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)] if found else []
         if named_of and any(c.dep_ == "compound" and c.i < t.i for c in t.children) and noun in _PLACE_NOUNS:
             found = named_of  # "the Damascus suburb of Daraya" is Daraya
+        elif found and noun in _PLACE_NOUNS and any(c.dep_ == "compound" and c.i < t.i for c in t.children):
+            # "the Tigray regional capital, Mekelle" is Mekelle: the name in apposition, not the region before
+            named = [f for c in t.children if c.dep_ == "appos" and c.i > t.i
+                     for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)]
+            found = named or found
         if noun in _EXTENTS or t.lower_ in _EXTENTS:
             words = self.text[offset + t.left_edge.idx:offset + t.idx + len(t.text)]
             share = _EXTENTS.get(noun, _EXTENTS.get(t.lower_))
@@ -891,6 +896,12 @@ class _Reading:
     def _installation(self, t: Token, offset: int) -> Place | None:
         """"the 17th Division base", "the Wagner-run airfield": an installation named by its modifiers."""
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
+        owner = next((c for c in t.children if c.dep_ == "nmod:poss" and self._label(c) in ("PLACE", "NAME")), None)
+        if not mods and owner is not None and not _is_title_case(t.doc):
+            # "Kismayo's airport", "Hodeidah's port": the installation named after its place
+            name = f"{owner.text} {t.text}"
+            kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
+            return name_place(self.ex.gazetteer, name, kind, self.country)
         if not mods or not any(c.text[:1].isupper() and c.tag_ in ("NNP", "NNPS", "CD", "NN") and not (
                 self._label(c) == "STATE") for c in mods) or _is_title_case(t.doc) or t.text.isupper():
             return None  # "the 17th Division base" has a name; "two military bases" has none
