@@ -754,3 +754,10 @@ def test_a_region_before_its_capital_s_name_is_not_the_place(extractor: Extracto
     [e] = events(extractor, "Ethiopian federal forces withdrew from the Tigray regional capital, Mekelle, in June 2021.",
                  type_="forces.withdrew")
     assert "mekelle" in names(e.data.place)
+
+
+def test_a_timeline_s_present_tense_verb_the_tagger_called_a_noun(extractor: Extractor) -> None:
+    text = "Key events of the war. June 2014 – Islamic State captures Mosul. July 2017 – Iraqi forces retake the city."
+    evs = events(extractor, text, published="2017-08-01", type_="control.changed")
+    assert {(e.data.controller.id, e.occurred_on.date if e.occurred_on else None) for e in evs} >= {
+        ("islamic-state", "2014-06")}

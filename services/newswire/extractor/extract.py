@@ -370,6 +370,10 @@ class _Reading:
                tokmap: list[Mention | None]) -> None:
         if noun and frame.verbs and tok.lower_.endswith("ing") and any(c.dep_ == "obj" for c in tok.children):
             noun = False  # "with Jordan closing its side": a gerund the tagger called a noun, with its object
+        if noun and tok.tag_ == "NNS" and tok.lower_[:-1] in frame.verbs and 0 < tok.i < len(doc) - 1 and (
+                tokmap[tok.i - 1] is not None and tokmap[tok.i - 1].label == "ACTOR"
+                and doc[tok.i + 1].tag_ in ("NNP", "NNPS")):
+            noun = False  # "2014 – Islamic State captures Mosul": a headline's verb the tagger called a plural noun
         if not noun and not self._particle_ok(frame, tok):
             return
         if not noun and tok.tag_ in ("VBN", "JJ", "VBD") and tok.dep_ == "amod" and (
