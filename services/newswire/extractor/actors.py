@@ -28,7 +28,15 @@ from typing import Any
 import ahocorasick
 
 from newswire.core.models import Actor, Place
-from newswire.extractor.gazetteer import DATA_DIR, Gazetteer, _capitalised, _load_yaml, fold_key, fold_text
+from newswire.extractor.gazetteer import (
+    DATA_DIR,
+    Gazetteer,
+    _capitalised,
+    _load_yaml,
+    after_pro_or_anti,
+    fold_key,
+    fold_text,
+)
 
 __all__ = ["ActorMention", "ActorLexicon"]
 
@@ -266,8 +274,8 @@ class ActorLexicon:
             if end < n and folded[end].isalnum():
                 continue
             span = text[start:end]
-            if start >= 4 and text[start - 4:start].lower() in ("pro-", "nti-"):
-                continue  # "pro-Turkish factions", "anti-Assad rebels": the state's friends or foes, not the state
+            if after_pro_or_anti(text, start):
+                continue
             if entry.case == _UPPER:
                 if not span.replace(".", "").replace("-", "").replace(" ", "").isupper():
                     continue

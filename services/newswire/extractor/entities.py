@@ -26,7 +26,7 @@ from typing import Literal
 
 from newswire.core.models import Actor, Place
 from newswire.extractor.actors import ActorLexicon
-from newswire.extractor.gazetteer import Gazetteer, fold_key, references, slugify
+from newswire.extractor.gazetteer import Gazetteer, after_pro_or_anti, fold_key, references, slugify
 
 __all__ = ["Mention", "Label", "find_mentions", "group_actor", "name_place", "crossing_place"]
 
@@ -101,7 +101,8 @@ _GROUP_WORDS = ("Army", "Front", "Alliance", "Movement", "Brigade", "Brigades", 
                 "Group", "Organisation", "Organization", "Council", "Resistance", "Fighters", "Mujahideen",
                 "Unit", "Units", "Legion", "Network", "Liberation", "Tigers")
 _GROUP_NAME = re.compile(
-    r"\b(?P<name>(?:\d{1,3}(?:st|nd|rd|th)(?=[ ](?:[A-Z][\w'’\-]*[ ]){0,6}(?:Brigade|Regiment|Battalion|Division|Corps)\b)"
+    r"\b(?P<name>(?:\d{1,3}(?:st|nd|rd|th)"
+    r"(?=[ ](?:[A-Z][\w'’\-]*[ ]){0,6}(?:Brigade|Regiment|Battalion|Division|Corps)\b)"
     r"|(?:\d{1,3}(?:st|nd|rd|th)[ ])?(?:(?:al|el)-)?[A-Z][\w'’\-]*"
     r"(?:[ ](?:of|for|and|the|al|el|de|du|des|[A-Z][\w'’\-]*)){0,6})"
     rf"[ ](?:{'|'.join(_GROUP_WORDS)}))\b(?:[ ]\((?P<acr>[A-Z][A-Za-z\-]{{1,7}})\))?")
@@ -180,8 +181,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
         out.append(Mention(a.start, a.end, a.text, "ACTOR", actor=a.actor, person=lexicon.is_person(a.text)))
     for p in places:
         kind = p.place.kind
-        if kind == "country" and p.start >= 4 and text[p.start - 4:p.start].lower() in ("pro-", "nti-"):
-            continue  # "pro-Turkish factions", "anti-Assad rebels": the state's friends or foes, not the state
+        if kind == "country" and after_pro_or_anti(text, p.start):
+            continue
         label: Label = "STATE" if kind == "country" else "CROSSING" if kind == "crossing" else "PLACE"
         m = Mention(p.start, p.end, p.text, label, place=p.place)
         if label == "STATE":

@@ -62,7 +62,15 @@ from newswire.extractor.frames import (
 )
 from newswire.extractor.gazetteer import is_dateline
 from newswire.extractor.nlp import split_sentences
-from newswire.extractor.syntax import case_of, clause_of, conjuncts, coordinated_verb, is_passive, load_parser, parse_sentences
+from newswire.extractor.syntax import (
+    case_of,
+    clause_of,
+    conjuncts,
+    coordinated_verb,
+    is_passive,
+    load_parser,
+    parse_sentences,
+)
 
 __all__ = ["Extractor", "Finding", "extract", "default_extractor", "FALLBACK_DATE"]
 
@@ -74,8 +82,9 @@ FALLBACK_DATE = True
 # "the border town X", "three villages - A, B and C", "crossings at X and Y".
 _PLACE_NOUNS = frozenset("""republic territory territories town towns city cities village villages district districts
 township townships neighbourhood neighbourhoods neighborhood neighborhoods suburb suburbs province provinces governorate
-region state oblast area areas hill hills hilltop base bases airbase airport airfield capital stronghold strongholds bastion hub gateway port settlement
-settlements county municipality locality enclave camp field fields plant refinery headquarters garrison barracks
+region state oblast area areas hill hills hilltop base bases airbase airport airfield capital stronghold strongholds
+bastion hub gateway port settlement settlements county municipality locality enclave camp field fields plant refinery
+headquarters garrison barracks
 dam outpost post posts position positions bridge island quarter market complex
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
@@ -84,7 +93,8 @@ _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re
 _LINK = re.compile(r"https?:?/*\S|www\.\S|pic\.twitter\.com|\bt\.co/")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 # ("the port of X" names a crossing the data knows by X: _Reading._crossing_context)
-_WEAK_CROSSING_NOUNS = frozenset("post posts point points gate gates terminal terminals side sides port ports".split())
+_WEAK_CROSSING_NOUNS = frozenset("""post posts point points gate gates terminal terminals side sides port
+ports""".split())
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
 _DIRECTIONS = {"east": "eastern", "west": "western", "north": "northern", "south": "southern"}
 _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
@@ -133,7 +143,8 @@ _LEADS = frozenset("heads head headed leads lead led chairs chaired represents r
 _ANAPHORIC = frozenset("the this that these those its their his her".split())
 _MEDIA = frozenset("""agency agencies news media television tv channel newspaper outlet website observatory monitor
 monitors reporter reporters correspondent correspondents journalist journalists broadcaster""".split())
-_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "itself", "themselves"})
+_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
+_PRONOUNS = frozenset({"it", "its", "itself"}) | _PLURAL_PRONOUNS
 _PLACE_REF_KINDS = {
     "town": {"city", "town", "village", "other"}, "city": {"city", "town"}, "village": {"village", "town", "other"},
     "district": {"district", "other", "village", "town"}, "neighbourhood": {"district", "other"},
@@ -606,7 +617,7 @@ class _Reading:
             return self._resolve(named[0], spec, tokmap, si, offset, trigger, depth + 1)
         low = t.lower_
         if low in _PRONOUNS:
-            if spec.entity == "actor" and spec.many and low in ("they", "them", "their", "themselves"):
+            if spec.entity == "actor" and spec.many and low in _PLURAL_PRONOUNS:
                 return self._the_two(si, offset + t.idx)  # "following their meeting": the parties just named
             if spec.entity == "actor" and t.dep_ == "nsubj" and t.head.dep_ == "ccomp":
                 # "Turkey, which has backed the opposition, said it would hold talks": the subject of a
@@ -625,7 +636,7 @@ class _Reading:
                 near = self._nearest_actor(si, offset + t.idx, plural=low in ("they", "them", "their"))
                 if near is not None:
                     return [_Filler(near, 0.75)]
-            if spec.entity in ("place", "crossing") and low in ("they", "them", "their", "themselves"):
+            if spec.entity in ("place", "crossing") and low in _PLURAL_PRONOUNS:
                 # "after losing control of them", "taking them captive": a plural pronoun is rarely one place
                 return []
             hit = self._discourse(spec, si, None, t)
@@ -900,12 +911,11 @@ class _Reading:
     def _installation(self, t: Token, offset: int) -> Place | None:
         """"the 17th Division base", "the Wagner-run airfield": an installation named by its modifiers."""
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
+        kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         owner = next((c for c in t.children if c.dep_ == "nmod:poss" and self._label(c) in ("PLACE", "NAME")), None)
         if not mods and owner is not None and not _is_title_case(t.doc):
             # "Kismayo's airport", "Hodeidah's port": the installation named after its place
-            name = f"{owner.text} {t.text}"
-            kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
-            return name_place(self.ex.gazetteer, name, kind, self.country)
+            return name_place(self.ex.gazetteer, f"{owner.text} {t.text}", kind, self.country)
         if not mods or not any(c.text[:1].isupper() and c.tag_ in ("NNP", "NNPS", "CD", "NN") and not (
                 self._label(c) == "STATE") for c in mods) or _is_title_case(t.doc) or t.text.isupper():
             return None  # "the 17th Division base" has a name; "two military bases" has none
@@ -913,7 +923,6 @@ class _Reading:
         name = self.text[offset + start:offset + t.idx + len(t.text)]
         if name.lower().startswith("the "):
             name = name[4:]
-        kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         return name_place(self.ex.gazetteer, name, kind, self.country)
 
     def _loyal_to(self, word: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
@@ -1066,7 +1075,7 @@ class _Reading:
                     break
                 if verb.lower_ not in offensive or not verb.tag_.startswith("VB") or (
                         is_passive(verb) and not any(c.dep_ == "obj" for c in verb.children)):
-                    continue  # (a participle with an object is active: "M23 rebels stormed X" read as "rebels, stormed")
+                    continue  # (a participle with an object is active: "M23 rebels stormed X")
                 # its subject, or the noun just before it where the parser gave it none ("M23 rebels stormed X"
                 # read as a noun phrase)
                 subjects = [c for c in verb.children if c.dep_ == "nsubj"] or _by_word_order(verb, "agent")

@@ -56,6 +56,7 @@ __all__ = [
     "Gazetteer",
     "fold_text",
     "fold_key",
+    "after_pro_or_anti",
     "references",
     "slugify",
     "is_dateline",
@@ -291,6 +292,14 @@ _REFERENCE_KINDS: dict[str, frozenset[str]] = {
     "neighborhood": frozenset({"district"}),
 }
 
+def after_pro_or_anti(text: str, start: int) -> bool:
+    """Does the name at ``start`` follow "pro-" or "anti-" ("pro-Turkish factions", "anti-Assad rebels")?
+
+    Such a name says whose friends or foes are meant; it names neither a state nor an actor itself.
+    """
+    return start >= 4 and text[start - 4:start].lower() in ("pro-", "nti-")
+
+
 def references(text: str) -> Iterable[tuple[re.Match[str], frozenset[str]]]:
     """Each definite description of a place in ``text`` ("the town", "the crossing") and the kinds it may mean."""
     for m in _REFERENCE.finditer(text):
@@ -371,6 +380,7 @@ class Gazetteer:
                     for name in names:
                         for key in _key_variants(name):
                             self._side_names.setdefault(key, set()).add(i)
+        self._side_keys = list(self._side_names)  # what crossing_spelled_like compares a name with
         for row in rows:  # every name is in the automaton; a town's Place carries the first few
             if row.kind in _SETTLEMENTS:
                 del row.aliases[_MAX_PLACE_ALIASES:]
@@ -533,7 +543,7 @@ class Gazetteer:
         key = fold_key(name)
         if len(key) < 5:
             return None
-        close = difflib.get_close_matches(key, list(self._side_names), n=5, cutoff=0.8)
+        close = difflib.get_close_matches(key, self._side_keys, n=5, cutoff=0.8)
         found = set().union(*(self._side_names[k] for k in close if k[:1] == key[:1])) if close else set()
         return self._place(found.pop()) if len(found) == 1 else None
 
