@@ -10,9 +10,13 @@ history of N events, N = 10,000 and 100,000 by default (add 1,000,000 by name): 
 the history, then the tail is timed (CPU microseconds per event). The
 places and the days grow with the history (one place per 10 events and one
 day per 300 events of history and tail; each place in the news for 60 days
-of its own, ``synthetic.stream(days=...)``), so each new event meets a place,
-and a meeting a neighbourhood of days, with a history of about the same size; the projector's cache holds at most ``projector.cache_reports``
-reports whatever N is, and the table shows the process's resident memory.
+of its own, and the stream running through the days in order as a service
+receives the news, ``synthetic.stream(days=...)``), so each new event meets a
+place, and a meeting a neighbourhood of days, with a history of about the
+same size, and the places in the news on any day are about as many whatever
+N is. The projector's cache holds at most ``projector.cache_reports``
+reports; each row runs in a fresh process, whose resident memory the table
+shows.
 
 The events (``newswire.projector.synthetic.stream``: 85% control changes over
 ``--places`` places, the rest withdrawals, crossings and meetings, 20 outlets,
@@ -27,12 +31,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import multiprocessing
 import os
 import pstats
 import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +116,12 @@ def measure_history(tmp: Path, history: int, tail: int, batch: int) -> dict[str,
             f.unlink()
 
 
+def _quiet() -> None:
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings only
+
+
 def pg_database(admin_url: str) -> tuple[str, str] | None:
     import psycopg
 
@@ -147,9 +159,7 @@ def main() -> None:
     parser.add_argument("--tail", type=int, default=20_000, help="events timed after each history")
     args = parser.parse_args()
 
-    import structlog
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # quiet: warnings only
+    _quiet()
     # Not on a terminal (benchmarks/report.py captures it): wide enough that no row wraps.
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"projection throughput: {args.events} events, {args.places} places (one process, one core)")
@@ -188,7 +198,11 @@ def main() -> None:
             cost.add_column(col, justify="right", no_wrap=True)
         with tempfile.TemporaryDirectory() as tmp:
             for n in args.history:
-                m = measure_history(Path(tmp), n, args.tail, 500)
+                # each history in a fresh process: its resident memory is that projector's alone, not
+                # what the previous rows left in this process's heap
+                with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_quiet) as pool:
+                    m = pool.submit(measure_history, Path(tmp), n, args.tail, 500).result()
                 row = (f"{m['history']:,}", f"{(n + args.tail) // 10:,}", f"{max(60, (n + args.tail) // 300):,}",
                        f"{m['applied']:,}", f"{m['seconds']:.2f}", f"{m['applied'] / m['seconds']:,.0f}",
                        f"{m['cpu'] / m['applied'] * 1e6:,.0f}", f"{m['cached']:,} ({m['limit']:,})",

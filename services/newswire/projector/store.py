@@ -530,6 +530,7 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
     old_keys: dict[str, tuple[str, str, str | None]] = {}  # and the key its evidence row has now
     pending: dict[tuple[str, str], Folded] = {}
     by_table = {t.name.removeprefix(tables.prefix): t for t in tables.all()}
+    indexed = {name: _indexed(t) for name, t in by_table.items()}
     deletes: dict[str, list[tuple[Any, ...]]] = {"control": [], "control_history": [], "crossings": []}
     inserts: dict[str, list[dict[str, Any]]] = {"control": [], "control_history": [], "crossings": []}
     updates: dict[str, list[dict[str, Any]]] = {"control": [], "control_history": [], "crossings": []}
@@ -575,15 +576,12 @@ def _refresh(conn: Connection, tables: Tables, new: Sequence[Applied],
                     elif was != row:
                         # A row whose indexed columns kept their values is updated without them, so
                         # SQLite leaves those indexes' pages alone (an upsert sets, and so rewrites, all).
-                        same = all(was[c] == row[c] for c in _indexed(by_table[table]))
+                        same = all(was[c] == row[c] for c in indexed[table])
                         (updates if same else inserts)[table].append(row)
 
     for table, pks in deletes.items():
         if pks:
-            t = by_table[table]
-            cols = _PKEYS[table]
-            conn.execute(t.delete().where(*[t.c[c] == sa.bindparam(f"k_{c}") for c in cols]),
-                         [{f"k_{c}": v for c, v in zip(cols, pk, strict=True)} for pk in pks])
+            _delete_rows(conn, by_table[table], _PKEYS[table], pks)
     for table, changed in inserts.items():
         if changed:
             _write_rows(conn, by_table[table], changed, upsert=_PKEYS[table])
@@ -644,6 +642,17 @@ def _write_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
         sql += (f" ON CONFLICT ({', '.join(quote(n) for n in upsert)}) DO UPDATE SET "
                 + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in upsert))
     conn.exec_driver_sql(sql, _sqlite_params(rows, names, convert))  # type: ignore[arg-type]
+
+
+def _delete_rows(conn: Connection, table: sa.Table, key: Sequence[str], pks: Sequence[tuple[Any, ...]]) -> None:
+    """Delete the rows with these primary keys (on SQLite through the driver, as :func:`_write_rows` writes)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.delete().where(*[table.c[c] == sa.bindparam(f"k_{c}") for c in key]),
+                     [{f"k_{c}": v for c, v in zip(key, pk, strict=True)} for pk in pks])
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"DELETE FROM {quote(table.name)} WHERE {' AND '.join(f'{quote(c)} = ?' for c in key)}"
+    conn.exec_driver_sql(sql, list(pks))  # type: ignore[arg-type]
 
 
 def _sqlite_params(rows: Sequence[dict[str, Any]], names: Sequence[str],

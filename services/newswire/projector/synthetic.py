@@ -6,6 +6,7 @@ the event's key fields, so building the same event twice gives the same id.
 
 from __future__ import annotations
 
+import bisect
 import random
 import zlib
 from collections.abc import Iterator
@@ -152,39 +153,56 @@ def stream(n: int, *, places: int = 500, outlets: int = 20, seed: int = 7,
     crossings_ = [place(f"Crossing {i}", "crossing") for i in range(max(1, places // 50))]
     cities = [place(f"Capital {i}", "city", f"X{i % 6}") for i in range(20)]
     # Over more than 60 days, each subject is in the news for 60 of them (a window of its own), as
-    # places are: the history then grows in time without piling every report of a place together.
+    # places are, and the stream runs through the days in order, as a service receives the news: the
+    # history then grows in time without piling every report of a place together, and the subjects
+    # in the news on any day are about as many whatever the length of the history.
     spread = max(0, days - 60)
 
-    def shifted(subject: str, base: int) -> date:
-        return start + timedelta(days=base + (zlib.crc32(subject.encode()) % (spread + 1) if spread else 0))
+    def shift(subject: str) -> int:
+        return zlib.crc32(subject.encode()) % (spread + 1) if spread else 0
+
+    def by_first_day(group: list[Place]) -> tuple[list[int], list[Place]]:
+        ordered = sorted(group, key=lambda p: shift(p.id))
+        return [shift(p.id) for p in ordered], ordered
+
+    towns_from, crossings_from = by_first_day(towns), by_first_day(crossings_)
+
+    def choose(group: list[Place], by_first: tuple[list[int], list[Place]], today: int) -> Place:
+        """A subject of ``group`` in the news ``today``: its 60 days began at most 59 days ago."""
+        if not spread:
+            return rng.choice(group)
+        firsts, ordered = by_first
+        lo, hi = bisect.bisect_left(firsts, today - 59), bisect.bisect_right(firsts, today)
+        return ordered[rng.randrange(lo, hi)] if hi > lo else ordered[min(lo, len(ordered) - 1)]
 
     for i in range(n):
+        today = i * days // n  # the day the stream has reached (only read over more than 60 days)
         base = rng.randrange(60)
         lag = rng.randrange(3)
         outlet = f"outlet{rng.randrange(outlets)}"
         dated = rng.random() < 0.8
         kind = rng.random()
 
-        def when(subject: str) -> tuple[Art, str | None, date]:
-            day = shifted(subject, base)
+        def when() -> tuple[Art, str | None, date]:
+            day = start + timedelta(days=today if spread else base)
             return article(outlet, (day + timedelta(days=lag)).isoformat(), n=i), (
                 day.isoformat() if dated else None), day
 
         if kind < 0.85:
-            town = rng.choice(towns)
-            art, on, _ = when(town.id)
+            town = choose(towns, towns_from, today)
+            art, on, _ = when()
             yield control(art, town, rng.choice(sides), on, confidence=round(rng.uniform(0.5, 0.95), 2))
         elif kind < 0.9:
-            town = rng.choice(towns)
-            art, on, _ = when(town.id)
+            town = choose(towns, towns_from, today)
+            art, on, _ = when()
             yield withdrew(art, town, ACTORS["government"], on)
         elif kind < 0.96:
             status = rng.choice(["seized", "closed", "opened"])
             who = ACTORS["jordan"] if status != "seized" else rng.choice(sides)
-            where = rng.choice(crossings_)
-            art, on, _ = when(where.id)
+            where = choose(crossings_, crossings_from, today)
+            art, on, _ = when()
             yield crossing(art, where, status, who, on)
         else:
             who = rng.sample(states, 3)
-            art, _, day = when(f"meeting-{i}")  # meetings fall on any of the days
+            art, _, day = when()  # a meeting is always dated (the day it is in the news)
             yield meeting(art, who, rng.choice(cities), rng.choice(["held", "scheduled"]), day.isoformat())
