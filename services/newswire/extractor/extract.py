@@ -595,6 +595,10 @@ class _Reading:
                     loyal = self._loyal_to(c, spec, tokmap, si, offset, trigger, depth)
                     if loyal:
                         return loyal  # "Fighters loyal to the Houthis"
+            if t.dep_ == "nsubj" and t.head.lower_ in _ALLEGIANCE and t.head.i > t.i:
+                loyal = self._loyal_to(t.head, spec, tokmap, si, offset, trigger, depth)
+                if loyal:
+                    return loyal  # "Troops loyal to X seized Y" read with "loyal" as the main predicate
         if m is not None:
             filler = self._from_mention(m, spec, t, tokmap)
             if filler is not None and isinstance(filler.entity, Actor) and filler.entity.side is None:
@@ -929,8 +933,19 @@ class _Reading:
                   trigger: Token, depth: int) -> list[_Filler]:
         """Whom an allegiance word ("loyal", "aligned") is to or with: a government's forces, else the party."""
         return [f for d in word.children if d.dep_.startswith(("obl", "nmod")) and case_of(d) in ("to", "with")
-                for f in self._government_of(d, tokmap) or self._resolve(d, spec, tokmap, si, offset, trigger,
-                                                                         depth + 1)]
+                for f in self._government_of(d, tokmap) or self._leaders_forces(d, tokmap)
+                or self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1)]
+
+    def _leaders_forces(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
+        """"forces loyal to President X": a state leader's forces are the state's government forces; "troops
+        loyal to Haftar" are the forces of the group he leads."""
+        m = tokmap[t.i]
+        if m is None or not m.person or m.actor is None:
+            return []
+        if not m.actor.id.startswith("state:"):
+            return [_Filler(m.actor, 0.9)]
+        found = self.ex.lexicon.find("government forces", m.actor.country)
+        return [_Filler(found[0].actor, 0.9)] if found else []
 
     def _government_of(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
         """The forces of a government named as one ("loyal to the government", "to Yemen's internationally

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import yaml
 from spacy.tokens import Token
 
-from newswire.extractor.syntax import case_of, coordinated_verb, is_passive
+from newswire.extractor.syntax import case_of, coordinated_verb, is_passive, past_with_object
 
 __all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "load_frames", "Lexicon", "REGION_NOUNS"]
 
@@ -374,10 +374,17 @@ def _subject_of(verb: Token) -> list[Token]:
         if noun is not None:
             return [noun]
     if t.dep_ == "acl" and not any(c.dep_ in _SUBJECTS for c in t.children) and (
-            t.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" and c.lower_ in _PERFECT for c in t.children)):
-        # "The foreign ministers of A and B met in Cairo", "said local factions had taken X": a clause
-        # read as a relative one on its subject
+            t.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" and c.lower_ in _PERFECT for c in t.children)
+            or past_with_object(t)):
+        # "The foreign ministers of A and B met in Cairo", "said local factions had taken X", "IS militants
+        # seized X": a clause read as a relative one on its subject
         return [t.head]
+    if t.dep_ == "advcl" and t.tag_ in ("VBD", "VBZ", "VBP") and t.head.tag_ == "JJ" and not any(
+            c.dep_ in _SUBJECTS for c in t.children):
+        # "Troops loyal to X seized Y" read as "troops (are) loyal to X" with "seized Y" hung on "loyal"
+        subj = [c for c in t.head.children if c.dep_ == "nsubj" and c.i < t.head.i]
+        if subj:
+            return subj
     if not any(c.dep_ in _SUBJECTS for c in t.children):  # "troops had left Mekelle" read as "left Mekelle"
         t = coordinated_verb(t) or t
     while seen < 6:

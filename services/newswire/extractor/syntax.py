@@ -28,6 +28,7 @@ __all__ = [
     "is_noun",
     "is_passive",
     "coordinated_verb",
+    "past_with_object",
     "case_of",
     "conjuncts",
     "clause_of",
@@ -135,7 +136,19 @@ def is_passive(verb: Token) -> bool:
         return not (verb.tag_ in ("VBD", "VBZ", "VBP") and any(c.dep_ == "nsubj" for c in verb.children))
     return verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and verb.head.i != verb.i and not any(
         c.dep_ == "aux" and c.lower_ in ("had", "has", "have", "having") for c in verb.children) and (
-        coordinated_verb(verb) is None)  # "factions had taken", "had crossed the river and taken control"
+        coordinated_verb(verb) is None) and (  # "factions had taken", "had crossed the river and taken control"
+        not past_with_object(verb))
+
+
+def past_with_object(verb: Token) -> bool:
+    """A past tense the tagger read as a participle on the noun before it: it has a direct object.
+
+    "Al-Shabaab militants recaptured X on Monday" parsed as a noun phrase ("militants recaptured
+    X") with no verb: a participle that modifies a noun is passive and takes no object of its own.
+    """
+    return verb.tag_ == "VBN" and verb.dep_ == "acl" and verb.head.i < verb.i and any(
+        c.dep_ == "obj" for c in verb.children) and not any(
+        c.dep_ in ("mark", "aux", "aux:pass") for c in verb.children)  # not "allows them to killed anybody"
 
 
 def coordinated_verb(verb: Token) -> Token | None:
