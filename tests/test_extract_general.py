@@ -784,3 +784,13 @@ def test_forces_loyal_to_a_leader_are_the_forces_he_leads(extractor: Extractor, 
     [e] = events(extractor, text, type_="control.changed")
     assert e.data.controller.id == actor
 
+
+
+def test_a_report_the_article_calls_false_stands_nowhere_in_it(extractor: Extractor) -> None:
+    text = ("Hostile channels are spreading reports that Russian forces have captured the Hoptivka checkpoint. "
+            "Information about the capture of the Hoptivka checkpoint is fake, the border guard said. "
+            "Russian forces captured the village of Robotyne on Monday.")
+    evs = events(extractor, text)
+    assert [(e.type, e.data.place.name) for e in evs if e.type == "control.changed"] == [
+        ("control.changed", "Robotyne")]
+    assert [e for e in evs if e.type == "crossing.status_changed"] == []

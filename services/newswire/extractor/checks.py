@@ -76,6 +76,7 @@ class Verdict:
     future: bool = False
     source: Token | None = None  # the head of the phrase naming who makes the claim
     reason: str = ""
+    refuted: bool = False  # the article calls the report false: no mention of that event stands
 
 
 def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = None) -> Verdict:
@@ -176,7 +177,7 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
             break
         break
     if _denied_as_false(trigger, c):
-        return Verdict(False, reason="reported as false")
+        return Verdict(False, reason="reported as false", refuted=True)
     last = trigger.doc[trigger.sent.end - 1]
     if last.text == "?":
         return Verdict(False, reason="question")

@@ -287,6 +287,7 @@ class _Reading:
         self.sents_offset = 0  # where the sentence being read starts
         self.parsed: dict[int, tuple[Doc, int, list[Mention | None]]] = {}
         self.untold: dict[tuple[str, str | None], tuple[int, dict[str, list[_Filler]]]] = {}
+        self.refuted: set[tuple[str, str]] = set()  # (type, place or crossing id) of events called false
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -404,6 +405,8 @@ class _Reading:
             return  # "the Security Council meeting": a body sitting, not a meeting of parties (GOLD.md)
         verdict = assess(tok, meeting=meeting, checks=self.ex.checks)
         if not verdict.fact:
+            if verdict.refuted:
+                self._refute(frame, tok, noun, tokmap, si, offset)
             return
         self.bare_sides = frame.bare_sides
         roles: dict[str, list[_Filler]] = {}
@@ -456,6 +459,17 @@ class _Reading:
             occurred=occurred, explicit_date=explicit, attribution=source, modality=modality,
             confidence=0.9, status=status, order=len(self.candidates),
             anaphoric=noun and any(c.lower_ in _ANAPHORIC for c in tok.children if c.dep_ in ("det", "nmod:poss"))))
+
+    def _refute(self, frame: Frame, tok: Token, noun: bool, tokmap: list[Mention | None], si: int,
+                offset: int) -> None:
+        """Note the place or crossing of an event the article calls false ("reports that X was captured
+        ... The information about the capture of X is fake"): its other mentions are that report too."""
+        spec_type = self.ex.types[frame.type]
+        name = spec_type.identity[0]
+        spec = spec_type.roles[name]
+        if spec.entity in ("place", "crossing"):
+            fillers, _ = self._fill(frame, spec, tok, noun, tokmap, si, offset)
+            self.refuted.update((frame.type, f.entity.id) for f in fillers)
 
     def _particle_ok(self, frame: Frame, tok: Token) -> bool:
         particles = {c.lower_ for c in tok.children if c.dep_ == "compound:prt"}
@@ -1399,8 +1413,10 @@ class _Reading:
     def _finish(self) -> list[Finding]:
         expanded: list[tuple[_Candidate, dict[str, Any]]] = []
         for c in self._merge_meetings(self.candidates):
+            subject = self.ex.types[c.type].identity[0]
             for combo in _expand(c, self.ex.types[c.type]):
-                expanded.append((c, combo))
+                if (c.type, getattr(combo.get(subject), "id", None)) not in self.refuted:
+                    expanded.append((c, combo))
         best: dict[tuple[Any, ...], tuple[_Candidate, dict[str, Any]]] = {}
         for c, combo in expanded:
             spec = self.ex.types[c.type]
