@@ -794,3 +794,9 @@ def test_a_report_the_article_calls_false_stands_nowhere_in_it(extractor: Extrac
     assert [(e.type, e.data.place.name) for e in evs if e.type == "control.changed"] == [
         ("control.changed", "Robotyne")]
     assert [e for e in evs if e.type == "crossing.status_changed"] == []
+
+
+def test_one_checkpoint_in_a_place_in_a_province_is_that_place_s(extractor: Extractor) -> None:
+    text = "The army has shut the border checkpoint in Ban Pak Kard in Chanthaburi following a clash on Sunday."
+    [e] = events(extractor, text, published="2025-06-23", type_="crossing.status_changed")
+    assert fold("Pakkad") in fold(e.data.crossing.name)

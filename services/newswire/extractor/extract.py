@@ -773,6 +773,7 @@ class _Reading:
                     return [_Filler(_quarter(f.entity, _DIRECTIONS[noun]), f.strength * 0.9) for f in whole
                             if isinstance(f.entity, Place) and f.entity.kind in ("city", "town")]
             return []
+        located = False  # an "in"/"at" phrase named where the (one) thing is
         for c in t.children:
             rel = c.dep_
             prep = case_of(c) if rel.startswith("nmod") else ""
@@ -808,8 +809,11 @@ class _Reading:
                 if prep in ("in", "near") and noun not in _CROSSING_NOUNS and not (
                         noun in _INSTALLATIONS and prep == "in"):
                     continue  # "the village in X" is not X (but "the base in Khojaly" is where it was)
-                found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1,
-                                           named_crossing=_crossing_noun(t)))
+                if prep in ("in", "at") and located and t.tag_ == "NN":
+                    continue  # "the checkpoint in X in Buri Ram": one checkpoint, at X; the next is where X lies
+                here = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=_crossing_noun(t))
+                located = located or (bool(here) and prep in ("in", "at"))
+                found.extend(here)
         named_of = [f for c in t.children if c.dep_.startswith("nmod") and case_of(c) == "of"
                     for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)] if found else []
         if named_of and any(c.dep_ == "compound" and c.i < t.i for c in t.children) and noun in _PLACE_NOUNS:
