@@ -800,3 +800,22 @@ def test_one_checkpoint_in_a_place_in_a_province_is_that_place_s(extractor: Extr
     text = "The army has shut the border checkpoint in Ban Pak Kard in Chanthaburi following a clash on Sunday."
     [e] = events(extractor, text, published="2025-06-23", type_="crossing.status_changed")
     assert fold("Pakkad") in fold(e.data.crossing.name)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("JNIM fighters stormed and took control of the town of Djibo on Monday.", "Djibo"),
+    ("Rebels stormed and took control of the town of Djibo on Monday.", "Djibo"),
+])
+def test_coordinated_verbs_the_parser_read_as_adjectives_of_their_object(extractor: Extractor, text: str,
+                                                                        place: str) -> None:
+    [e] = events(extractor, text, type_="control.changed")
+    assert fold(place) in names(e.data.place)
+
+
+@pytest.mark.parametrize("text, crossing", [
+    ("Hungary closed the border crossing at Zahony with Ukraine on Friday.", "Zahony"),
+    ("Poland closed its border crossing at Kuznica on Friday.", "Kuznica"),
+])
+def test_a_border_crossing_the_tagger_read_as_a_participle(extractor: Extractor, text: str, crossing: str) -> None:
+    [e] = events(extractor, text, type_="crossing.status_changed")
+    assert fold(crossing) in names(e.data.crossing) and e.data.status == "closed"

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import yaml
 from spacy.tokens import Token
 
-from newswire.extractor.syntax import case_of, coordinated_verb, is_passive, past_with_object
+from newswire.extractor.syntax import case_of, coordinated_verb, is_passive, object_read_as_head, past_with_object
 
 __all__ = ["FRAMES_DIR", "Step", "Path_", "RoleSpec", "Frame", "EventFrames", "load_frames", "Lexicon", "REGION_NOUNS"]
 
@@ -379,6 +379,13 @@ def _subject_of(verb: Token) -> list[Token]:
         # "The foreign ministers of A and B met in Cairo", "said local factions had taken X", "IS militants
         # seized X": a clause read as a relative one on its subject
         return [t.head]
+    if (obj := object_read_as_head(t)) is not None:
+        # "Rebels stormed and took control of X" read as "[stormed and took] control": the noun's subject,
+        # else the noun before the first verb
+        first = t.head
+        before = t.doc[first.i - 1] if first.i > 0 else None
+        return [c for c in obj.children if c.dep_ in _SUBJECTS and c.i < first.i] or (
+            [before] if before is not None and before.tag_ in ("NN", "NNS", "NNP", "NNPS") else [])
     if t.dep_ == "advcl" and t.tag_ in ("VBD", "VBZ", "VBP") and t.head.tag_ == "JJ" and not any(
             c.dep_ in _SUBJECTS for c in t.children):
         # "Troops loyal to X seized Y" read as "troops (are) loyal to X" with "seized Y" hung on "loyal"
@@ -531,6 +538,8 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
         return []
     if coordinated_verb(t) is not None:
         return [t.head]  # "... and taken control of X" read as "taken" an adjective of "control"
+    if (noun := object_read_as_head(t)) is not None:
+        return [noun]  # "stormed and took control of X" read as "[stormed and took] control"
     # else a bare noun misread as an oblique ("established control over X" parsed as "left Monday"), or
     # "took over the city", "closed down the gates" with the particle read as the noun's preposition
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [

@@ -28,6 +28,7 @@ __all__ = [
     "is_noun",
     "is_passive",
     "coordinated_verb",
+    "object_read_as_head",
     "past_with_object",
     "case_of",
     "conjuncts",
@@ -79,7 +80,7 @@ def parse_sentences(nlp: Language, docs: Iterable[Doc], batch_size: int = 64) ->
         kept.append(keep)
     for doc, sub, keep in zip(originals, nlp.pipe(bare, batch_size=batch_size), kept, strict=True):
         if keep is None:
-            yield sub
+            yield _crossing_nouns(sub)
             continue
         at = {i: j for j, i in enumerate(keep)}
         tags, heads, deps = [], [], []
@@ -101,7 +102,33 @@ def parse_sentences(nlp: Language, docs: Iterable[Doc], batch_size: int = 64) ->
                   tags=tags, heads=heads, deps=deps)
         for t in doc:
             out[t.i].norm_ = t.norm_
-        yield out
+        yield _crossing_nouns(out)
+
+
+def _crossing_nouns(doc: Doc) -> Doc:
+    """Read "crossing" after a singular noun as the noun it is, where the tagger made it a participle.
+
+    "Hungary closed its border crossing at X" comes out of the parser as "closed its border" with
+    "crossing at X" a clause of its own. A participle "crossing" with no object of its own, right after
+    the object of a verb, is that object's head noun: the tree is mended so ("its border crossing at X",
+    "crossing" the object, "border" its compound, its phrases nominal).
+    """
+    for t in doc:
+        if t.lower_ != "crossing" or t.tag_ != "VBG" or t.i == 0 or any(c.dep_ == "obj" for c in t.children):
+            continue
+        before = doc[t.i - 1]
+        if before.tag_ not in ("NN", "NNP") or before.dep_ not in ("obj", "nsubj", "nsubj:pass", "obl", "nmod") or (
+                t.head.i != before.head.i and t.head.i != before.i):
+            continue
+        t.head, t.dep_, t.tag_ = before.head if before.head.i != t.i else t, before.dep_, "NN"
+        for c in list(before.children):
+            if c.i < before.i:
+                c.head = t  # "its", "the": the determiners of the whole noun
+        before.head, before.dep_ = t, "compound"
+        for c in t.children:
+            if c.dep_.startswith("obl"):
+                c.dep_ = "nmod"
+    return doc
 
 
 def _scare_quotes(doc: Doc) -> set[int]:
@@ -149,6 +176,16 @@ def past_with_object(verb: Token) -> bool:
     return verb.tag_ == "VBN" and verb.dep_ == "acl" and verb.head.i < verb.i and any(
         c.dep_ == "obj" for c in verb.children) and not any(
         c.dep_ in ("mark", "aux", "aux:pass") for c in verb.children)  # not "allows them to killed anybody"
+
+
+def object_read_as_head(verb: Token) -> Token | None:
+    """The object of coordinated verbs the parser read as adjectives of it: "Rebels stormed and took
+    control of X" parsed as a noun phrase "[stormed and took] control" ("control" is ``took``'s object)."""
+    first = verb.head
+    if verb.dep_ == "conj" and verb.tag_ in ("VBD", "VBN") and first.dep_ == "amod" and first.tag_ in (
+            "VBD", "VBN") and first.head.i > verb.i and first.head.tag_ in ("NN", "NNS"):
+        return first.head
+    return None
 
 
 def coordinated_verb(verb: Token) -> Token | None:
