@@ -819,3 +819,26 @@ def test_coordinated_verbs_the_parser_read_as_adjectives_of_their_object(extract
 def test_a_border_crossing_the_tagger_read_as_a_participle(extractor: Extractor, text: str, crossing: str) -> None:
     [e] = events(extractor, text, type_="crossing.status_changed")
     assert fold(crossing) in names(e.data.crossing) and e.data.status == "closed"
+
+
+def test_its_troops_are_the_troops_of_the_party_named_before(extractor: Extractor) -> None:
+    text = ("Ukrainian forces recaptured the town of Kupiansk on Saturday. Russia's defence ministry said on "
+            "Saturday its troops had withdrawn from Izium in order to regroup.")
+    [e] = events(extractor, text, published="2022-09-11", type_="forces.withdrew")
+    assert e.data.actor.country == "RU"
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("Turkey-backed Syrian National Army factions seized the city of Manbij on Monday.", "sy.sna"),
+    ("Haftar's Libyan National Army said its units had seized the town of Gharyan.", "ly.lna"),
+])
+def test_a_known_group_after_its_backer_or_leader_keeps_its_name(extractor: Extractor, text: str, actor: str) -> None:
+    [e] = events(extractor, text, type_="control.changed")
+    assert e.data.controller.id == actor
+
+
+def test_a_place_name_the_tagger_read_as_an_adverb(extractor: Extractor) -> None:
+    text = ("Ukrainian troops withdrew from Avdiivka on Saturday. The capture of Avdiivka by Russian forces was "
+            "Moscow's biggest gain since its troops took Bakhmut in May last year.")
+    evs = events(extractor, text, published="2024-02-18", type_="control.changed")
+    assert any("bakhmut" in names(e.data.place) and e.data.controller.country == "RU" for e in evs)

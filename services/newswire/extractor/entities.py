@@ -281,10 +281,12 @@ def _groups(text: str, specific: set[tuple[int, int]], gazetteer: Gazetteer) -> 
         if known:  # "the AFC/M23 and the Rwandan Defense Forces": the name begins after the known actor
             start = max(known)
             words = text[start:end].split()
-            while words and (words[0] in _NOT_GROUP_START or words[0].lower() in ("and", "the")):
+            # "Turkey-backed Syrian National Army", "Haftar's Libyan National Army": not "-backed ..." or "'s ..."
+            while words and (words[0] in _NOT_GROUP_START or words[0].lower() in ("and", "the")
+                             or not (words[0][:1].isupper() or words[0][:1].isdigit())):
                 words = words[1:]
             start = end - len(" ".join(words))
-            if len(words) < 2:
+            if len(words) < 2 or (start, end) in specific:
                 continue
         head = " ".join(words[:-1])
         if gazetteer.country(head) is not None:

@@ -67,6 +67,7 @@ from newswire.extractor.syntax import (
     clause_of,
     conjuncts,
     coordinated_verb,
+    read_as_names,
     is_passive,
     load_parser,
     parse_sentences,
@@ -305,6 +306,8 @@ class _Reading:
         for si, doc in zip(picked, docs, strict=True):
             offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
+            read_as_names(doc, [t.i for t in doc if (m := tokmap[t.i]) is not None and m.place is not None
+                                and m.label in ("PLACE", "CROSSING", "NAME")])
             self.parsed[si] = (doc, offset, tokmap)
             for tok in doc:
                 noun, frames = self.ex.triggers.frames_for(tok)
@@ -599,6 +602,10 @@ class _Reading:
             # a generic noun ("soldiers", "Fighters" opening a sentence): whose they are, where the words say
             for c in t.children:
                 named = tokmap[c.i]
+                if c.dep_ == "nmod:poss" and c.lower_ in ("its", "their") and spec.entity == "actor":
+                    owner = self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)
+                    if owner:
+                        return owner  # "Russia's defence ministry said its troops had withdrawn": Russia's
                 if (c.dep_ in ("compound", "amod", "nmod:poss") and c.i < t.i or c.dep_.startswith("nmod")
                         and case_of(c) == "of" and c.i > t.i) and named is not None and (
                         named is not m and named.label == "ACTOR" and named.actor is not None

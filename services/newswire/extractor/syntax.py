@@ -28,6 +28,7 @@ __all__ = [
     "is_noun",
     "is_passive",
     "coordinated_verb",
+    "read_as_names",
     "object_read_as_head",
     "past_with_object",
     "case_of",
@@ -176,6 +177,24 @@ def past_with_object(verb: Token) -> bool:
     return verb.tag_ == "VBN" and verb.dep_ == "acl" and verb.head.i < verb.i and any(
         c.dep_ == "obj" for c in verb.children) and not any(
         c.dep_ in ("mark", "aux", "aux:pass") for c in verb.children)  # not "allows them to killed anybody"
+
+
+def read_as_names(doc: Doc, names: Iterable[int]) -> None:
+    """Tokens the article's entities know as place names are proper nouns, whatever the tagger said.
+
+    A rare name often comes out as an adverb or an adjective ("its troops took Bakhmut in May" with
+    "Bakhmut" an adverb of "took"): it is made a proper noun, and the object of the verb it follows
+    when that verb has none.
+    """
+    for i in names:
+        t = doc[i]
+        if t.tag_.startswith("NN") or not t.text[:1].isupper():
+            continue
+        t.tag_ = "NNP"
+        head = t.head
+        if t.dep_ == "advmod" and head.tag_.startswith("VB") and head.i < t.i and not any(
+                c.dep_ == "obj" for c in head.children):
+            t.dep_ = "obj"
 
 
 def object_read_as_head(verb: Token) -> Token | None:
