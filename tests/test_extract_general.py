@@ -842,3 +842,32 @@ def test_a_place_name_the_tagger_read_as_an_adverb(extractor: Extractor) -> None
             "Moscow's biggest gain since its troops took Bakhmut in May last year.")
     evs = events(extractor, text, published="2024-02-18", type_="control.changed")
     assert any("bakhmut" in names(e.data.place) and e.data.controller.country == "RU" for e in evs)
+
+
+def test_leaders_due_to_meet_are_scheduled(extractor: Extractor) -> None:
+    text = ("Azerbaijan's President Ilham Aliyev and Armenia's Prime Minister Nikol Pashinyan held talks in Abu Dhabi "
+            "on Thursday. The two leaders are due to meet again in Washington next month, diplomats said.")
+    evs = events(extractor, text, published="2025-07-10", type_="diplomacy.meeting")
+    assert {(fold(e.data.location.name), e.data.status) for e in evs if e.data.location} == {
+        (fold("Abu Dhabi"), "held"), (fold("Washington"), "scheduled")}
+
+
+def test_a_date_in_a_relative_clause_on_the_place_is_not_the_event_s(extractor: Extractor) -> None:
+    text = "Malian troops took Kidal, which the army had lost to Tuareg rebels in 2012."
+    evs = events(extractor, text, published="2023-11-15", type_="control.changed")
+    taken = [e for e in evs if e.data.controller.country == "ML"]
+    assert len(taken) == 1 and taken[0].occurred_on is not None and taken[0].occurred_on.date != "2012"
+
+
+def test_an_installation_s_name_leaves_out_its_description(extractor: Extractor) -> None:
+    text = "The troops also seized the nearby Baba Gurgur oil field on Monday."
+    [e] = events(extractor, text, published="2017-10-17", type_="control.changed")
+    assert e.data.place.name == "Baba Gurgur oil field"
+
+
+def test_a_known_place_s_name_that_runs_on_into_a_longer_name_abroad(extractor: Extractor) -> None:
+    # "Adan" is a spelling of Aden (Yemen); "Adan Yabaal" is a Somali town no list holds
+    text = ("Al-Shabaab militants recaptured the town of Adan Yabaal on Wednesday, hours after government troops "
+            "withdrew from it. Al-Shabaab fighters have advanced towards Mogadishu in recent weeks.")
+    [e] = events(extractor, text, published="2025-04-17", type_="control.changed")
+    assert e.data.place.name == "Adan Yabaal" and e.data.place.country == "SO"

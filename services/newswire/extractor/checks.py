@@ -118,6 +118,12 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
                     future = True
             if child.dep_ == "mark" and low in c.conditional:
                 return Verdict(False, reason=f"conditional ({child.text})")
+            if child.dep_ in ("mark", "advmod", "amod") and low in c.schedule and child.i < t.i and (
+                    any(ch.dep_ == "mark" and ch.lower_ == "to" for ch in t.children)):
+                # "the two leaders are due to meet", "set to withdraw" read with "due" hung on the verb
+                if not meeting:
+                    return Verdict(False, reason=f"not done ({child.text})")
+                future = True
             if source is None and child.dep_.startswith("obl") and case_of(child) == "according_to":
                 source = child
             if source is None and child.dep_ == "parataxis" and low in c.report:

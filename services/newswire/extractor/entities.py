@@ -167,11 +167,27 @@ def _inside_a_longer_name(text: str, start: int) -> bool:
     return m is not None and m.start(1) > 0 and m.group(1) not in _NAME_OPENERS
 
 
+_NEXT_CAPITALISED = re.compile(r" ([A-Z][a-z]+)\b")
+# words a place's name is followed by that are no part of another name ("Aden Governorate", "Kabul Airport")
+_PLACE_SUFFIXES = frozenset("""Province Region Oblast Governorate District City Town County State Airport Port Airbase
+    International Municipality Prefecture Department Division Valley River Mountains Crossing Border Bridge Gate
+    Checkpoint Road Highway Camp Base Front Line Airfield""".split())
+
+
+def _runs_on_into_a_name(text: str, end: int) -> bool:
+    """Whether a capitalised word that names nothing of the place follows it ("Adan Yabaal")."""
+    m = _NEXT_CAPITALISED.match(text, end)
+    return m is not None and m.group(1) not in _PLACE_SUFFIXES
+
+
 def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tuple[list[Mention], str | None]:
     """Every entity of ``text``, sorted and non-overlapping, and the text's focus country."""
     places = gazetteer.find(text)
     # "Safa" inside "Jub al-Safa" is not evidence of the Safa in Dubai.
-    evidence = [p for p in places if p.place.kind == "country" or not _inside_a_longer_name(text, p.start)]
+    evidence = [p for p in places if p.place.kind == "country" or not (
+        _inside_a_longer_name(text, p.start) or _runs_on_into_a_name(text, p.end))]
+    named = {p.place.id for p in evidence if any(w[:1].isupper() for w in p.text.split())}
+    evidence = [p for p in evidence if p.place.id in named]  # "the town" after a name that was not this place's
     country = gazetteer.focus_country(evidence)
     # A lone demonym ("Russian air strikes") names a backer more often than the ground the army
     # and the regime fight on: the generic forces take a country only from a place or its name.
@@ -183,6 +199,9 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
         kind = p.place.kind
         if kind == "country" and after_pro_or_anti(text, p.start):
             continue
+        if kind != "country" and country is not None and p.place.country not in (None, country) and (
+                _runs_on_into_a_name(text, p.end)):
+            continue  # "Adan Yabaal" in a Somali story is not Aden in Yemen: the name runs on
         label: Label = "STATE" if kind == "country" else "CROSSING" if kind == "crossing" else "PLACE"
         m = Mention(p.start, p.end, p.text, label, place=p.place)
         if label == "STATE":

@@ -948,7 +948,10 @@ class _Reading:
         if not mods or not any(c.text[:1].isupper() and c.tag_ in ("NNP", "NNPS", "CD", "NN") and not (
                 self._label(c) == "STATE") for c in mods) or _is_title_case(t.doc) or t.text.isupper():
             return None  # "the 17th Division base" has a name; "two military bases" has none
-        start = min(c.left_edge.idx for c in mods)
+        words = sorted({w for c in mods for w in c.subtree}, key=lambda w: w.i)
+        while words and words[0].text.islower() and words[0].dep_ in ("amod", "det", "advmod"):
+            words.pop(0)  # "the nearby Baba Gurgur oil field": a description, not part of the name
+        start = words[0].idx if words else t.idx
         name = self.text[offset + start:offset + t.idx + len(t.text)]
         if name.lower().startswith("the "):
             name = name[4:]
@@ -1344,13 +1347,21 @@ class _Reading:
                                         "obl", "nmod", "root", "parataxis", "appos"):
                     break
                 climb = climb.head
-            if len(found) == 1 and not reported and not self._bounding(doc, found[0].start, tok):
+            if len(found) == 1 and not reported and not self._bounding(doc, found[0].start, tok) and not (
+                    self._embedded(doc, found[0].start, tok)):
                 # the tree reached no clause with the sentence's one date ("As the army pulled out of X,
                 # the SDF said on Friday ..." parsed apart): the sentence tells of that day
                 return found[0].occurred, True
         if FALLBACK_DATE:
             return OccurredOn(date=self.published.isoformat(), precision=Precision.DAY, text=None), False
         return None, False
+
+    @staticmethod
+    def _embedded(doc: Doc, char: int, tok: Token) -> bool:
+        """Is the date at ``char`` in a clause inside the trigger's own phrases ("seized the base, which
+        Kurdish forces had held since 2014"): that clause's date, not the event's?"""
+        at = doc.char_span(char, char + 1, alignment_mode="expand")
+        return at is not None and len(at) > 0 and at[0] in tok.subtree
 
     @staticmethod
     def _bounding(doc: Doc, char: int, tok: Token) -> bool:
