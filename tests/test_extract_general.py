@@ -871,3 +871,24 @@ def test_a_known_place_s_name_that_runs_on_into_a_longer_name_abroad(extractor: 
             "withdrew from it. Al-Shabaab fighters have advanced towards Mogadishu in recent weeks.")
     [e] = events(extractor, text, published="2025-04-17", type_="control.changed")
     assert e.data.place.name == "Adan Yabaal" and e.data.place.country == "SO"
+
+
+def test_troops_and_their_allies_are_the_troops(extractor: Extractor) -> None:
+    text = ("Ethiopian federal troops and their allies captured the town of Shire in north-western Tigray on "
+            "Monday, the government said, in their biggest advance since fighting resumed in August.")
+    [e] = events(extractor, text, published="2022-10-18", type_="control.changed")
+    assert e.data.controller.country == "ET" and "shire" in names(e.data.place)
+
+
+def test_a_body_due_to_host_talks_schedules_them(extractor: Extractor) -> None:
+    text = ("The African Union is due to host peace talks between the Ethiopian government and the Tigray People's "
+            "Liberation Front in South Africa next week, a diplomatic source said.")
+    [e] = events(extractor, text, published="2022-10-18", type_="diplomacy.meeting")
+    assert e.data.status == "scheduled"
+
+
+def test_a_verb_with_an_object_is_active_whatever_its_subject_was_called(extractor: Extractor) -> None:
+    text = ("Ethiopian troops captured the town of Shire on Monday. The government communications service said "
+            "the army had also taken Alamata and Korem, two towns in the south of the region.")
+    evs = events(extractor, text, published="2022-10-18", type_="control.changed")
+    assert has_places(evs, {"Shire", "Alamata", "Korem"})

@@ -162,6 +162,8 @@ def assess(trigger: Token, *, meeting: bool = False, checks: Checks | None = Non
             if infinitive and hlow not in c.aspect and not meeting:
                 return Verdict(False, reason=f"purpose ({head.text})")  # "launched an offensive to retake X"
             if infinitive and meeting:
+                if hlow in c.schedule:
+                    future = True  # "the AU is due to host talks" read with "host" hung on "due"
                 t = head  # "agreed to send a delegation to meet X": the purpose has its governor's mood
                 continue
             if any(ch.dep_ == "mark" and ch.lower_ in ("when", "once", "after", "until") for ch in t.children) and any(

@@ -377,7 +377,9 @@ def _subject_of(verb: Token) -> list[Token]:
             t.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" and c.lower_ in _PERFECT for c in t.children)
             or past_with_object(t)):
         # "The foreign ministers of A and B met in Cairo", "said local factions had taken X", "IS militants
-        # seized X": a clause read as a relative one on its subject
+        # seized X": a clause read as a relative one on its subject (all of it: "troops and their allies")
+        if t.head.dep_ == "conj" and t.head.head.tag_.startswith("NN") and t.head.head.i < t.head.i:
+            return [t.head.head, t.head]
         return [t.head]
     if (obj := object_read_as_head(t)) is not None:
         # "Rebels stormed and took control of X" read as "[stormed and took] control": the noun's subject,

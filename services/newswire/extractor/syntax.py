@@ -156,8 +156,11 @@ def is_noun(tok: Token) -> bool:
 
 def is_passive(verb: Token) -> bool:
     """A passive verb: a passive auxiliary or subject, or a past participle modifying a noun."""
-    if any(c.dep_ in ("aux:pass", "nsubj:pass", "csubj:pass") for c in verb.children):
+    if any(c.dep_ == "aux:pass" for c in verb.children):
         return True
+    if any(c.dep_ in ("nsubj:pass", "csubj:pass") for c in verb.children):
+        # "the army had also taken X and Y" read with a passive subject: a verb with an object is active
+        return not any(c.dep_ == "obj" for c in verb.children)
     if any(c.dep_ == "obl:agent" for c in verb.children):
         # an agent "by" phrase makes a participle passive wherever the parser hung it; but a finite verb
         # with its own subject is active ("troops withdrew ... after an offensive by the SDF")
