@@ -892,3 +892,10 @@ def test_a_verb_with_an_object_is_active_whatever_its_subject_was_called(extract
             "the army had also taken Alamata and Korem, two towns in the south of the region.")
     evs = events(extractor, text, published="2022-10-18", type_="control.changed")
     assert has_places(evs, {"Shire", "Alamata", "Korem"})
+
+
+def test_a_second_object_the_parser_hung_on_the_verb(extractor: Extractor) -> None:
+    text = ("Last week the Taliban captured the Islam Qala crossing on the Iranian border and the Torghundi crossing "
+            "on the border with Turkmenistan.")
+    evs = events(extractor, text, published="2021-07-15", type_="crossing.status_changed")
+    assert len(evs) == 2 and any("torghundi" in names(e.data.crossing) for e in evs)

@@ -549,7 +549,10 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
         c for c in t.children if c.dep_ == "obl" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ in _PARTICLES
         and t.doc[t.i + 1].head.i == c.i]
     if objs:
-        return objs + _along_with(t)
+        # "captured the X crossing on the Iranian border and the Y crossing" with the second object hung on the verb
+        more = [c for c in t.children if c.dep_ == "conj" and c.tag_ in ("NN", "NNS", "NNP", "NNPS")
+                and c.i > objs[-1].i and not any(d.dep_ in (*_SUBJECTS, "cop", "case") for d in c.children)]
+        return objs + more + _along_with(t)
     if ergative and not objs:  # "the crossing reopened on Monday"
         return [c for c in t.children if c.dep_ == "nsubj"]
     return []
