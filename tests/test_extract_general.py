@@ -899,3 +899,10 @@ def test_a_second_object_the_parser_hung_on_the_verb(extractor: Extractor) -> No
             "on the border with Turkmenistan.")
     evs = events(extractor, text, published="2021-07-15", type_="crossing.status_changed")
     assert len(evs) == 2 and any("torghundi" in names(e.data.crossing) for e in evs)
+
+
+def test_a_conjunct_with_the_object_s_head_word_is_another_object(extractor: Extractor) -> None:
+    text = ("The authority said it had also shut the Yitzhak Rabin crossing near Eilat and the Jordan River "
+            "crossing in the north until further notice.")
+    evs = events(extractor, text, published="2024-09-08", type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.status == "closed" for e in evs)

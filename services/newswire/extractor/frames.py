@@ -552,6 +552,12 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
         # "captured the X crossing on the Iranian border and the Y crossing" with the second object hung on the verb
         more = [c for c in t.children if c.dep_ == "conj" and c.tag_ in ("NN", "NNS", "NNP", "NNPS")
                 and c.i > objs[-1].i and not any(d.dep_ in (*_SUBJECTS, "cop", "case") for d in c.children)]
+        # "shut the X crossing near Eilat and the Y crossing" with the second hung on "Eilat": a conjunct with
+        # the object's own head word is another object
+        last = objs[-1].text.split()[-1].lower()
+        more += [c for c in t.subtree if c.dep_ == "conj" and c.i > objs[-1].i and c not in more
+                 and c.head.dep_.startswith(("obl", "nmod")) and c.text.split()[-1].lower() == last
+                 and not any(d.dep_ in ("case", "cop") for d in c.children)]
         return objs + more + _along_with(t)
     if ergative and not objs:  # "the crossing reopened on Monday"
         return [c for c in t.children if c.dep_ == "nsubj"]
