@@ -906,3 +906,9 @@ def test_a_conjunct_with_the_object_s_head_word_is_another_object(extractor: Ext
             "crossing in the north until further notice.")
     evs = events(extractor, text, published="2024-09-08", type_="crossing.status_changed")
     assert len(evs) == 2 and all(e.data.status == "closed" for e in evs)
+
+
+def test_a_list_member_the_parser_read_as_a_list_dependent(extractor: Extractor) -> None:
+    text = "Israeli forces withdrew from the border villages of Kfar Kila, Odaisseh, Markaba and Houla on Tuesday."
+    evs = events(extractor, text, published="2025-02-18", type_="forces.withdrew")
+    assert has_places(evs, {"Kfar Kila", "Odaisseh", "Markaba", "Houla"})

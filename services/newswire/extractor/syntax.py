@@ -239,7 +239,9 @@ def conjuncts(tok: Token) -> list[Token]:
     while stack:
         t = stack.pop()
         for c in t.children:
-            if c.dep_ == "conj" and c not in out:
+            # "Kfar Kila, Odaisseh, Markaba and Houla" with a name of the list read as a "list" dependent
+            if (c.dep_ == "conj" or c.dep_ == "list" and c.tag_ in ("NNP", "NNPS") and t.tag_.startswith("NN")
+                    and c.doc[c.i - 1].text == ",") and c not in out:
                 out.append(c)
                 stack.append(c)
     return sorted(out, key=lambda t: t.i)
