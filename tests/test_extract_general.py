@@ -912,3 +912,21 @@ def test_a_list_member_the_parser_read_as_a_list_dependent(extractor: Extractor)
     text = "Israeli forces withdrew from the border villages of Kfar Kila, Odaisseh, Markaba and Houla on Tuesday."
     evs = events(extractor, text, published="2025-02-18", type_="forces.withdrew")
     assert has_places(evs, {"Kfar Kila", "Odaisseh", "Markaba", "Houla"})
+
+
+def test_a_crossing_s_name_merged_into_one_token_is_a_noun(extractor: Extractor) -> None:
+    text = "Israel had closed the Kerem Shalom crossing on Sunday after a rocket attack killed four soldiers nearby."
+    [e] = events(extractor, text, published="2024-05-07", type_="crossing.status_changed")
+    assert "keremshalom" in names(e.data.crossing) and e.data.status == "closed"
+
+
+def test_a_place_s_installation_with_a_description(extractor: Extractor) -> None:
+    text = "A day earlier, GNA forces seized Tripoli's international airport, which had been on the front line."
+    [e] = events(extractor, text, published="2020-06-06", type_="control.changed")
+    assert fold(e.data.place.name) == fold("Tripoli international airport")
+
+
+def test_the_side_of_a_crossing_is_the_crossing_not_a_place_held(extractor: Extractor) -> None:
+    text = "Israeli tanks seized control of the Gaza side of the Rafah crossing on Tuesday."
+    evs = events(extractor, text, published="2024-05-07")
+    assert [e.type for e in evs] == ["crossing.status_changed"]

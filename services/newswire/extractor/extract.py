@@ -780,6 +780,10 @@ class _Reading:
                     return [_Filler(_quarter(f.entity, _DIRECTIONS[noun]), f.strength * 0.9) for f in whole
                             if isinstance(f.entity, Place) and f.entity.kind in ("city", "town")]
             return []
+        whole = [c for c in t.children if c.dep_.startswith("nmod") and case_of(c) == "of"]
+        if noun == "side" and whole:
+            # "the Gaza side of the Rafah crossing": a side of the crossing (a crossing is not a place held)
+            return [f for c in whole for f in self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1)]
         located = False  # an "in"/"at" phrase named where the (one) thing is
         for c in t.children:
             rel = c.dep_
@@ -942,9 +946,10 @@ class _Reading:
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
         kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         owner = next((c for c in t.children if c.dep_ == "nmod:poss" and self._label(c) in ("PLACE", "NAME")), None)
-        if not mods and owner is not None and not _is_title_case(t.doc):
-            # "Kismayo's airport", "Hodeidah's port": the installation named after its place
-            return name_place(self.ex.gazetteer, f"{owner.text} {t.text}", kind, self.country)
+        if owner is not None and not _is_title_case(t.doc) and all(c.dep_ == "amod" and c.text.islower() for c in mods):
+            # "Kismayo's airport", "Tripoli's international airport": the installation named after its place
+            words = " ".join(w.text for w in t.doc[owner.right_edge.i + 1:t.i + 1] if w.tag_ != "POS")
+            return name_place(self.ex.gazetteer, f"{owner.text} {words}", kind, self.country)
         if not mods or not any(c.text[:1].isupper() and c.tag_ in ("NNP", "NNPS", "CD", "NN") and not (
                 self._label(c) == "STATE") for c in mods) or _is_title_case(t.doc) or t.text.isupper():
             return None  # "the 17th Division base" has a name; "two military bases" has none

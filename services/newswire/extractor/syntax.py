@@ -115,7 +115,14 @@ def _crossing_nouns(doc: Doc) -> Doc:
     "crossing" the object, "border" its compound, its phrases nominal).
     """
     for t in doc:
-        if t.lower_ != "crossing" or t.tag_ != "VBG" or t.i == 0 or any(c.dep_ == "obj" for c in t.children):
+        if t.tag_ != "VBG" or t.text.split()[-1].lower() != "crossing" or t.i == 0 or any(
+                c.dep_ == "obj" for c in t.children):
+            continue
+        if " " in t.text:  # a name merged into one token ("Kerem Shalom crossing"): the noun it is
+            t.tag_ = "NN"
+            if t.dep_ in ("xcomp", "advcl", "acl") and t.head.tag_.startswith("VB") and not any(
+                    c.dep_ == "obj" for c in t.head.children):
+                t.dep_ = "obj"
             continue
         before = doc[t.i - 1]
         if before.tag_ not in ("NN", "NNP") or before.dep_ not in ("obj", "nsubj", "nsubj:pass", "obl", "nmod") or (
