@@ -930,3 +930,10 @@ def test_the_side_of_a_crossing_is_the_crossing_not_a_place_held(extractor: Extr
     text = "Israeli tanks seized control of the Gaza side of the Rafah crossing on Tuesday."
     evs = events(extractor, text, published="2024-05-07")
     assert [e.type for e in evs] == ["crossing.status_changed"]
+
+
+def test_two_names_before_one_plural_bridge_noun_on_a_border(extractor: Extractor) -> None:
+    text = ("Venezuela reopened the Simon Bolivar and Francisco de Paula Santander bridges on its border with "
+            "Colombia on Saturday.")
+    evs = events(extractor, text, published="2019-06-08", type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.status == "opened" for e in evs)

@@ -89,13 +89,13 @@ headquarters garrison barracks
 dam outpost post posts position positions bridge island quarter market complex
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
-terminals side sides port ports""".split())
+terminals side sides port ports bridge bridges""".split())
 _PREPOSITION_FIRST = re.compile(r"(?:on|in|at|last|this|early|late|since)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?:?/*\S|www\.\S|pic\.twitter\.com|\bt\.co/")
 # Nouns that name a crossing only with "border" or "crossing" before them ("border post", "crossing point").
 # ("the port of X" names a crossing the data knows by X: _Reading._crossing_context)
 _WEAK_CROSSING_NOUNS = frozenset("""post posts point points gate gates terminal terminals side sides port
-ports""".split())
+ports bridge bridges""".split())
 _QUARTERS = frozenset("eastern western northern southern northeastern northwestern southeastern southwestern".split())
 _DIRECTIONS = {"east": "eastern", "west": "western", "north": "northern", "south": "southern"}
 _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village quarter part position".split())
@@ -1764,7 +1764,9 @@ def _crossing_noun(t: Token) -> bool:
     if noun not in _CROSSING_NOUNS:
         return False
     if noun in _WEAK_CROSSING_NOUNS:
-        return any(c.lower_ in ("border", "crossing", "frontier", "land", "dry") for c in t.children if c.i < t.i)
+        return any(c.lower_ in ("border", "crossing", "frontier", "land", "dry") for c in t.children if c.i < t.i) or any(
+            c.dep_.startswith("nmod") and c.lower_ in ("border", "frontier") and case_of(c) in ("on", "at", "along")
+            for c in t.children)  # "the X and Y bridges on its border with Colombia"
     return True
 
 
