@@ -937,3 +937,11 @@ def test_two_names_before_one_plural_bridge_noun_on_a_border(extractor: Extracto
             "Colombia on Saturday.")
     evs = events(extractor, text, published="2019-06-08", type_="crossing.status_changed")
     assert len(evs) == 2 and all(e.data.status == "opened" for e in evs)
+
+
+def test_both_bridges_are_the_two_the_last_event_named(extractor: Extractor) -> None:
+    text = ("Venezuela reopened the Simon Bolivar and Francisco de Paula Santander bridges on its border with "
+            "Colombia on Saturday. Venezuela closed both bridges in February, when the opposition tried to bring "
+            "in aid.")
+    evs = events(extractor, text, published="2019-06-08", type_="crossing.status_changed")
+    assert sorted(e.data.status for e in evs) == ["closed", "closed", "opened", "opened"]

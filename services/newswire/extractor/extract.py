@@ -883,7 +883,24 @@ class _Reading:
             hit = self._discourse(spec, si, noun, t)  # "the town", "the crossing", "the provincial capital"
             return [hit] if hit is not None else []
         if any(c.lower_ in ("the", "these", "both", "those") for c in t.children) and t.tag_ == "NNS":
-            return self._last_list(spec, si, offset + t.idx, noun)  # "the towns", "both villages"
+            # "the towns", "both villages": the places of the last event told with two or more, else named together
+            return self._last_told(spec, si) or self._last_list(spec, si, offset + t.idx, noun)
+        return []
+
+    def _last_told(self, spec: RoleSpec, si: int) -> list[_Filler]:
+        """The places (or crossings) of the latest event of the last two sentences that had two or more:
+        "Venezuela reopened the A and B bridges ... Venezuela closed both bridges in February"."""
+        if spec.entity not in ("place", "crossing"):
+            return []
+        for c in reversed(self.candidates):
+            if c.sentence < si - 2:
+                break
+            if c.sentence == si:
+                continue
+            told = [f for fs in c.roles.values() for f in fs if isinstance(f.entity, Place)
+                    and (f.entity.kind == "crossing") == (spec.entity == "crossing")]
+            if len({f.entity.id for f in told}) >= 2:
+                return [_Filler(f.entity, 0.6) for f in told]
         return []
 
     def _named_after_colon(self, t: Token, spec: RoleSpec, tokmap: list[Mention | None], si: int, offset: int,
