@@ -945,3 +945,15 @@ def test_both_bridges_are_the_two_the_last_event_named(extractor: Extractor) -> 
             "in aid.")
     evs = events(extractor, text, published="2019-06-08", type_="crossing.status_changed")
     assert sorted(e.data.status for e in evs) == ["closed", "closed", "opened", "opened"]
+
+
+def test_crossings_with_a_neighbour_then_their_names(extractor: Extractor) -> None:
+    text = "Pakistan closed its two main border crossings with Afghanistan, Torkham and Chaman, on Sunday."
+    evs = events(extractor, text, published="2025-10-12", type_="crossing.status_changed")
+    assert len(evs) == 2 and all(e.data.actor is not None and e.data.actor.country == "PK" for e in evs)
+
+
+def test_a_state_s_name_the_tagger_read_as_an_adverb_is_the_subject(extractor: Extractor) -> None:
+    [e] = events(extractor, "Latvia closed the Silene border crossing with Belarus on Saturday.",
+                 published="2023-09-16", type_="crossing.status_changed")
+    assert e.data.actor is not None and e.data.actor.country == "LV"

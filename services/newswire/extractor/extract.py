@@ -306,8 +306,8 @@ class _Reading:
         for si, doc in zip(picked, docs, strict=True):
             offset = self.sents_offset = self.sents[si][0]
             tokmap = self._token_mentions(doc, offset)
-            read_as_names(doc, [t.i for t in doc if (m := tokmap[t.i]) is not None and m.place is not None
-                                and m.label in ("PLACE", "CROSSING", "NAME")])
+            read_as_names(doc, [t.i for t in doc if (m := tokmap[t.i]) is not None and (
+                m.place is not None and m.label in ("PLACE", "CROSSING", "NAME") or m.label == "STATE")])
             self.parsed[si] = (doc, offset, tokmap)
             for tok in doc:
                 noun, frames = self.ex.triggers.frames_for(tok)
@@ -793,6 +793,9 @@ class _Reading:
                 for d in c.children:
                     if d.dep_.startswith("nmod") and case_of(d) == "at":
                         found.extend(self._resolve(d, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True))
+                    elif d.dep_ == "conj" and t.tag_ == "NNS" and self._label(d) != "STATE":
+                        # "its two crossings with Afghanistan, Torkham and Chaman": the crossings' names
+                        found.extend(self._entity(d, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True))
                 continue
             if rel.startswith("nmod") and prep in ("along", "along_with", "including", "like", "as_well_as"):
                 found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1))  # more of the same

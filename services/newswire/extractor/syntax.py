@@ -190,7 +190,7 @@ def past_with_object(verb: Token) -> bool:
 
 
 def read_as_names(doc: Doc, names: Iterable[int]) -> None:
-    """Tokens the article's entities know as place names are proper nouns, whatever the tagger said.
+    """Tokens the article's entities know as names are proper nouns, whatever the tagger said.
 
     A rare name often comes out as an adverb or an adjective ("its troops took Bakhmut in May" with
     "Bakhmut" an adverb of "took"): it is made a proper noun, and the object of the verb it follows
@@ -205,6 +205,9 @@ def read_as_names(doc: Doc, names: Iterable[int]) -> None:
         if t.dep_ == "advmod" and head.tag_.startswith("VB") and head.i < t.i and not any(
                 c.dep_ == "obj" for c in head.children):
             t.dep_ = "obj"
+        elif t.dep_ == "advmod" and head.tag_.startswith("VB") and t.i == head.i - 1 and not any(
+                c.dep_.startswith("nsubj") for c in head.children):
+            t.dep_ = "nsubj"  # "Latvia closed the X crossing" with "Latvia" an adverb of "closed"
 
 
 def object_read_as_head(verb: Token) -> Token | None:
