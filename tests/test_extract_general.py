@@ -957,3 +957,17 @@ def test_a_state_s_name_the_tagger_read_as_an_adverb_is_the_subject(extractor: E
     [e] = events(extractor, "Latvia closed the Silene border crossing with Belarus on Saturday.",
                  published="2023-09-16", type_="crossing.status_changed")
     assert e.data.actor is not None and e.data.actor.country == "LV"
+
+
+def test_forces_backed_by_militias_are_the_forces(extractor: Extractor) -> None:
+    text = "Somali government forces backed by local clan militias captured the coastal town of Harardhere on Monday."
+    [e] = events(extractor, text, published="2023-01-17", type_="control.changed")
+    assert e.data.controller.country == "SO" and e.data.controller.side is not None and "militia" not in (
+        e.data.controller.name.lower())
+
+
+def test_a_place_name_the_parser_read_as_the_verb_s_predicate(extractor: Extractor) -> None:
+    text = ("Ukrainian forces withdrew from Sudzha on Monday. Russian forces have recaptured Sudzha, the largest "
+            "town Ukraine held in Russia's Kursk region, the Russian defence ministry said on Thursday.")
+    evs = events(extractor, text, published="2025-03-14", type_="control.changed")
+    assert [(fold(e.data.place.name), e.data.controller.country) for e in evs] == [(fold("Sudzha"), "RU")]

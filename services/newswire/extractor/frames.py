@@ -388,10 +388,11 @@ def _subject_of(verb: Token) -> list[Token]:
         before = t.doc[first.i - 1] if first.i > 0 else None
         return [c for c in obj.children if c.dep_ in _SUBJECTS and c.i < first.i] or (
             [before] if before is not None and before.tag_ in ("NN", "NNS", "NNP", "NNPS") else [])
-    if t.dep_ == "advcl" and t.tag_ in ("VBD", "VBZ", "VBP") and t.head.tag_ == "JJ" and not any(
-            c.dep_ in _SUBJECTS for c in t.children):
-        # "Troops loyal to X seized Y" read as "troops (are) loyal to X" with "seized Y" hung on "loyal"
-        subj = [c for c in t.head.children if c.dep_ == "nsubj" and c.i < t.head.i]
+    if t.dep_ == "advcl" and t.tag_ in ("VBD", "VBZ", "VBP") and (t.head.tag_ == "JJ" or t.head.lower_ in SUPPORT) and (
+            not any(c.dep_ in _SUBJECTS for c in t.children)):
+        # "Troops loyal to X seized Y" read as "troops (are) loyal to X" with "seized Y" hung on "loyal";
+        # "Forces backed by militias captured Y" read as "forces (were) backed by militias"
+        subj = [c for c in t.head.children if c.dep_ in ("nsubj", "nsubj:pass") and c.i < t.head.i]
         if subj:
             return subj
     if not any(c.dep_ in _SUBJECTS for c in t.children):  # "troops had left Mekelle" read as "left Mekelle"

@@ -198,11 +198,14 @@ def read_as_names(doc: Doc, names: Iterable[int]) -> None:
     """
     for i in names:
         t = doc[i]
+        head = t.head
+        if t.dep_ == "xcomp" and t.tag_.startswith("NNP") and head.tag_.startswith("VB") and head.i < t.i and not any(
+                c.dep_ == "obj" for c in head.children):
+            t.dep_ = "obj"  # "Russian forces have recaptured Sudzha, ..." with the name a predicate of the verb
         if t.tag_.startswith("NN") or not t.text[:1].isupper():
             continue
         t.tag_ = "NNP"
-        head = t.head
-        if t.dep_ == "advmod" and head.tag_.startswith("VB") and head.i < t.i and not any(
+        if t.dep_ in ("advmod", "xcomp") and head.tag_.startswith("VB") and head.i < t.i and not any(
                 c.dep_ == "obj" for c in head.children):
             t.dep_ = "obj"
         elif t.dep_ == "advmod" and head.tag_.startswith("VB") and t.i == head.i - 1 and not any(
