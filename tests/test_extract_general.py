@@ -971,3 +971,20 @@ def test_a_place_name_the_parser_read_as_the_verb_s_predicate(extractor: Extract
             "town Ukraine held in Russia's Kursk region, the Russian defence ministry said on Thursday.")
     evs = events(extractor, text, published="2025-03-14", type_="control.changed")
     assert [(fold(e.data.place.name), e.data.controller.country) for e in evs] == [(fold("Sudzha"), "RU")]
+
+
+@pytest.mark.parametrize("text, place, actor", [
+    ("October 2017 – The US-backed Syrian Democratic Forces declare Raqqa liberated from Islamic State.", "Raqqa",
+     "sy.sdf"),
+    ("The army declared the town of Kidal liberated on Tuesday.", "Kidal", "ml.forces"),
+])
+def test_declared_liberated(extractor: Extractor, text: str, place: str, actor: str) -> None:
+    [e] = events(extractor, text, published="2017-10-20", type_="control.changed")
+    assert fold(place) in names(e.data.place) and e.data.controller.id == actor
+
+
+def test_a_timeline_s_plural_present_tense_the_tagger_called_a_noun(extractor: Extractor) -> None:
+    text = ("Key moments of the war. March 2013 – Rebels capture Raqqa, the first provincial capital to fall. "
+            "July 2018 – Government forces recapture most of Daraa province under surrender deals.")
+    evs = events(extractor, text, published="2024-12-09", type_="control.changed")
+    assert {(e.occurred_on.date if e.occurred_on else None) for e in evs} == {"2013-03", "2018-07"}

@@ -385,10 +385,14 @@ class _Reading:
                tokmap: list[Mention | None]) -> None:
         if noun and frame.verbs and tok.lower_.endswith("ing") and any(c.dep_ == "obj" for c in tok.children):
             noun = False  # "with Jordan closing its side": a gerund the tagger called a noun, with its object
-        if noun and tok.tag_ == "NNS" and tok.lower_[:-1] in frame.verbs and 0 < tok.i < len(doc) - 1 and (
+        if noun and 0 < tok.i < len(doc) - 1 and (
+                tok.tag_ == "NNS" and tok.lower_[:-1] in frame.verbs or tok.tag_ == "NN" and tok.lower_ in frame.verbs
+                and tokmap[tok.i - 1] is not None and tokmap[tok.i - 1].text.endswith("s")) and (
                 tokmap[tok.i - 1] is not None and tokmap[tok.i - 1].label == "ACTOR"
-                and doc[tok.i + 1].tag_ in ("NNP", "NNPS")):
-            noun = False  # "2014 – Islamic State captures Mosul": a headline's verb the tagger called a plural noun
+                and (doc[tok.i + 1].tag_ in ("NNP", "NNPS") or doc[tok.i + 1].lower_ in ("most", "all", "parts"))):
+            # "2014 – Islamic State captures Mosul", "2013 – Rebels capture Raqqa": a headline's or a timeline's
+            # present tense the tagger called a noun
+            noun = False
         if not noun and not self._particle_ok(frame, tok):
             return
         if not noun and tok.tag_ in ("VBN", "JJ", "VBD") and tok.dep_ == "amod" and (
@@ -495,6 +499,10 @@ class _Reading:
                     return False
             elif what == "case":  # "X is now under Y's control" / "Y is now in control of X"
                 if not any(c.dep_ == "case" and c.lower_ in lemmas for c in tok.children):
+                    return False
+            elif what == "governor":  # "the SDF declared Raqqa liberated": the verb whose predicate the trigger is
+                gov = tok.head.head if tok.dep_ == "acl" and tok.head.dep_ == "obj" else tok.head  # "declared the town liberated"
+                if tok.head.i == tok.i or gov.lower_ not in lemmas or tok.dep_ not in ("ccomp", "xcomp", "acl"):
                     return False
             elif what == "intransitive":  # "X came under the control of Y", not "Y returned X under its control"
                 if any(c.dep_ in ("obj", "iobj") for c in tok.children):
