@@ -546,6 +546,9 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
     # else a bare noun misread as an oblique ("established control over X" parsed as "left Monday"), or
     # "took over the city", "closed down the gates" with the particle read as the noun's preposition
     objs = [c for c in t.children if c.dep_ in ("obj", "iobj")] or [
+        # "recapture most of Daraa province" with "most" read as an adverb of the verb
+        c for c in t.children if c.dep_ == "advmod" and c.lower_ in ("most", "all", "much") and c.i > t.i
+        and any(d.dep_.startswith("nmod") and case_of(d) == "of" for d in c.children)] or [
         c for c in t.children if c.dep_ == "obl:unmarked" and c.i > t.i and c.tag_ in ("NN", "NNS")] or [
         c for c in t.children if c.dep_ == "obl" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ in _PARTICLES
         and t.doc[t.i + 1].head.i == c.i]
