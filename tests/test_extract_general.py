@@ -988,3 +988,17 @@ def test_a_timeline_s_plural_present_tense_the_tagger_called_a_noun(extractor: E
             "July 2018 – Government forces recapture most of Daraa province under surrender deals.")
     evs = events(extractor, text, published="2024-12-09", type_="control.changed")
     assert {(e.occurred_on.date if e.occurred_on else None) for e in evs} == {"2013-03", "2018-07"}
+
+
+def test_a_description_after_a_name_s_comma_stands_for_the_name(extractor: Extractor) -> None:
+    text = ("The Upper Lars checkpoint, the only land crossing between Georgia and Russia, was closed on Thursday "
+            "because of heavy snowfall, Georgia's interior ministry said.")
+    [e] = events(extractor, text, published="2024-01-20", type_="crossing.status_changed")
+    assert "upperlars" in names(e.data.crossing) and e.data.status == "closed"
+
+
+def test_it_in_the_next_sentence_is_the_crossing_named_before(extractor: Extractor) -> None:
+    text = ("The Upper Lars checkpoint was closed on Thursday because of heavy snowfall, the interior ministry said. "
+            "It reopened on Friday afternoon to all types of vehicles, the ministry said in a statement.")
+    evs = events(extractor, text, published="2024-01-20", type_="crossing.status_changed")
+    assert sorted(e.data.status for e in evs) == ["closed", "opened"]

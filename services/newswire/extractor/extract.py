@@ -323,12 +323,25 @@ class _Reading:
         # every event names a place, a crossing or a party the entities of the article recognised (a name no
         # list holds comes with a known party: "rebels took Zarqoun")
         i = bisect.bisect_left(self.starts, start)
-        if len(words) > 150 or not (i < len(self.starts) and self.starts[i] < end):
+        if len(words) > 150:
             return False
+        if not (i < len(self.starts) and self.starts[i] < end):
+            # "It reopened on Friday": a pronoun for the entity of the sentence before, which named one
+            before = self._previous_start(start)
+            if not (words and words[0] in ("it", "they") and i > 0 and self.starts[i - 1] >= before):
+                return False
+            if any(m.label == "CROSSING" for m in self.mentions[bisect.bisect_left(self.starts, before):i]):
+                words.append("crossing")
+            return self.ex.triggers.worth_parsing(words)
         j = bisect.bisect_left(self.starts, end)
         if any(m.label == "CROSSING" for m in self.mentions[i:j]):
             words.append("crossing")  # "authorities have closed Trebil": a crossing by its bare name
         return self.ex.triggers.worth_parsing(words)
+
+    def _previous_start(self, start: int) -> int:
+        """Where the sentence before the one starting at ``start`` starts."""
+        k = bisect.bisect_left([a for a, _ in self.sents], start)
+        return self.sents[k - 1][0] if k > 0 else start
 
     def _tokens(self, si: int) -> Doc:
         """The sentence's tokens, each multi-word name the article's entities recognised as one token.
@@ -879,6 +892,13 @@ class _Reading:
             found = promoted
         if found:
             return found
+        before = t.doc[t.left_edge.i - 2] if t.left_edge.i >= 2 and t.doc[t.left_edge.i - 1].text == "," else None
+        if before is not None and any(c.lower_ == "the" for c in t.children) and (
+                (m := tokmap[before.i]) is not None and m.place is not None and m.label in ("PLACE", "CROSSING", "NAME")):
+            # "The Upper Lars checkpoint, the only land crossing between Georgia and Russia, was closed" parsed
+            # with the description as the subject: it stands for the name before its comma
+            return self._resolve(before, spec, tokmap, si, offset, trigger, depth + 1,
+                                 named_crossing=spec.entity == "crossing" and _crossing_noun(t))
         if spec.entity == "place" and noun in _VACATED_NOUNS:
             # "took control of the territory that had been vacated": the place a withdrawal just left
             if any(c.dep_ == "acl:relcl" and c.lower_ in self.ex.checks.vacated for c in t.children):
