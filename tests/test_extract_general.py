@@ -1002,3 +1002,10 @@ def test_it_in_the_next_sentence_is_the_crossing_named_before(extractor: Extract
             "It reopened on Friday afternoon to all types of vehicles, the ministry said in a statement.")
     evs = events(extractor, text, published="2024-01-20", type_="crossing.status_changed")
     assert sorted(e.data.status for e in evs) == ["closed", "opened"]
+
+
+def test_a_person_no_list_holds_after_a_state_and_an_office_speaks_for_the_state(extractor: Extractor) -> None:
+    text = ("US envoy Steve Witkoff met Egyptian intelligence chief Abbas Kamel and Qatar's Prime Minister Sheikh "
+            "Mohammed bin Abdulrahman Al Thani in Cairo on Tuesday.")
+    [e] = events(extractor, text, published="2024-05-07", type_="diplomacy.meeting")
+    assert {p.country for p in e.data.participants} >= {"EG", "QA"}

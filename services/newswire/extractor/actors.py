@@ -92,8 +92,10 @@ class ActorLexicon:
     _default_lock = threading.Lock()
 
     def __init__(self, entries: list[dict[str, Any]], gazetteer: Gazetteer,
-                 leaders: list[dict[str, Any]] | None = None) -> None:
+                 leaders: list[dict[str, Any]] | None = None, titles: list[str] | None = None) -> None:
         self._gazetteer = gazetteer
+        # words of an office before a person's name ("Russian Deputy Defence Minister X"): leaders.yaml's titles
+        self.titles: frozenset[str] = frozenset(t.lower() for t in titles or ())
         self._actors: list[Actor] = []
         self._by_id: dict[str, int] = {}
         self._state_of: dict[str, int] = {}
@@ -221,8 +223,9 @@ class ActorLexicon:
     @classmethod
     def from_data(cls, data_dir: Path, gazetteer: Gazetteer) -> ActorLexicon:
         leaders_file = data_dir / "leaders.yaml"
-        leaders = _load_yaml(leaders_file).get("leaders", []) if leaders_file.exists() else []
-        return cls(_load_yaml(data_dir / "actors.yaml").get("actors", []), gazetteer, leaders)
+        people = _load_yaml(leaders_file) if leaders_file.exists() else {}
+        return cls(_load_yaml(data_dir / "actors.yaml").get("actors", []), gazetteer, people.get("leaders", []),
+                   people.get("titles", []))
 
     # --- lookups --------------------------------------------------------------
 

@@ -229,6 +229,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
             inner = [p for p in places if m.start <= p.start and p.end <= m.end and p.place.kind != "country"]
             if inner:
                 m.inner = inner[0].place
+    taken = _titled_people(text, taken, occupied, lexicon.titles)
     taken = _acronyms(text, taken, occupied)
     taken = _own_nouns(text, taken, occupied, lexicon)
     taken = _crossings_by_short_name(text, taken, occupied)
@@ -237,6 +238,34 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
     taken = _marked_names(text, taken, occupied, gazetteer, country)
     taken = _name_references(text, taken, occupied)
     return taken, country
+
+
+_PERSON_NAME = re.compile(r"\s+((?:[A-Z][\w'’-]+|al-|bin|bint|ibn|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|al-\w+|bin|bint|ibn|de|van|von|Al)){1,4})")
+_WORD = re.compile(r"\s+([\w-]+)")
+
+
+def _titled_people(text: str, taken: list[Mention], occupied: bytearray, titles: frozenset[str]) -> list[Mention]:
+    """"Russian Deputy Defence Minister Yunus-Bek Yevkurov", "Egypt's intelligence chief Abbas Kamel": a person
+    no list holds, named after a state and the words of an office, speaks for that state."""
+    added: list[Mention] = []
+    for m in taken:
+        if m.label != "STATE" or m.person or m.actor is None:
+            continue
+        pos = m.end + 2 if text.startswith("'s", m.end) else m.end
+        n = 0
+        while (w := _WORD.match(text, pos)) is not None and w.group(1).lower() in titles:
+            pos, n = w.end(), n + 1
+        name = _PERSON_NAME.match(text, pos) if n else None
+        if name is None:
+            continue
+        start, end = name.span(1)
+        if any(occupied[start:end]):
+            continue
+        occupied[start:end] = b"\x01" * (end - start)
+        added.append(Mention(start, end, name.group(1), "STATE", actor=m.actor, place=m.place, person=True))
+    if not added:
+        return taken
+    return sorted([*taken, *added], key=lambda m: m.start)
 
 
 def _name_references(text: str, taken: list[Mention], occupied: bytearray) -> list[Mention]:
