@@ -1009,3 +1009,10 @@ def test_a_person_no_list_holds_after_a_state_and_an_office_speaks_for_the_state
             "Mohammed bin Abdulrahman Al Thani in Cairo on Tuesday.")
     [e] = events(extractor, text, published="2024-05-07", type_="diplomacy.meeting")
     assert {p.country for p in e.data.participants} >= {"EG", "QA"}
+
+
+def test_a_palace_is_a_place_held_and_it_is_the_place_the_sentence_named(extractor: Extractor) -> None:
+    text = ("Sudan's armed forces regained control of the Republican Palace in central Khartoum on Friday, almost two "
+            "years after the Rapid Support Forces seized it in April 2023.")
+    evs = events(extractor, text, published="2025-03-22", type_="control.changed")
+    assert {e.data.place.name for e in evs} == {"Republican Palace"} and len(evs) == 2

@@ -86,7 +86,7 @@ township townships neighbourhood neighbourhoods neighborhood neighborhoods subur
 region state oblast area areas hill hills hilltop base bases airbase airport airfield capital stronghold strongholds
 bastion hub gateway port settlement settlements county municipality locality enclave camp field fields plant refinery
 headquarters garrison barracks
-dam outpost post posts position positions bridge island quarter market complex
+dam outpost post posts position positions bridge island quarter market complex palace
 """.split())
 _CROSSING_NOUNS = frozenset("""crossing crossings checkpoint checkpoints post posts point points gate gates terminal
 terminals side sides port ports bridge bridges""".split())
@@ -102,7 +102,7 @@ _PART_NOUNS = frozenset("neighbourhood neighborhood district suburb area village
 _WHOLES = frozenset({"city", "town", "province", "region", "country"})
 _VACATED_NOUNS = frozenset("territory territories area areas position positions ground".split())
 _INSTALLATIONS = frozenset("""base airbase airport airfield plant refinery headquarters garrison barracks dam field
-road highway complex port""".split())
+road highway complex port palace outpost camp""".split())
 # "most of X", "more than 90 percent of X" count as X; "parts of X", "the outskirts of X" do not (GOLD.md).
 _EXTENTS = {"most": None, "all": 1.0, "much": None, "majority": None, "bulk": None, "percent": None,
             "half": 0.5, "whole": 1.0, "entirety": 1.0, "rest": None, "remainder": None, "%": None,
@@ -1129,6 +1129,13 @@ class _Reading:
             actor = self._focus_actor(si, pos)
             return _Filler(actor, 0.7) if actor is not None else None
         kinds = _PLACE_REF_KINDS.get(noun or "", None)
+        if noun is None and spec.entity == "place":
+            # "the army regained the Republican Palace in central Khartoum ... after the RSF seized it": "it" is
+            # the place the sentence's event before it took, not the place that one lies in
+            told = [f for c in self.candidates if c.sentence == si and c.trigger < pos
+                    for f in c.roles.get("place", []) if isinstance(f.entity, Place)]
+            if told:
+                return _Filler(told[-1].entity, 0.7)
         for m in reversed(self.mentions):
             if m.end > pos:
                 continue
