@@ -1016,3 +1016,14 @@ def test_a_palace_is_a_place_held_and_it_is_the_place_the_sentence_named(extract
             "years after the Rapid Support Forces seized it in April 2023.")
     evs = events(extractor, text, published="2025-03-22", type_="control.changed")
     assert {e.data.place.name for e in evs} == {"Republican Palace"} and len(evs) == 2
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Iraqi security forces withdrew from the Anbar Operations Command headquarters on Sunday afternoon.",
+     "Anbar Operations Command headquarters"),
+    ("The fighters also captured the headquarters of the army's First Armoured Division on Sunday.",
+     "First Armoured Division headquarters"),
+])
+def test_headquarters_by_their_unit(extractor: Extractor, text: str, place: str) -> None:
+    [e] = events(extractor, text, published="2015-05-18")
+    assert e.data.place.name == place

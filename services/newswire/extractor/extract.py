@@ -876,8 +876,11 @@ class _Reading:
                     found.extend(self._resolve(c, spec, tokmap, si, offset, trigger, depth + 1, named_crossing=True))
                     break  # the nearest: "the checkpoint in X in Y province" is X's
         if spec.entity == "place" and noun in _INSTALLATIONS and found and any(
-                c.dep_ == "compound" and c.i < t.i for c in t.children):
-            named = self._installation(t, offset)  # "the Jazal oil field" is the field, not the town of Jazal
+                c.dep_ == "compound" and c.i < t.i or c.dep_.startswith("nmod") and case_of(c) == "of"
+                for c in t.children):
+            # "the Jazal oil field" is the field, not the town of Jazal; "the headquarters of the First Armoured
+            # Division" is the headquarters, not the division
+            named = self._installation(t, offset)
             if named is not None:
                 return [_Filler(named, 0.8)]
         if spec.entity == "crossing" and _crossing_noun(t):
@@ -994,6 +997,14 @@ class _Reading:
         mods = [c for c in t.children if c.dep_ in ("compound", "amod", "nummod") and c.i < t.i]
         kind = "base" if _lemma(t) in ("base", "airbase", "airport", "airfield", "garrison", "barracks") else "other"
         owner = next((c for c in t.children if c.dep_ == "nmod:poss" and self._label(c) in ("PLACE", "NAME")), None)
+        unit = next((c for c in t.children if c.dep_.startswith("nmod") and case_of(c) == "of" and c.i > t.i), None)
+        if not mods and unit is not None and unit.text[:1].isupper() and not _is_title_case(t.doc) and (
+                self._label(unit) is None):
+            # "the headquarters of the army's First Armoured Division": the unit's installation
+            after = max((w.i for w in unit.subtree if w.tag_ == "POS" or w.dep_ == "case"), default=unit.left_edge.i - 1)
+            words = [w.text for w in t.doc[after + 1:unit.i + 1]]
+            if words and words[0][:1].isupper():
+                return name_place(self.ex.gazetteer, f"{' '.join(words)} {t.text}", kind, self.country)
         if owner is not None and not _is_title_case(t.doc) and all(c.dep_ == "amod" and c.text.islower() for c in mods):
             # "Kismayo's airport", "Tripoli's international airport": the installation named after its place
             words = " ".join(w.text for w in t.doc[owner.right_edge.i + 1:t.i + 1] if w.tag_ != "POS")
@@ -1827,6 +1838,8 @@ def _crossing_noun(t: Token) -> bool:
 
 def _lemma(t: Token) -> str:
     low = t.lower_
+    if low in ("headquarters", "barracks"):
+        return low  # one word for one and many
     if t.tag_ == "NNS" and low.endswith("ies"):
         return low[:-3] + "y"
     if t.tag_ == "NNS" and low.endswith("s") and not low.endswith("ss"):
