@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/projection.py [--events 20000] [--places 2000] [--batch 500 2000]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-settle] [--profile]
-        [--history 10000 100000 [1000000]] [--tail 20000]
+        [--history 10000 100000 [1000000]] [--tail 20000] [--cache-reports N]
 
 The second table (``--history``; ``--history`` with no sizes skips it) is the
 cost per event of the next ``--tail`` events when the tables already hold a
@@ -87,14 +87,16 @@ def rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def measure_history(tmp: Path, history: int, tail: int, batch: int) -> dict[str, Any]:
+def measure_history(tmp: Path, history: int, tail: int, batch: int, cache_reports: int | None = None
+                    ) -> dict[str, Any]:
     """Apply ``history`` events, then time the next ``tail`` ones with the same projector (cache warm)."""
     total = history + tail
     log = fill_log(tmp / f"history-{history}.db", total, total // 10, days=max(60, total // 300))
     try:
+        cache = {} if cache_reports is None else {"cache_reports": cache_reports}
         settings = load_settings(log_url=log.url, db_url=f"sqlite:///{tmp}/history-{history}-tables.db",
                                  projector={"batch_size": batch, "poll_timeout": 0.05,
-                                            "group_id": f"bench-{uuid.uuid4()}"})
+                                            "group_id": f"bench-{uuid.uuid4()}", **cache})
         projector = make_projector(settings, log)
         heap.settle()
         try:
@@ -157,6 +159,8 @@ def main() -> None:
     parser.add_argument("--history", type=int, nargs="*", default=[10_000, 100_000],
                         help="history sizes of the cost-per-event table (none: skip it)")
     parser.add_argument("--tail", type=int, default=20_000, help="events timed after each history")
+    parser.add_argument("--cache-reports", type=int, default=None,
+                        help="projector.cache_reports for the history table (default: the configured one)")
     args = parser.parse_args()
 
     _quiet()
@@ -202,7 +206,7 @@ def main() -> None:
                 # what the previous rows left in this process's heap
                 with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_quiet) as pool:
-                    m = pool.submit(measure_history, Path(tmp), n, args.tail, 500).result()
+                    m = pool.submit(measure_history, Path(tmp), n, args.tail, 500, args.cache_reports).result()
                 row = (f"{m['history']:,}", f"{(n + args.tail) // 10:,}", f"{max(60, (n + args.tail) // 300):,}",
                        f"{m['applied']:,}", f"{m['seconds']:.2f}", f"{m['applied'] / m['seconds']:,.0f}",
                        f"{m['cpu'] / m['applied'] * 1e6:,.0f}", f"{m['cached']:,} ({m['limit']:,})",

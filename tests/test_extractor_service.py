@@ -118,6 +118,9 @@ def test_an_exception_in_extract_is_a_dead_letter_and_the_service_goes_on(log: S
                 raise RuntimeError("boom")
             return default_extractor().extract(article)
 
+        def extract_many(self, articles: list[Article]) -> list[list[object]]:
+            return [self.extract(a) for a in articles]  # the batch fails: the service retries one by one
+
     for n, text in enumerate(["boom", "Kurdish forces captured Sarrin on Monday."]):
         a = _article(10 + n, text)
         log.produce(ARTICLES.name, a.article_id, a.model_dump_json().encode())
@@ -133,6 +136,16 @@ def test_an_exception_in_extract_is_a_dead_letter_and_the_service_goes_on(log: S
     assert letter.error_type == "ExtractionError" and "RuntimeError: boom" in letter.error
     assert len(_read_all(log, CONTROL.name)) == 1
     assert sum(log.group_lag(settings.extractor.group_id, [ARTICLES.name]).values()) == 0
+
+
+def test_a_batch_gives_the_events_of_its_articles_one_by_one(tmp_path: Path) -> None:
+    texts = ["Kurdish forces captured Sarrin on Monday.", "", "The weather was fine.",
+             "Rebels seized the town of Zarqoun on Tuesday. Pakistan closed the Torkham crossing on Sunday."]
+    articles = [_article(20 + n, text) for n, text in enumerate(texts)]
+    ex = default_extractor()
+    many = ex.extract_many(articles)
+    assert [[e.event_id for e in evs] for evs in many] == [[e.event_id for e in ex.extract(a)] for a in articles]
+    assert [len(evs) for evs in many] == [1, 0, 0, 2]
 
 
 def test_rerun_after_commit_reads_nothing_again(log: SqliteLog, tmp_path: Path) -> None:

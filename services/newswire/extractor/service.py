@@ -84,22 +84,37 @@ class ExtractorService:
     # -- BatchHandler ----------------------------------------------------------------
 
     def process(self, records: list[LogRecord]) -> None:
-        """Extract each article and produce its events; failures go to the dead-letter topic."""
+        """Extract the batch's articles and produce their events; failures go to the dead-letter topic.
+
+        1. parse each record (a bad one is dead-lettered);  2. extract the articles together (their
+        sentences parsed in one call);  3. should that fail, extract them one by one, so that only the
+        article at fault is dead-lettered;  4. produce the events in record order.
+        """
+        parsed: list[tuple[LogRecord, Article]] = []
         for record in records:
             self.stats.records_in += 1
             try:
-                article = _parse(record)
-                try:
-                    events = self.extractor.extract(article)
-                except Exception as exc:  # noqa: BLE001 - one article must not stop the service
-                    raise ExtractionError(f"{type(exc).__name__}: {exc}",
-                                          where=f"article {article.article_id}") from exc
-            except (RecordError, ExtractionError) as exc:
+                parsed.append((record, _parse(record)))
+            except RecordError as exc:
                 self._reject(record, exc)
+        try:
+            found: list[list[Event] | Exception] = list(self.extractor.extract_many([a for _, a in parsed]))
+        except Exception:  # noqa: BLE001 - one article must not stop the batch: find it
+            found = [self._extract_one(article) for _, article in parsed]
+        for (record, article), events in zip(parsed, found, strict=True):
+            if isinstance(events, Exception):
+                self._reject(record, ExtractionError(f"{type(events).__name__}: {events}",
+                                                     where=f"article {article.article_id}"))
                 continue
             self.stats.articles += 1
             for event in events:
                 self._produce(event)
+
+    def _extract_one(self, article: Article) -> list[Event] | Exception:
+        try:
+            return self.extractor.extract(article)
+        except Exception as exc:  # noqa: BLE001 - reported as that article's dead letter
+            return exc
 
     def checkpoint(self, records: list[LogRecord]) -> None:
         """1. flush what was produced (events, dead letters)  2. commit the batch's offsets."""
