@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument("--no-settle", action="store_true",
                         help="keep CPython's default garbage-collector settings (to see what heap.settle() gains)")
     # 1,000,000 is asked for by name (--history 10000 100000 1000000): building that history takes about
-    # twenty minutes on the development machine (docs/projector.md), and `make bench` runs this module
+    # six minutes on the development machine (docs/projector.md), and `make bench` runs this module
     # with its defaults.
     parser.add_argument("--history", type=int, nargs="*", default=[10_000, 100_000],
                         help="history sizes of the cost-per-event table (none: skip it)")
