@@ -7,8 +7,9 @@ The extractor (gazetteer, actor lexicon, frames and the dependency parser it loa
 and timed apart, as a long-running service builds it once; its start-up time and the process's
 resident memory after it are printed too. The timed part is ``Extractor.extract_many`` over every
 article, ``--batch`` articles at a time as the extractor service hands over a batch of the log
-(``--batch 1`` is ``extract`` one article at a time), ``--rounds`` times after one warm-up round; CPU time (``time.process_time``) is reported
-next to wall time so that other load on a shared machine does not count against the extractor.
+(``--batch 1`` is ``extract`` one article at a time), ``--rounds`` times after one warm-up round;
+CPU time (``time.process_time``) is reported next to wall time so that other load on a shared
+machine does not count against the extractor.
 The goal is 150 articles/s on one core. ``--profile`` prints the hottest functions (cProfile).
 """
 

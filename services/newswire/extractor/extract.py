@@ -261,8 +261,8 @@ class Extractor:
         """
         readings = [_Reading(self, a, a.text) if (a.text or "").strip() else None for a in articles]
         picks = [r.prepare() if r is not None else [] for r in readings]
-        parsed = parse_sentences(self.parser, [r._tokens(si) for r, p in zip(readings, picks, strict=True)  # type: ignore[union-attr]
-                                               for si in p])
+        sentences = [r._tokens(si) for r, p in zip(readings, picks, strict=True) if r is not None for si in p]
+        parsed = parse_sentences(self.parser, sentences)
         out: list[list[Event]] = []
         for r, p in zip(readings, picks, strict=True):
             docs = [next(parsed) for _ in p]
@@ -293,6 +293,7 @@ class _Reading:
         when = article.published or article.fetched_at or datetime.now(UTC)
         self.published: date = when.date()
         self.sents = [_strip(text, a, b) for a, b in _cut_boilerplate(text, split_sentences(text))]
+        self.sent_starts = [a for a, _ in self.sents]
         self.mentions: list[Mention] = []
         self.country: str | None = None
         self.starts: list[int] = []
@@ -365,7 +366,7 @@ class _Reading:
 
     def _previous_start(self, start: int) -> int:
         """Where the sentence before the one starting at ``start`` starts."""
-        k = bisect.bisect_left([a for a, _ in self.sents], start)
+        k = bisect.bisect_left(self.sent_starts, start)
         return self.sents[k - 1][0] if k > 0 else start
 
     def _tokens(self, si: int) -> Doc:

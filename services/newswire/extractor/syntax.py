@@ -128,7 +128,7 @@ def _crossing_nouns(doc: Doc) -> Doc:
         if before.tag_ not in ("NN", "NNP") or before.dep_ not in ("obj", "nsubj", "nsubj:pass", "obl", "nmod") or (
                 t.head.i != before.head.i and t.head.i != before.i):
             continue
-        t.head, t.dep_, t.tag_ = before.head if before.head.i != t.i else t, before.dep_, "NN"
+        t.head, t.dep_, t.tag_ = before.head if before.head.i != t.i else t.head, before.dep_, "NN"
         for c in list(before.children):
             if c.i < before.i:
                 c.head = t  # "its", "the": the determiners of the whole noun
@@ -194,7 +194,8 @@ def read_as_names(doc: Doc, names: Iterable[int]) -> None:
 
     A rare name often comes out as an adverb or an adjective ("its troops took Bakhmut in May" with
     "Bakhmut" an adverb of "took"): it is made a proper noun, and the object of the verb it follows
-    when that verb has none.
+    when that verb has none (so is a name the parser made the verb's predicate), or the subject of the
+    verb right after it when that verb has none.
     """
     for i in names:
         t = doc[i]
