@@ -184,8 +184,9 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
     """Every entity of ``text``, sorted and non-overlapping, and the text's focus country."""
     places = gazetteer.find(text)
     # "Safa" inside "Jub al-Safa" is not evidence of the Safa in Dubai.
+    runs_on = {p.start for p in places if p.place.kind != "country" and _runs_on_into_a_name(text, p.end)}
     evidence = [p for p in places if p.place.kind == "country" or not (
-        _inside_a_longer_name(text, p.start) or _runs_on_into_a_name(text, p.end))]
+        _inside_a_longer_name(text, p.start) or p.start in runs_on)]
     named = {p.place.id for p in evidence if any(w[:1].isupper() for w in p.text.split())}
     evidence = [p for p in evidence if p.place.id in named]  # "the town" after a name that was not this place's
     country = gazetteer.focus_country(evidence)
@@ -199,8 +200,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, lexicon: ActorLexicon) -> tup
         kind = p.place.kind
         if kind == "country" and after_pro_or_anti(text, p.start):
             continue
-        if kind != "country" and country is not None and p.place.country not in (None, country) and (
-                _runs_on_into_a_name(text, p.end)):
+        if p.start in runs_on and country is not None and p.place.country not in (None, country):
             continue  # "Adan Yabaal" in a Somali story is not Aden in Yemen: the name runs on
         label: Label = "STATE" if kind == "country" else "CROSSING" if kind == "crossing" else "PLACE"
         m = Mention(p.start, p.end, p.text, label, place=p.place)

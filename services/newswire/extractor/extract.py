@@ -1062,7 +1062,10 @@ class _Reading:
             return []
         if not m.actor.id.startswith("state:"):
             return [_Filler(m.actor, 0.9)]
-        found = self.ex.lexicon.find("government forces", m.actor.country)
+        return self._government_forces(m.actor.country)
+
+    def _government_forces(self, country: str | None) -> list[_Filler]:
+        found = self.ex.lexicon.find("government forces", country)
         return [_Filler(found[0].actor, 0.9)] if found else []
 
     def _government_of(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
@@ -1073,8 +1076,7 @@ class _Reading:
         state = next((tokmap[d.i].place.country for d in t.subtree  # type: ignore[union-attr]
                       if tokmap[d.i] is not None and tokmap[d.i].label == "STATE"
                       and tokmap[d.i].place is not None), None) or self.country
-        found = self.ex.lexicon.find("government forces", state)
-        return [_Filler(found[0].actor, 0.9)] if found else []
+        return self._government_forces(state)
 
     def _state_of_place(self, t: Token, tokmap: list[Mention | None]) -> list[_Filler]:
         """The state a place phrase lies in ("in Sudan's Al-Qadarif state", "in Kharkiv")."""
