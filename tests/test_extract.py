@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import newswire.extractor.extract as extract_module
@@ -310,6 +310,7 @@ _DEBRIS = st.sampled_from(["<div>", "</p>", "&nbsp;", "\u200b", "\x00", "...", "
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(text="ReBEL cAPTUred\x1f0")  # an object token that is only a control character
 @given(text=st.one_of(st.text(), st.lists(st.one_of(_DEBRIS, st.text(max_size=8)), max_size=60).map("".join)))
 def test_extract_never_raises_on_arbitrary_text(extractor: Extractor, text: str) -> None:
     for e in extractor.extract(article(text)):

@@ -558,14 +558,20 @@ def _patient(t: Token, noun: bool, ergative: bool) -> list[Token]:
                 and c.i > objs[-1].i and not any(d.dep_ in (*_SUBJECTS, "cop", "case") for d in c.children)]
         # "shut the X crossing near Eilat and the Y crossing" with the second hung on "Eilat": a conjunct with
         # the object's own head word is another object
-        last = objs[-1].text.split()[-1].lower()
+        last = _last_word(objs[-1])
         more += [c for c in t.subtree if c.dep_ == "conj" and c.i > objs[-1].i and c not in more
-                 and c.head.dep_.startswith(("obl", "nmod")) and c.text.split()[-1].lower() == last
+                 and c.head.dep_.startswith(("obl", "nmod")) and last and _last_word(c) == last
                  and not any(d.dep_ in ("case", "cop") for d in c.children)]
         return objs + more + _along_with(t)
     if ergative and not objs:  # "the crossing reopened on Monday"
         return [c for c in t.children if c.dep_ == "nsubj"]
     return []
+
+
+def _last_word(t: Token) -> str:
+    """The last word of a token, lower-cased ("crossing" of a merged "Kerem Shalom crossing"); "" for a blank."""
+    words = t.lower_.split()
+    return words[-1] if words else ""
 
 
 def _along_with(verb: Token) -> list[Token]:

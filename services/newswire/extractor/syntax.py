@@ -115,7 +115,7 @@ def _crossing_nouns(doc: Doc) -> Doc:
     "crossing" the object, "border" its compound, its phrases nominal).
     """
     for t in doc:
-        if t.tag_ != "VBG" or t.text.split()[-1].lower() != "crossing" or t.i == 0 or any(
+        if t.tag_ != "VBG" or t.lower_.rsplit(" ", 1)[-1] != "crossing" or t.i == 0 or any(
                 c.dep_ == "obj" for c in t.children):
             continue
         if " " in t.text:  # a name merged into one token ("Kerem Shalom crossing"): the noun it is
